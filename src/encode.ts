@@ -1,0 +1,97 @@
+import { Packr } from 'msgpackr'
+import {
+  HEADER_BYTES, KIND_BINDINGS, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME,
+} from './frame.js'
+import { toPlain } from './serialize.js'
+
+/**
+ * Builds frames on the calling thread in one reused scratch buffer: the header with typed-array
+ * stores, the message as a msgpack string written in place, the fields through msgpackr.
+ */
+export class FrameEncoder {
+  /** The last encoded frame is in buffer[0, length). Valid until the next call. */
+  buffer!: Buffer
+  private floats!: Float64Array
+  private ints!: Int32Array
+  // Plain maps, no shared record structures: a restarted worker must decode any frame on its own.
+  private readonly packr = new Packr({ useRecords: false })
+
+  constructor() {
+    this.grow(1 << 16)
+  }
+
+  record(level: number, time: number, bindingsId: number, message: string | undefined, fields: object | undefined): number {
+    const packed = fields === undefined ? undefined : this.pack(fields)
+    const messageMax = message === undefined ? 1 : 5 + message.length * 3
+    this.ensure(HEADER_BYTES + messageMax + (packed === undefined ? 0 : packed.length))
+    const buf = this.buffer
+    this.header(KIND_RECORD, level, time, bindingsId)
+    let p = HEADER_BYTES
+    if (message === undefined) {
+      buf[p++] = 0xc0
+    } else {
+      // str32 always: the byte length is known only after writing, and 5 bytes is the most it needs.
+      const n = buf.utf8Write(message, p + 5)
+      buf[p] = 0xdb
+      buf[p + 1] = n >>> 24
+      buf[p + 2] = (n >>> 16) & 0xff
+      buf[p + 3] = (n >>> 8) & 0xff
+      buf[p + 4] = n & 0xff
+      p += 5 + n
+    }
+    if (packed !== undefined) {
+      packed.copy(buf, p)
+      p += packed.length
+    }
+    this.ints[0] = p
+    return p
+  }
+
+  bindings(id: number, time: number, fields: object): number {
+    const packed = this.pack(fields)
+    this.ensure(HEADER_BYTES + packed.length)
+    this.header(KIND_BINDINGS, 0, time, id)
+    packed.copy(this.buffer, HEADER_BYTES)
+    return (this.ints[0] = HEADER_BYTES + packed.length)
+  }
+
+  release(id: number, time: number): number {
+    this.header(KIND_RELEASE, 0, time, id)
+    return (this.ints[0] = HEADER_BYTES)
+  }
+
+  /** Never throws: what msgpackr refuses is made plain data first (cycles, throwing getters, huge BigInts). */
+  private pack(value: object): Buffer {
+    try {
+      return this.packr.pack(value)
+    } catch {
+      try {
+        return this.packr.pack(toPlain(value))
+      } catch (error) {
+        return this.packr.pack({ serializeError: error instanceof Error ? error.message : String(error) })
+      }
+    }
+  }
+
+  private header(kind: number, level: number, time: number, bindingsId: number): void {
+    const buf = this.buffer
+    buf[OFFSET_KIND] = kind
+    buf[OFFSET_LEVEL] = level
+    buf[6] = 0
+    buf[7] = 0
+    this.floats[OFFSET_TIME / 8] = time
+    this.ints[OFFSET_BINDINGS / 4] = bindingsId
+    this.ints[OFFSET_BINDINGS / 4 + 1] = 0
+  }
+
+  private ensure(bytes: number): void {
+    if (bytes > this.buffer.length) this.grow(Math.max(bytes, this.buffer.length * 2))
+  }
+
+  private grow(bytes: number): void {
+    // Its own ArrayBuffer at offset 0, so the float64 view is aligned.
+    this.buffer = Buffer.allocUnsafeSlow(bytes)
+    this.floats = new Float64Array(this.buffer.buffer, 0, bytes >> 3)
+    this.ints = new Int32Array(this.buffer.buffer, 0, bytes >> 2)
+  }
+}

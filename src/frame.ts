@@ -1,0 +1,34 @@
+/**
+ * The frame layout both sides agree on. Every frame is 8-byte aligned in the ring.
+ *
+ *   0  int32   length in bytes, header included, before alignment
+ *   4  uint8   kind
+ *   5  uint8   level (records) or fragment flags (fragments)
+ *   8  float64 time, ms since the epoch
+ *   16 uint32  bindings id (0: none)
+ *   20 uint32  reserved for the request context id
+ *   24         payload
+ *
+ * A fragment has only the first 8 bytes of header; its payload is a slice of one large frame.
+ */
+export const HEADER_BYTES = 24
+export const FRAGMENT_HEADER_BYTES = 8
+
+export const OFFSET_KIND = 4
+export const OFFSET_LEVEL = 5
+export const OFFSET_TIME = 8
+export const OFFSET_BINDINGS = 16
+
+/** A log record: payload is msgpack message (str or nil), then an optional msgpack map of fields. */
+export const KIND_RECORD = 1
+/** Child bindings: payload is a msgpack map, referred to afterwards by its id. */
+export const KIND_BINDINGS = 2
+/** The bindings id is no longer used by any logger. */
+export const KIND_RELEASE = 3
+/** Records were dropped before this point: payload is their count as uint32. */
+export const KIND_DROPPED = 4
+/** One slice of a frame larger than the ring takes whole. */
+export const KIND_FRAGMENT = 5
+
+export const FRAGMENT_FIRST = 1
+export const FRAGMENT_LAST = 2

@@ -1,0 +1,49 @@
+import type { ResolvedOptions } from './config.js'
+import { STAT_BYTES, STAT_FAILED, STAT_WRITTEN } from './ring.js'
+import type { Metrics, Transport } from './transport.js'
+import { Pipeline } from './worker/pipeline.js'
+
+/** `worker: false`: the same pipeline as the drain worker's, run on the calling thread, one write per record. */
+export class InlineTransport implements Transport {
+  private readonly stats = new Float64Array(4)
+  private readonly pipeline: Pipeline
+  private closed = false
+  private dropped = 0
+  readonly position = 0
+
+  constructor(options: ResolvedOptions) {
+    this.pipeline = new Pipeline({ destination: options.destination }, this.stats)
+  }
+
+  write(frame: Buffer, length: number): void {
+    if (this.closed) {
+      this.dropped++
+      return
+    }
+    this.pipeline.frame(frame, 0, length)
+    this.pipeline.write()
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.pipeline.close()
+  }
+
+  drainSync(): void {}
+
+  metrics(): Metrics {
+    return {
+      written: this.stats[STAT_WRITTEN],
+      dropped: this.dropped,
+      failed: this.stats[STAT_FAILED],
+      bytes: this.stats[STAT_BYTES],
+      ringHighWater: 0,
+      workerRestarts: 0,
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  FRAGMENT_FIRST, FRAGMENT_HEADER_BYTES, FRAGMENT_LAST, HEADER_BYTES, KIND_DROPPED, KIND_FRAGMENT,
+  OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME,
+} from './frame.js'
+import { align8, type RingProducer, type RingViews } from './ring.js'
+
+/**
+ * Puts encoded frames into the ring: whole when they fit in a quarter of it, as fragments when
+ * they do not, so a record larger than the ring still arrives whole. Counts what it had to drop
+ * and reports the count in the ring before the next record that gets through.
+ */
+export class RingFrameWriter {
+  /** Records dropped since the start. */
+  dropped = 0
+  private unreported = 0
+
+  constructor(
+    private readonly ring: RingViews,
+    private readonly producer: RingProducer,
+    private readonly canWait: boolean,
+  ) {}
+
+  write(frame: Buffer, length: number): boolean {
+    if (this.unreported > 0 && !this.reportDropped()) return this.drop()
+    const written = align8(length) <= this.producer.maxFrame ? this.whole(frame, length) : this.fragments(frame, length)
+    return written || this.drop()
+  }
+
+  /** Records that were dropped but whose count is not in the ring yet. */
+  get unreportedDrops(): number {
+    return this.unreported
+  }
+
+  /** Writes the count of dropped records when there is room; true when nothing is left to report. */
+  reportDropped(): boolean {
+    const size = HEADER_BYTES + 8
+    const offset = this.producer.reserve(size)
+    if (offset < 0) return false
+    const { bytes, ints, floats } = this.ring
+    ints[offset >> 2] = HEADER_BYTES + 4
+    bytes[offset + OFFSET_KIND] = KIND_DROPPED
+    bytes[offset + OFFSET_LEVEL] = 0
+    floats[(offset + OFFSET_TIME) >> 3] = Date.now()
+    ints[(offset + HEADER_BYTES) >> 2] = this.unreported
+    this.producer.publish(size)
+    this.unreported = 0
+    return true
+  }
+
+  private drop(): false {
+    this.dropped++
+    this.unreported++
+    return false
+  }
+
+  private whole(frame: Buffer, length: number): boolean {
+    const size = align8(length)
+    const offset = this.producer.reserve(size)
+    if (offset < 0) return false
+    frame.copy(this.ring.bytes, offset, 0, length)
+    this.producer.publish(size)
+    return true
+  }
+
+  private fragments(frame: Buffer, length: number): boolean {
+    const chunk = this.producer.maxFrame - FRAGMENT_HEADER_BYTES
+    const count = Math.ceil(length / chunk)
+    // Without waiting, all fragments must fit now (allowing for one wrap), or none is written.
+    if (!this.canWait && this.producer.freeBytes() < length + count * FRAGMENT_HEADER_BYTES + this.producer.maxFrame) return false
+    const { bytes, ints } = this.ring
+    for (let at = 0; at < length; at += chunk) {
+      const n = Math.min(chunk, length - at)
+      const size = align8(FRAGMENT_HEADER_BYTES + n)
+      const offset = this.producer.reserve(size)
+      // Fragments written so far are discarded by the reader when the next whole frame comes.
+      if (offset < 0) return false
+      ints[offset >> 2] = FRAGMENT_HEADER_BYTES + n
+      bytes[offset + OFFSET_KIND] = KIND_FRAGMENT
+      bytes[offset + OFFSET_LEVEL] = (at === 0 ? FRAGMENT_FIRST : 0) | (at + n === length ? FRAGMENT_LAST : 0)
+      frame.copy(bytes, offset + FRAGMENT_HEADER_BYTES, at, at + n)
+      this.producer.publish(size)
+    }
+    return true
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The single-producer single-consumer ring over one SharedArrayBuffer.
+ *
+ * Positions are 32-bit counters that only grow (wrapping at 2^32); the offset of a position is
+ * `position & mask`, so the capacity is a power of two. Differences of positions are taken with
+ * `| 0`, which stays correct across the 2^32 wrap while the ring is smaller than 2^31 bytes.
+ *
+ * Every frame starts with its byte length as an int32 and is 8-byte aligned. A frame never
+ * splits across the end: when it does not fit before the end, the producer writes a wrap marker
+ * and starts again at offset 0.
+ */
+
+/** Control block: one 64-byte line per index so producer and consumer do not share a line. */
+export const CONTROL_BYTES = 512
+const INT = 4
+/** Written by the producer only. */
+export const WRITE = 0
+/** Written by the consumer that holds the lock. */
+export const READ = 64 / INT
+/** 1 while the drain worker is parked in Atomics.waitAsync on WRITE. */
+export const SLEEP = 128 / INT
+/** Who consumes: FREE, WORKER or CALLER. Only the holder may move READ. */
+export const LOCK = 192 / INT
+/** 1 while the drain worker is running and owns draining; set by the caller side. */
+export const STATE = 196 / INT
+/** Consumer statistics as float64, so counts pass 2^31 without a second word. */
+const STATS_OFFSET = 256
+
+export const LOCK_FREE = 0
+export const LOCK_WORKER = 1
+export const LOCK_CALLER = 2
+
+export const STAT_WRITTEN = 0
+export const STAT_BYTES = 1
+export const STAT_HIGH_WATER = 2
+export const STAT_FAILED = 3
+
+/** A frame length that means: nothing more before the end, continue at offset 0. */
+export const WRAP_MARKER = -1
+
+export const MIN_RING_BYTES = 4096
+export const MAX_RING_BYTES = 1 << 30
+
+export function align8(n: number): number {
+  return (n + 7) & ~7
+}
+
+export function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0
+}
+
+/** Typed views over one ring's SharedArrayBuffer, shared by both sides. */
+export class RingViews {
+  readonly capacity: number
+  readonly mask: number
+  readonly control: Int32Array
+  readonly stats: Float64Array
+  readonly bytes: Buffer
+  readonly ints: Int32Array
+  readonly floats: Float64Array
+
+  constructor(readonly sab: SharedArrayBuffer) {
+    this.capacity = sab.byteLength - CONTROL_BYTES
+    if (!isPowerOfTwo(this.capacity)) throw new RangeError(`ring capacity ${this.capacity} is not a power of two`)
+    this.mask = this.capacity - 1
+    this.control = new Int32Array(sab, 0, CONTROL_BYTES / INT)
+    this.stats = new Float64Array(sab, STATS_OFFSET, 4)
+    this.bytes = Buffer.from(sab, CONTROL_BYTES, this.capacity)
+    this.ints = new Int32Array(sab, CONTROL_BYTES, this.capacity / INT)
+    this.floats = new Float64Array(sab, CONTROL_BYTES, this.capacity / 8)
+  }
+
+  static create(capacity: number): RingViews {
+    return new RingViews(new SharedArrayBuffer(CONTROL_BYTES + capacity))
+  }
+}
+
+/**
+ * Decides what a producer does when the ring has no room: return true to look again (room was
+ * made or waited for), false to give up on this frame. `first` is true on the first call for a frame.
+ */
+export type WaitForRoom = (bytesNeeded: number, first: boolean) => boolean
+
+export class RingProducer {
+  private write: number
+  private cachedRead: number
+  /** The largest frame written whole; larger frames go as fragments. */
+  readonly maxFrame: number
+
+  constructor(private readonly ring: RingViews, private readonly waitForRoom: WaitForRoom) {
+    this.write = Atomics.load(ring.control, WRITE)
+    this.cachedRead = Atomics.load(ring.control, READ)
+    this.maxFrame = ring.capacity / 4
+  }
+
+  /** The position after the last published frame. */
+  get position(): number {
+    return this.write
+  }
+
+  /** Free bytes as of the last look at READ; refreshes it first. */
+  freeBytes(): number {
+    this.cachedRead = Atomics.load(this.ring.control, READ)
+    return this.ring.capacity - ((this.write - this.cachedRead) | 0)
+  }
+
+  /**
+   * Reserves `size` contiguous bytes (size is 8-aligned and at most maxFrame) and returns their
+   * offset, or -1 when waitForRoom gave up. Nothing is visible to the consumer until publish().
+   */
+  reserve(size: number): number {
+    const { capacity, mask } = this.ring
+    for (let first = true; ; first = false) {
+      const offset = this.write & mask
+      const tail = capacity - offset
+      const needed = size <= tail ? size : tail + size
+      if (capacity - ((this.write - this.cachedRead) | 0) >= needed ||
+          capacity - ((this.write - (this.cachedRead = Atomics.load(this.ring.control, READ))) | 0) >= needed) {
+        if (size <= tail) return offset
+        this.ring.ints[offset >> 2] = WRAP_MARKER
+        this.write = (this.write + tail) | 0
+        return 0
+      }
+      if (!this.waitForRoom(needed, first)) return -1
+    }
+  }
+
+  /** Makes the frame at the reserved offset visible; `size` is what was reserved. */
+  publish(size: number): void {
+    this.write = (this.write + size) | 0
+    // Store after the frame bytes: the consumer reads nothing past WRITE.
+    Atomics.store(this.ring.control, WRITE, this.write)
+    if (Atomics.load(this.ring.control, SLEEP) !== 0) Atomics.notify(this.ring.control, WRITE)
+  }
+}
+
+/** The consumer's cursor. Only the lock holder moves READ. */
+export class RingConsumer {
+  constructor(readonly ring: RingViews) {}
+
+  get read(): number {
+    return Atomics.load(this.ring.control, READ)
+  }
+
+  get written(): number {
+    return Atomics.load(this.ring.control, WRITE)
+  }
+
+  /**
+   * Visits the frames between READ and WRITE, at most `maxBytes` of ring, and returns the new
+   * read position; the caller publishes it with commit() once the frames' output is written.
+   */
+  scan(maxBytes: number, visit: (offset: number, length: number) => void): number {
+    const { ring } = this
+    const end = Atomics.load(ring.control, WRITE)
+    let pos = Atomics.load(ring.control, READ)
+    const used = (end - pos) | 0
+    if (used > ring.stats[STAT_HIGH_WATER]) ring.stats[STAT_HIGH_WATER] = used
+    const stop = used > maxBytes ? (pos + maxBytes) | 0 : end
+    while (((stop - pos) | 0) > 0) {
+      const offset = pos & ring.mask
+      const length = ring.ints[offset >> 2]
+      if (length === WRAP_MARKER) {
+        pos = (pos + ring.capacity - offset) | 0
+        continue
+      }
+      visit(offset, length)
+      pos = (pos + align8(length)) | 0
+    }
+    return pos
+  }
+
+  commit(position: number): void {
+    Atomics.store(this.ring.control, READ, position)
+    // A producer blocked for room waits on READ.
+    Atomics.notify(this.ring.control, READ)
+  }
+}

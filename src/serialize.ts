@@ -1,0 +1,85 @@
+/**
+ * Turns values msgpackr cannot pack, or packs without what a log reader needs, into plain data.
+ * Runs on the calling thread and never throws.
+ */
+
+const CIRCULAR = '[Circular]'
+const MAX_DEPTH = 10
+
+/** pino's err shape: type, message, stack, then the error's own fields, then cause. */
+export function serializeError(error: Error, seen: Set<unknown> = new Set()): Record<string, unknown> {
+  seen.add(error)
+  const out: Record<string, unknown> = {
+    type: errorType(error),
+    message: String(safeGet(error, 'message') ?? ''),
+    stack: String(safeGet(error, 'stack') ?? ''),
+  }
+  for (const key of Object.keys(error)) {
+    if (key === 'cause' || key === 'errors') continue
+    out[key] = toPlain(safeGet(error, key), seen, 1)
+  }
+  if (error instanceof AggregateError) {
+    out.errors = Array.isArray(error.errors) ? error.errors.map((e) => toPlain(e, seen, 1)) : []
+  }
+  const cause = safeGet(error, 'cause')
+  if (cause !== undefined) out.cause = toPlain(cause, seen, 1)
+  seen.delete(error)
+  return out
+}
+
+function errorType(error: Error): string {
+  const ctor = safeGet(error, 'constructor')
+  const name = typeof ctor === 'function' && ctor.name ? ctor.name : safeGet(error, 'name')
+  return typeof name === 'string' && name ? name : 'Error'
+}
+
+function safeGet(target: object, key: PropertyKey): unknown {
+  try {
+    return (target as Record<PropertyKey, unknown>)[key]
+  } catch (error) {
+    return `[Getter threw: ${error instanceof Error ? error.message : String(error)}]`
+  }
+}
+
+/**
+ * A copy of `value` made only of what msgpackr packs as data: used after a pack failed (a cycle,
+ * a throwing getter, an out-of-range BigInt) and for the values inside errors.
+ */
+export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 0): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return value
+    case 'bigint':
+      return value >= -(2n ** 63n) && value < 2n ** 64n ? value : value.toString()
+    case 'symbol':
+      return value.toString()
+    case 'function':
+      return undefined
+  }
+  if (value === null) return null
+  const object = value as object
+  if (seen.has(object)) return CIRCULAR
+  if (object instanceof Error) return serializeError(object, seen)
+  if (depth >= MAX_DEPTH) return '[Object]'
+  if (object instanceof Date || ArrayBuffer.isView(object) || object instanceof RegExp) return object
+  seen.add(object)
+  let out: unknown
+  if (Array.isArray(object)) {
+    out = object.map((item) => toPlain(item, seen, depth + 1))
+  } else if (object instanceof Map) {
+    const map: Record<string, unknown> = {}
+    for (const [k, v] of object) map[String(k)] = toPlain(v, seen, depth + 1)
+    out = map
+  } else if (object instanceof Set) {
+    out = Array.from(object, (item) => toPlain(item, seen, depth + 1))
+  } else {
+    const plain: Record<string, unknown> = {}
+    for (const key of Object.keys(object)) plain[key] = toPlain(safeGet(object, key), seen, depth + 1)
+    out = plain
+  }
+  seen.delete(object)
+  return out
+}

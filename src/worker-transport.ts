@@ -1,0 +1,299 @@
+import { fileURLToPath } from 'node:url'
+import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import type { BindingsRegistry } from './bindings.js'
+import type { ResolvedOptions } from './config.js'
+import { drainOnExit, drainOnSignals, forgetOnExit } from './exit.js'
+import {
+  LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingProducer, RingViews, STAT_BYTES,
+  STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE,
+} from './ring.js'
+import { RingFrameWriter } from './ring-writer.js'
+import type { Metrics, Transport } from './transport.js'
+import type { ToCaller, DrainTask } from './worker/drain.js'
+import { Pipeline, type PipelineOptions } from './worker/pipeline.js'
+
+const STATE_DOWN = 0
+const STATE_RUNNING = 1
+
+/** At exit, how long to wait for the worker to finish the batch it holds before taking the ring anyway. */
+const EXIT_LOCK_TIMEOUT_MS = 5000
+/** More restarts than this within RESTART_WINDOW_MS, and the calling thread writes from then on. */
+const MAX_RESTARTS = 5
+const RESTART_WINDOW_MS = 10_000
+
+const drainFile = fileURLToPath(new URL('./worker/drain.js', import.meta.url))
+
+/**
+ * The caller's end of the ring: frames go into the ring, a drain worker hosted by piscina reads
+ * them. The two meet only at the ring and a MessagePort (start, flush, stop).
+ *
+ * The calling thread drains the ring itself, with the same pipeline, whenever no worker is running
+ * (before the first one is up, between a crash and its replacement, at exit), so a full ring never
+ * waits on a worker that cannot come.
+ */
+export class WorkerTransport implements Transport {
+  private readonly ring: RingViews
+  private readonly producer: RingProducer
+  private readonly writer: RingFrameWriter
+  private readonly consumer: RingConsumer
+  private readonly pool: Piscina
+  private readonly pipelineOptions: PipelineOptions
+  private port: MessagePort | undefined
+  private callerPipeline: Pipeline | undefined
+  /** READ when the calling thread last drained: if it moved since, the worker read bindings the caller's pipeline has not seen. */
+  private callerRead = -1
+  /** After exit, or when workers keep dying: frames skip the ring and are written on the calling thread. */
+  private direct = false
+  private closed = false
+  private restarts = 0
+  private readonly starts: number[] = []
+  private readonly flushes = new Map<number, { target: number; resolve: () => void }>()
+  private nextFlushId = 1
+  private stopped: (() => void) | undefined
+  private removeSignalHandlers: (() => void) | undefined
+  private stallRead = 0
+  private stallSince = 0
+
+  constructor(private readonly options: ResolvedOptions, private readonly registry: BindingsRegistry) {
+    this.ring = RingViews.create(options.bufferSize)
+    this.producer = new RingProducer(this.ring, (needed, first) => this.waitForRoom(needed, first))
+    this.writer = new RingFrameWriter(this.ring, this.producer, options.onFull === 'block')
+    this.consumer = new RingConsumer(this.ring)
+    this.pipelineOptions = { destination: options.destination }
+    this.pool = new Piscina({
+      filename: drainFile,
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Infinity,
+      // The drain task returns at once and the worker goes on draining on its own event loop,
+      // which piscina's default (blocking the worker in Atomics.wait between tasks) would stop.
+      atomics: 'disabled',
+    })
+    this.pool.on('error', (error: unknown) => this.warn(`drain worker error: ${error instanceof Error ? error.message : String(error)}`))
+    drainOnExit(this)
+    if (options.handleSignals) this.removeSignalHandlers = drainOnSignals(this)
+    this.startWorker()
+  }
+
+  get position(): number {
+    return this.producer.position
+  }
+
+  write(frame: Buffer, length: number): void {
+    if (this.direct) return this.writeDirect(frame, length)
+    if (this.closed) {
+      this.writer.dropped++
+      return
+    }
+    this.writer.write(frame, length)
+  }
+
+  flush(): Promise<void> {
+    if (this.closed || this.direct) return Promise.resolve()
+    if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
+    const target = this.producer.position
+    if (Atomics.load(this.ring.control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const id = this.nextFlushId++
+      this.flushes.set(id, { target, resolve })
+      if (this.port !== undefined && Atomics.load(this.ring.control, STATE) === STATE_RUNNING) this.sendFlush(id, target)
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.flush()
+    this.closed = true
+    forgetOnExit(this)
+    this.removeSignalHandlers?.()
+    const port = this.port
+    if (port !== undefined && Atomics.load(this.ring.control, STATE) === STATE_RUNNING) {
+      const stopped = new Promise<void>((resolve) => (this.stopped = resolve))
+      port.ref()
+      port.postMessage({ type: 'stop' })
+      await stopped
+    }
+    this.callerPipeline?.close()
+    await this.pool.destroy()
+  }
+
+  drainSync(): void {
+    if (this.closed || this.direct) return
+    const { control } = this.ring
+    Atomics.store(control, STATE, STATE_DOWN)
+    this.takeLock(EXIT_LOCK_TIMEOUT_MS)
+    this.drainOnCaller()
+    if (this.writer.unreportedDrops > 0 && this.writer.reportDropped()) this.drainOnCaller()
+    // Anything logged later in this exit (other 'exit' listeners) is written on the spot.
+    this.direct = true
+  }
+
+  metrics(): Metrics {
+    const { stats } = this.ring
+    return {
+      written: stats[STAT_WRITTEN],
+      dropped: this.writer.dropped,
+      failed: stats[STAT_FAILED],
+      bytes: stats[STAT_BYTES],
+      ringHighWater: stats[STAT_HIGH_WATER],
+      workerRestarts: this.restarts,
+    }
+  }
+
+  /** For tests: ends the drain worker thread as a crash would. */
+  killWorker(): Promise<number> {
+    const [thread] = this.pool.threads
+    return thread === undefined ? Promise.resolve(0) : thread.terminate()
+  }
+
+  private writeDirect(frame: Buffer, length: number): void {
+    const pipeline = this.callerPipelineFor(this.consumer.read)
+    pipeline.frame(frame, 0, length)
+    pipeline.write()
+  }
+
+  private startWorker(): void {
+    this.starts.push(performance.now())
+    const { port1, port2 } = new MessageChannel()
+    port1.on('message', (message: ToCaller) => this.onMessage(port1, message))
+    port1.on('close', () => this.onWorkerGone(port1))
+    port1.unref()
+    this.port = port1
+    const task: DrainTask = { sab: this.ring.sab, port: port2, options: this.pipelineOptions }
+    this.pool.run(task, { transferList: [port2] }).catch((error: unknown) => {
+      if (!this.closed) this.warn(`cannot start the drain worker: ${error instanceof Error ? error.message : String(error)}`)
+      port1.close()
+    })
+  }
+
+  private onMessage(port: MessagePort, message: ToCaller): void {
+    if (port !== this.port) return
+    switch (message.type) {
+      case 'ready':
+        this.handOver(port)
+        break
+      case 'flushed': {
+        const flush = this.flushes.get(message.id)
+        this.flushes.delete(message.id)
+        if (this.flushes.size === 0 && this.stopped === undefined) port.unref()
+        flush?.resolve()
+        break
+      }
+      case 'stopped':
+        this.stopped?.()
+        break
+    }
+  }
+
+  /** Gives the ring to a worker that has just started, with the bindings it needs to read it. */
+  private handOver(port: MessagePort): void {
+    if (this.closed || this.direct) return
+    const { control } = this.ring
+    // The calling thread keeps the lock only while it holds half of a fragmented frame; finish it.
+    if (Atomics.load(control, LOCK) === LOCK_CALLER) this.drainOnCaller()
+    port.postMessage({ type: 'start', snapshot: this.registry.snapshot(this.consumer.read) })
+    Atomics.store(control, STATE, STATE_RUNNING)
+    for (const [id, flush] of this.flushes) this.sendFlush(id, flush.target)
+  }
+
+  private sendFlush(id: number, target: number): void {
+    this.port!.ref()
+    this.port!.postMessage({ type: 'flush', id, target })
+  }
+
+  private onWorkerGone(port: MessagePort): void {
+    if (port !== this.port) return
+    this.port = undefined
+    if (this.closed) {
+      this.stopped?.()
+      return
+    }
+    const { control } = this.ring
+    Atomics.store(control, STATE, STATE_DOWN)
+    // A worker that died inside a batch still holds the lock; its unpublished batch is read again.
+    if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
+    if (this.direct) return
+    this.restarts++
+    const now = performance.now()
+    while (this.starts.length > 0 && now - this.starts[0] > RESTART_WINDOW_MS) this.starts.shift()
+    if (this.starts.length > MAX_RESTARTS) {
+      this.warn(`the drain worker died ${this.starts.length} times in ${RESTART_WINDOW_MS / 1000} s; writing on the calling thread from now on`)
+      this.drainOnCaller()
+      this.direct = true
+      for (const flush of this.flushes.values()) flush.resolve()
+      this.flushes.clear()
+      return
+    }
+    // Frames logged meanwhile wait in the ring, or are written by the calling thread if it fills.
+    this.startWorker()
+    if (this.flushes.size > 0 && this.drainOnCaller()) {
+      for (const flush of this.flushes.values()) flush.resolve()
+      this.flushes.clear()
+    }
+  }
+
+  /** The producer's answer to a full ring: true to look again, false to drop the frame. */
+  private waitForRoom(_needed: number, first: boolean): boolean {
+    const { control } = this.ring
+    if (this.options.onFull === 'drop') return false
+    if (Atomics.load(control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return true
+    const read = Atomics.load(control, READ)
+    const now = performance.now()
+    if (first || read !== this.stallRead) {
+      this.stallRead = read
+      this.stallSince = now
+    } else if (now - this.stallSince > this.options.blockTimeoutMs) {
+      return false
+    }
+    Atomics.wait(control, READ, read, 10)
+    return true
+  }
+
+  /**
+   * Drains the ring on the calling thread up to the current write position. False when a worker
+   * holds the ring (it is still finishing a batch).
+   */
+  private drainOnCaller(): boolean {
+    const { control } = this.ring
+    const lock = Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_CALLER)
+    if (lock === LOCK_WORKER) return false
+    const pipeline = this.callerPipelineFor(this.consumer.read)
+    while (pipeline.drain(this.consumer, this.ring.capacity)) { /* until READ reaches WRITE */ }
+    this.callerRead = this.consumer.read
+    if (!pipeline.midFrame) {
+      Atomics.store(control, LOCK, LOCK_FREE)
+      Atomics.notify(control, LOCK)
+    }
+    return true
+  }
+
+  private callerPipelineFor(read: number): Pipeline {
+    const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats))
+    if (read !== this.callerRead) {
+      pipeline.replay(this.registry.snapshot(read))
+      this.callerRead = read
+    }
+    return pipeline
+  }
+
+  /** Waits for the worker to let go of the ring, up to timeoutMs, then takes it regardless. */
+  private takeLock(timeoutMs: number): void {
+    const { control } = this.ring
+    const deadline = performance.now() + timeoutMs
+    for (;;) {
+      const lock = Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_CALLER)
+      if (lock !== LOCK_WORKER) return
+      const left = deadline - performance.now()
+      if (left <= 0) {
+        Atomics.store(control, LOCK, LOCK_CALLER)
+        return
+      }
+      Atomics.wait(control, LOCK, LOCK_WORKER, left)
+    }
+  }
+
+  private warn(message: string): void {
+    process.stderr.write(`ringlog: ${message}\n`)
+  }
+}

@@ -1,0 +1,150 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import type { MessagePort } from 'node:worker_threads'
+import { LOCK, LOCK_FREE, LOCK_WORKER, RingConsumer, RingViews, SLEEP, WRITE } from '../ring.js'
+import { Pipeline, type PipelineOptions } from './pipeline.js'
+
+/** The piscina task: everything the drain worker needs, as transferable data. */
+export interface DrainTask {
+  sab: SharedArrayBuffer
+  port: MessagePort
+  options: PipelineOptions
+}
+
+/** Messages from the calling thread. */
+export type ToWorker =
+  | { type: 'start'; snapshot: Uint8Array[] }
+  | { type: 'flush'; id: number; target: number }
+  | { type: 'stop' }
+
+/** Messages to the calling thread. */
+export type ToCaller = { type: 'ready' } | { type: 'flushed'; id: number } | { type: 'stopped' }
+
+/** Bytes of ring read per batch: one write to the destination each, and a look at the event loop in between. */
+const BATCH_BYTES = 256 << 10
+/** How long the loop may run without giving the event loop a turn (for flush and stop messages). */
+const SLICE_MS = 4
+/** Checks of WRITE before parking: about 10-30 us on these machines. */
+const SPINS = 1000
+/** Park at most this long, so a lost wake-up costs a delay, not a hang. */
+const PARK_MS = 500
+
+/**
+ * The piscina task. It returns at once; the worker goes on draining on its own event loop until
+ * told to stop, so piscina sees an idle thread and keeps no reference that holds the process open.
+ */
+export default function drain(task: DrainTask): void {
+  new Drain(task)
+}
+
+class Drain {
+  private readonly ring: RingViews
+  private readonly consumer: RingConsumer
+  private readonly pipeline: Pipeline
+  private readonly flushes: { id: number; target: number }[] = []
+  private stopping = false
+
+  constructor(private readonly task: DrainTask) {
+    this.ring = new RingViews(task.sab)
+    this.consumer = new RingConsumer(this.ring)
+    this.pipeline = new Pipeline(task.options, this.ring.stats)
+    task.port.on('message', (message: ToWorker) => this.onMessage(message))
+    this.send({ type: 'ready' })
+  }
+
+  private onMessage(message: ToWorker): void {
+    switch (message.type) {
+      case 'start':
+        this.pipeline.replay(message.snapshot)
+        void this.loop()
+        break
+      case 'flush':
+        this.flushes.push(message)
+        this.answerFlushes()
+        this.wake()
+        break
+      case 'stop':
+        this.stopping = true
+        this.wake()
+        break
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const { control } = this.ring
+    let sliceStart = performance.now()
+    for (;;) {
+      const lock = Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_WORKER)
+      if (lock !== LOCK_FREE && lock !== LOCK_WORKER) {
+        // The calling thread is draining (at exit, or finishing a fragmented frame).
+        const wait = Atomics.waitAsync(control, LOCK, lock, PARK_MS)
+        if (wait.async) await wait.value
+        continue
+      }
+      const moved = this.pipeline.drain(this.consumer, BATCH_BYTES)
+      // Keep the ring while a fragmented frame is half read: its first part exists only here.
+      if (!this.pipeline.midFrame) {
+        Atomics.store(control, LOCK, LOCK_FREE)
+        Atomics.notify(control, LOCK)
+      }
+      if (moved) {
+        this.answerFlushes()
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await nextTurn()
+          sliceStart = performance.now()
+        }
+        continue
+      }
+      if (this.stopping && !this.pipeline.midFrame) return this.stop()
+      if (!this.spin()) await this.park()
+      sliceStart = performance.now()
+    }
+  }
+
+  /** True when a frame arrived while spinning. */
+  private spin(): boolean {
+    const { control } = this.ring
+    const read = this.consumer.read
+    for (let i = 0; i < SPINS; i++) if (Atomics.load(control, WRITE) !== read) return true
+    return false
+  }
+
+  private async park(): Promise<void> {
+    const { control } = this.ring
+    const read = this.consumer.read
+    Atomics.store(control, SLEEP, 1)
+    // Look again after raising the flag: a frame published before the producer saw it is here now.
+    if (Atomics.load(control, WRITE) === read) {
+      const wait = Atomics.waitAsync(control, WRITE, read, PARK_MS)
+      if (wait.async) await wait.value
+    }
+    Atomics.store(control, SLEEP, 0)
+  }
+
+  private wake(): void {
+    Atomics.notify(this.ring.control, WRITE)
+    Atomics.notify(this.ring.control, LOCK)
+  }
+
+  private answerFlushes(): void {
+    if (this.flushes.length === 0 || this.pipeline.midFrame) return
+    const read = this.consumer.read
+    for (let i = this.flushes.length - 1; i >= 0; i--) {
+      const flush = this.flushes[i]
+      if (((read - flush.target) | 0) >= 0) {
+        this.flushes.splice(i, 1)
+        this.send({ type: 'flushed', id: flush.id })
+      }
+    }
+  }
+
+  private stop(): void {
+    this.answerFlushes()
+    this.pipeline.close()
+    this.send({ type: 'stopped' })
+    this.task.port.close()
+  }
+
+  private send(message: ToCaller): void {
+    this.task.port.postMessage(message)
+  }
+}

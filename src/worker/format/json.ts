@@ -1,0 +1,96 @@
+import { unpack, Packr } from 'msgpackr'
+import { levelLabel } from '../../levels.js'
+import type { Output } from '../output.js'
+import { IsoTime } from './iso-time.js'
+import { mapHeader, readKey, skipValue, writeMapEntries, writeValue } from './msgpack-json.js'
+
+/** Child bindings made ready once: their JSON members, and their keys to spot a field that overrides one. */
+export interface JsonBindings {
+  readonly json: Buffer
+  readonly keys: ReadonlySet<string>
+  readonly payload: Buffer
+}
+
+/**
+ * One JSON object per line: time, level, msg, then the bindings, then the fields. A field with the
+ * same key as a binding replaces it, in the binding's place, as in an object spread.
+ */
+export class JsonFormat {
+  private readonly time = new IsoTime()
+  private readonly levelPrefix: string[] = []
+  private readonly merger = new Packr({ useRecords: false })
+
+  constructor(private readonly out: Output) {}
+
+  prepareBindings(payload: Buffer): JsonBindings {
+    const keys = new Set<string>()
+    const header = mapHeader(payload, 0)
+    let json: Buffer = Buffer.alloc(0)
+    if (header) {
+      let p = header[1]
+      for (let i = 0; i < header[0]; i++) {
+        keys.add(readKey(payload, p))
+        p = skipValue(payload, skipValue(payload, p))
+      }
+      const start = this.out.pos
+      writeMapEntries(this.out, payload, header[1], header[0])
+      json = Buffer.from(this.out.buf.subarray(start, this.out.pos))
+      this.out.pos = start
+    }
+    return { json, keys, payload }
+  }
+
+  /** Writes the record whose message (msgpack str or nil) starts at p and whose fields run to end. */
+  record(level: number, time: number, src: Buffer, p: number, end: number, bindings: JsonBindings | undefined): void {
+    const out = this.out
+    out.ascii('{"time":"')
+    out.ascii(this.time.format(time))
+    out.ascii(this.levelPrefix[level] ??= `","level":"${levelLabel(level)}"`)
+    if (src[p] === 0xc0) {
+      p++
+    } else {
+      out.ascii(',"msg":')
+      p = writeValue(out, src, p)
+    }
+    if (p < end && bindings !== undefined && this.overridesBinding(src, p, bindings.keys)) {
+      const merged = this.merger.pack({ ...unpack(bindings.payload), ...unpack(src.subarray(p, end)) })
+      this.members(merged, 0)
+    } else {
+      if (bindings !== undefined) out.bytes(bindings.json, 0, bindings.json.length)
+      if (p < end) this.members(src, p)
+    }
+    out.ascii('}\n')
+    out.records++
+  }
+
+  dropped(time: number, count: number): void {
+    const out = this.out
+    out.ascii('{"time":"')
+    out.ascii(this.time.format(time))
+    out.ascii(`","level":"warn","msg":"ringlog dropped records: the ring was full","dropped":${count}}\n`)
+    out.records++
+  }
+
+  private members(src: Buffer, p: number): void {
+    const header = mapHeader(src, p)
+    if (header) {
+      writeMapEntries(this.out, src, header[1], header[0])
+    } else {
+      this.out.ascii(',"value":')
+      writeValue(this.out, src, p)
+    }
+  }
+
+  private overridesBinding(src: Buffer, p: number, keys: ReadonlySet<string>): boolean {
+    if (keys.size === 0) return false
+    const header = mapHeader(src, p)
+    if (!header) return false
+    let q = header[1]
+    for (let i = 0; i < header[0]; i++) {
+      if (keys.has(readKey(src, q))) return true
+      q = skipValue(src, skipValue(src, q))
+    }
+    return false
+  }
+}
+

@@ -1,0 +1,59 @@
+/** A growable byte buffer that a batch of formatted records is written into. */
+export class Output {
+  buf: Buffer
+  pos = 0
+  /** Records in the buffer, so a failed write can count what it lost. */
+  records = 0
+
+  constructor(initialBytes = 1 << 16) {
+    this.buf = Buffer.allocUnsafeSlow(initialBytes)
+  }
+
+  ensure(extra: number): void {
+    const needed = this.pos + extra
+    if (needed <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < needed) size *= 2
+    const bigger = Buffer.allocUnsafeSlow(size)
+    this.buf.copy(bigger, 0, 0, this.pos)
+    this.buf = bigger
+  }
+
+  byte(b: number): void {
+    if (this.pos >= this.buf.length) this.ensure(1)
+    this.buf[this.pos++] = b
+  }
+
+  /** Only for strings known to be ASCII (keys the code itself writes, digits). */
+  ascii(s: string): void {
+    this.ensure(s.length)
+    this.pos += this.buf.latin1Write(s, this.pos)
+  }
+
+  utf8(s: string): void {
+    this.ensure(s.length * 3)
+    this.pos += this.buf.utf8Write(s, this.pos)
+  }
+
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start
+    this.ensure(n)
+    if (n < 32) {
+      // A short copy by hand beats set()'s fixed cost, and most keys and values are short.
+      const buf = this.buf
+      let p = this.pos
+      for (let i = start; i < end; i++) buf[p++] = src[i]
+    } else {
+      this.buf.set(src.subarray(start, end), this.pos)
+    }
+    this.pos += n
+  }
+
+  /** The bytes written so far, copied, and the buffer emptied. */
+  take(): Buffer {
+    const chunk = Buffer.from(this.buf.subarray(0, this.pos))
+    this.pos = 0
+    this.records = 0
+    return chunk
+  }
+}

@@ -1,0 +1,57 @@
+import sonicBoom from 'sonic-boom'
+
+// sonic-boom is CommonJS; its types declare a named class that Node's ESM loader cannot see.
+const { SonicBoom } = sonicBoom as unknown as { SonicBoom: typeof import('sonic-boom').SonicBoom }
+
+/** Where records go: 'stdout', 'stderr', a file path (appended to, parent directories made) or a file descriptor. */
+export type Destination = 'stdout' | 'stderr' | string | number
+
+/**
+ * A file descriptor or file written through sonic-boom, synchronously: when write() returns the
+ * bytes are in the kernel, which is what lets a batch's read position be published as written.
+ */
+const MAX_WRITE = 1 << 20
+
+export class FdSink {
+  private readonly stream: InstanceType<typeof SonicBoom>
+  private readonly ownsFd: boolean
+
+  constructor(destination: Destination) {
+    const fd = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : destination
+    this.ownsFd = typeof fd === 'string'
+    this.stream = new SonicBoom({
+      ...(typeof fd === 'number' ? { fd } : { dest: fd, mkdir: true, append: true }),
+      sync: true,
+      contentMode: 'buffer',
+      // Writes are issued by flushSync() once a batch; this keeps write() from issuing its own.
+      maxWrite: MAX_WRITE,
+      minLength: MAX_WRITE - 1,
+    })
+    // Errors are thrown by flushSync() to the pipeline, which counts and reports them.
+    this.stream.on('error', () => {})
+  }
+
+  /** Writes the chunk, retrying EAGAIN; throws on any other error, with the chunk discarded. */
+  write(chunk: Buffer): void {
+    // contentMode 'buffer' takes Buffers; the bundled types only know strings.
+    this.stream.write(chunk as unknown as string)
+    try {
+      this.stream.flushSync()
+    } catch (error) {
+      this.discardQueued()
+      throw error
+    }
+  }
+
+  close(): void {
+    if (this.ownsFd) this.stream.destroy()
+  }
+
+  private discardQueued(): void {
+    // sonic-boom keeps a failed chunk queued to retry it; the pipeline has already counted it as failed.
+    const internals = this.stream as unknown as { _bufs: unknown[]; _lens: number[]; _len: number }
+    internals._bufs = []
+    internals._lens = []
+    internals._len = 0
+  }
+}

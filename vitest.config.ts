@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+    // The machine has two cores and most tests start worker threads and child processes.
+    maxWorkers: 2,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
+  },
+})
