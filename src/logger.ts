@@ -36,6 +36,11 @@ class Core {
   }
 }
 
+/** For tests and tools inside the package: the transport behind a logger. Not part of the public API. */
+export function transportOf(logger: Logger): Transport {
+  return logger['core'].transport
+}
+
 function threshold(level: LevelOption): number {
   return level === 'silent' ? SILENT : LEVELS[level]
 }

@@ -52,6 +52,7 @@ export class WorkerTransport implements Transport {
   private nextFlushId = 1
   private stopped: (() => void) | undefined
   private removeSignalHandlers: (() => void) | undefined
+  private workerThreadId = -1
   private stallRead = 0
   private stallSince = 0
 
@@ -154,6 +155,7 @@ export class WorkerTransport implements Transport {
   }
 
   private startWorker(): void {
+    if (this.closed) return
     this.starts.push(performance.now())
     const { port1, port2 } = new MessageChannel()
     port1.on('message', (message: ToCaller) => this.onMessage(port1, message))
@@ -171,6 +173,7 @@ export class WorkerTransport implements Transport {
     if (port !== this.port) return
     switch (message.type) {
       case 'ready':
+        this.workerThreadId = message.threadId
         this.handOver(port)
         break
       case 'flushed': {
@@ -226,7 +229,12 @@ export class WorkerTransport implements Transport {
       return
     }
     // Frames logged meanwhile wait in the ring, or are written by the calling thread if it fills.
-    this.startWorker()
+    // A task posted before piscina has removed the dead thread would be sent to it and fail.
+    if (this.pool.threads.some((thread) => thread.threadId === this.workerThreadId)) {
+      this.pool.once('workerDestroy', () => setImmediate(() => this.startWorker()))
+    } else {
+      this.startWorker()
+    }
     if (this.flushes.size > 0 && this.drainOnCaller()) {
       for (const flush of this.flushes.values()) flush.resolve()
       this.flushes.clear()

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { MessagePort } from 'node:worker_threads'
+import { threadId, type MessagePort } from 'node:worker_threads'
 import { LOCK, LOCK_FREE, LOCK_WORKER, RingConsumer, RingViews, SLEEP, WRITE } from '../ring.js'
 import { Pipeline, type PipelineOptions } from './pipeline.js'
 
@@ -17,7 +17,7 @@ export type ToWorker =
   | { type: 'stop' }
 
 /** Messages to the calling thread. */
-export type ToCaller = { type: 'ready' } | { type: 'flushed'; id: number } | { type: 'stopped' }
+export type ToCaller = { type: 'ready'; threadId: number } | { type: 'flushed'; id: number } | { type: 'stopped' }
 
 /** Bytes of ring read per batch: one write to the destination each, and a look at the event loop in between. */
 const BATCH_BYTES = 256 << 10
@@ -48,7 +48,7 @@ class Drain {
     this.consumer = new RingConsumer(this.ring)
     this.pipeline = new Pipeline(task.options, this.ring.stats)
     task.port.on('message', (message: ToWorker) => this.onMessage(message))
-    this.send({ type: 'ready' })
+    this.send({ type: 'ready', threadId })
   }
 
   private onMessage(message: ToWorker): void {

@@ -49,9 +49,9 @@ export class Output {
     this.pos += n
   }
 
-  /** The bytes written so far, copied, and the buffer emptied. */
+  /** The bytes written so far, valid until the next write, and the buffer emptied. */
   take(): Buffer {
-    const chunk = Buffer.from(this.buf.subarray(0, this.pos))
+    const chunk = this.buf.subarray(0, this.pos)
     this.pos = 0
     this.records = 0
     return chunk

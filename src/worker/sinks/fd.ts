@@ -31,7 +31,10 @@ export class FdSink {
     this.stream.on('error', () => {})
   }
 
-  /** Writes the chunk, retrying EAGAIN; throws on any other error, with the chunk discarded. */
+  /**
+   * Writes the chunk, retrying EAGAIN; throws on any other error, with the chunk discarded. The
+   * chunk is not kept after this returns, so the caller may reuse its memory.
+   */
   write(chunk: Buffer): void {
     // contentMode 'buffer' takes Buffers; the bundled types only know strings.
     this.stream.write(chunk as unknown as string)

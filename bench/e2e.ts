@@ -1,0 +1,344 @@
+/**
+ * End-to-end benchmark: ringlog vs pino 10 vs winston 3, all writing JSON lines to a file.
+ *
+ * Run:   npm run bench            (= tsc -p tsconfig.json && node dist/bench/e2e.js)
+ * Env:   BENCH_RECORDS=200000     records per run (default 1000000)
+ *        BENCH_ROUNDS=3           rounds; every variant runs once per round, interleaved (default 5)
+ * Tip:   node --expose-gc dist/bench/e2e.js   runs a full GC between runs for steadier RSS numbers.
+ *
+ * Per run it measures: logs/sec on the calling thread (the logging loop alone), logs/sec end to end
+ * (until the file holds all N lines) and peak RSS, then checks the file has exactly N lines.
+ * The table shows the median of each measure over the rounds, and ratios against pino sync.
+ */
+import { EventEmitter, once } from 'node:events'
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pino } from 'pino'
+import winston from 'winston'
+import { createLogger } from '../src/index.js'
+
+const RECORDS = positiveInt('BENCH_RECORDS', 1_000_000)
+const ROUNDS = positiveInt('BENCH_ROUNDS', 5)
+const RSS_EVERY_RECORDS = 10_000
+const RSS_EVERY_MS = 5
+const POLL_TIMEOUT_MS = 120_000
+const MESSAGE = 'request handled'
+const BASELINE = 'pino sync'
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw.replaceAll('_', ''))
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`)
+  return value
+}
+
+interface Fields {
+  reqId: string
+  userId: number
+  path: string
+  status: number
+  durationMs: number
+}
+
+function fields(i: number): Fields {
+  return {
+    reqId: 'req-' + i,
+    userId: 1000 + (i % 5000),
+    path: '/api/users/' + (i % 100),
+    status: 200,
+    durationMs: ((i * 7919) % 100_000) / 1000 + 0.25,
+  }
+}
+
+/** One logger instance for one run. */
+interface Subject {
+  /** Logs record i (on the calling thread). */
+  log(i: number): void
+  /** Resolves once everything logged is in the file, or (winston) as far as the library can tell. */
+  drain(): Promise<void>
+  /** Releases the logger and its destination. */
+  close(): Promise<void>
+}
+
+interface Variant {
+  name: string
+  /** Creates a fresh logger writing to file and waits until it is ready to take records. */
+  create(file: string): Promise<Subject>
+}
+
+/** Resolves on `event`, rejects on 'error'; attach before triggering the event. */
+function waitFor(emitter: EventEmitter, event: string): Promise<void> {
+  return once(emitter, event).then(() => undefined)
+}
+
+function ringlog(bufferSize: number, name: string): Variant {
+  return {
+    name,
+    async create(file) {
+      const log = createLogger({ destination: file, bufferSize, worker: true })
+      return {
+        log: (i) => log.info(MESSAGE, fields(i)),
+        drain: () => log.flush(),
+        async close() {
+          await log.close()
+          const m = log.metrics()
+          if (m.written !== RECORDS || m.dropped !== 0 || m.failed !== 0) {
+            throw new Error(`${name}: metrics say written=${m.written} dropped=${m.dropped} failed=${m.failed}, expected ${RECORDS} written`)
+          }
+        },
+      }
+    },
+  }
+}
+
+const pinoSync: Variant = {
+  name: BASELINE,
+  async create(file) {
+    const dest = pino.destination({ dest: file, sync: true })
+    const log = pino(dest)
+    return {
+      log: (i) => log.info(fields(i), MESSAGE),
+      drain: async () => {}, // every write was a writeSync
+      async close() {
+        const closed = waitFor(dest, 'close')
+        dest.end()
+        await closed
+      },
+    }
+  },
+}
+
+const pinoAsync: Variant = {
+  name: 'pino async',
+  async create(file) {
+    const dest = pino.destination({ dest: file, sync: false })
+    await waitFor(dest, 'ready')
+    const log = pino(dest)
+    return {
+      log: (i) => log.info(fields(i), MESSAGE),
+      async drain() {
+        const closed = waitFor(dest, 'close')
+        dest.end()
+        await closed
+      },
+      close: async () => {}, // drain() already ended and closed it
+    }
+  },
+}
+
+const pinoTransport: Variant = {
+  name: 'pino transport',
+  async create(file) {
+    const transport = pino.transport({ target: 'pino/file', options: { destination: file } })
+    await waitFor(transport, 'ready')
+    const log = pino(transport)
+    return {
+      log: (i) => log.info(fields(i), MESSAGE),
+      async drain() {
+        const closed = waitFor(transport, 'close')
+        transport.end()
+        await closed
+      },
+      close: async () => {}, // drain() already ended the worker
+    }
+  },
+}
+
+const winstonFile: Variant = {
+  name: 'winston',
+  async create(file) {
+    const transport = new winston.transports.File({ filename: file })
+    await waitFor(transport, 'open')
+    const log = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [transport] })
+    return {
+      log: (i) => void log.info(MESSAGE, fields(i)),
+      async drain() {
+        // 'finish' can come before the file stream has written everything; run() polls the file after.
+        const finished = waitFor(log, 'finish')
+        log.end()
+        await finished
+      },
+      async close() {
+        log.close()
+      },
+    }
+  },
+}
+
+const VARIANTS: Variant[] = [
+  ringlog(8 << 20, 'ringlog 8 MiB'),
+  ringlog(128 << 20, 'ringlog 128 MiB'),
+  pinoSync,
+  pinoAsync,
+  pinoTransport,
+  winstonFile,
+]
+
+/** Counts newlines in a growing file, reading only what was appended since the last call. */
+class LineCounter {
+  lines = 0
+  private offset = 0
+  private readonly chunk = Buffer.allocUnsafe(1 << 20)
+
+  constructor(private readonly file: string) {}
+
+  update(): number {
+    let fd: number
+    try {
+      fd = openSync(this.file, 'r')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.lines
+      throw err
+    }
+    try {
+      for (;;) {
+        const n = readSync(fd, this.chunk, 0, this.chunk.length, this.offset)
+        if (n === 0) break
+        this.offset += n
+        for (let at = this.chunk.indexOf(10); at !== -1 && at < n; at = this.chunk.indexOf(10, at + 1)) this.lines++
+      }
+    } finally {
+      closeSync(fd)
+    }
+    return this.lines
+  }
+}
+
+/** Peak RSS, sampled by a timer (while the event loop is free) and by the logging loop (while it is not). */
+class RssSampler {
+  peak = 0
+  private timer: NodeJS.Timeout | undefined
+
+  sample(): void {
+    const rss = process.memoryUsage.rss()
+    if (rss > this.peak) this.peak = rss
+  }
+
+  start(): void {
+    this.sample()
+    this.timer = setInterval(() => this.sample(), RSS_EVERY_MS)
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.sample()
+  }
+}
+
+interface Result {
+  callingOpsPerSec: number
+  e2eOpsPerSec: number
+  peakRssMiB: number
+  rssGrowthMiB: number
+}
+
+async function run(variant: Variant, dir: string, round: number): Promise<Result> {
+  const file = join(dir, `${variant.name.replaceAll(/\W+/g, '-')}-${round}.log`)
+  globalThis.gc?.()
+  const subject = await variant.create(file)
+  const counter = new LineCounter(file)
+  const rss = new RssSampler()
+  try {
+    rss.start()
+    const baseline = rss.peak
+
+    const start = performance.now()
+    for (let i = 0; i < RECORDS; i++) {
+      subject.log(i)
+      if (i % RSS_EVERY_RECORDS === 0) rss.sample()
+    }
+    const loopEnd = performance.now()
+
+    await subject.drain()
+    let end = performance.now()
+    if (counter.update() < RECORDS) {
+      const deadline = end + POLL_TIMEOUT_MS
+      while (counter.update() < RECORDS) {
+        if (performance.now() > deadline) throw new Error(`${variant.name}: file has ${counter.lines} of ${RECORDS} lines after ${POLL_TIMEOUT_MS} ms`)
+        await sleep(1)
+      }
+      end = performance.now()
+    }
+    rss.stop()
+
+    await subject.close()
+    if (counter.update() !== RECORDS) throw new Error(`${variant.name}: file has ${counter.lines} lines, expected exactly ${RECORDS}`)
+
+    return {
+      callingOpsPerSec: RECORDS / ((loopEnd - start) / 1000),
+      e2eOpsPerSec: RECORDS / ((end - start) / 1000),
+      peakRssMiB: rss.peak / 2 ** 20,
+      rssGrowthMiB: (rss.peak - baseline) / 2 ** 20,
+    }
+  } finally {
+    rss.stop()
+    rmSync(file, { force: true })
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US')
+const ratio = (n: number): string => `${n.toFixed(2)}×`
+
+function table(results: Map<string, Result[]>): string {
+  const medians = new Map<string, Result>()
+  for (const [name, runs] of results) {
+    medians.set(name, {
+      callingOpsPerSec: median(runs.map((r) => r.callingOpsPerSec)),
+      e2eOpsPerSec: median(runs.map((r) => r.e2eOpsPerSec)),
+      peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+      rssGrowthMiB: median(runs.map((r) => r.rssGrowthMiB)),
+    })
+  }
+  const base = medians.get(BASELINE)
+  if (base === undefined) throw new Error(`no results for ${BASELINE}`)
+  const lines = [
+    '| variant | calling thread logs/s | end-to-end logs/s | peak RSS MiB | RSS growth MiB | calling vs pino sync | e2e vs pino sync |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const [name, m] of medians) {
+    lines.push(
+      `| ${name} | ${int(m.callingOpsPerSec)} | ${int(m.e2eOpsPerSec)} | ${m.peakRssMiB.toFixed(0)} | ${m.rssGrowthMiB.toFixed(0)} | ` +
+        `${ratio(m.callingOpsPerSec / base.callingOpsPerSec)} | ${ratio(m.e2eOpsPerSec / base.e2eOpsPerSec)} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringlog-bench-'))
+  const results = new Map<string, Result[]>(VARIANTS.map((v) => [v.name, []]))
+  try {
+    console.error(`${RECORDS.toLocaleString('en-US')} records x ${ROUNDS} rounds, Node ${process.version}${globalThis.gc ? ', gc between runs' : ''}`)
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the start of each round so no variant always runs first (or right after a heavy one).
+      for (let k = 0; k < VARIANTS.length; k++) {
+        const variant = VARIANTS[(round + k) % VARIANTS.length]
+        const r = await run(variant, dir, round)
+        results.get(variant.name)?.push(r)
+        console.error(
+          `round ${round + 1}/${ROUNDS} ${variant.name.padEnd(16)} calling ${int(r.callingOpsPerSec).padStart(11)}/s  ` +
+            `e2e ${int(r.e2eOpsPerSec).padStart(11)}/s  peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+        )
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  console.log(`\n${RECORDS.toLocaleString('en-US')} records per run, median of ${ROUNDS} rounds\n`)
+  console.log(table(results))
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exitCode = 1
+})
