@@ -53,6 +53,7 @@ export class WorkerTransport implements Transport {
   private stopped: (() => void) | undefined
   private removeSignalHandlers: (() => void) | undefined
   private workerThreadId = -1
+  private onRunning: (() => void)[] = []
   private stallRead = 0
   private stallSince = 0
 
@@ -142,6 +143,12 @@ export class WorkerTransport implements Transport {
     }
   }
 
+  /** For tests: resolves once a drain worker owns the ring. */
+  running(): Promise<void> {
+    if (Atomics.load(this.ring.control, STATE) === STATE_RUNNING) return Promise.resolve()
+    return new Promise((resolve) => this.onRunning.push(resolve))
+  }
+
   /** For tests: ends the drain worker thread as a crash would. */
   killWorker(): Promise<number> {
     const [thread] = this.pool.threads
@@ -198,6 +205,7 @@ export class WorkerTransport implements Transport {
     port.postMessage({ type: 'start', snapshot: this.registry.snapshot(this.consumer.read) })
     Atomics.store(control, STATE, STATE_RUNNING)
     for (const [id, flush] of this.flushes) this.sendFlush(id, flush.target)
+    for (const resolve of this.onRunning.splice(0)) resolve()
   }
 
   private sendFlush(id: number, target: number): void {
