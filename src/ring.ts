@@ -21,10 +21,20 @@ export const READ = 64 / INT
 export const SLEEP = 128 / INT
 /** Who consumes: FREE, WORKER or CALLER. Only the holder may move READ. */
 export const LOCK = 192 / INT
-/** 1 while the drain worker is running and owns draining; set by the caller side. */
+/** Who may drain: STATE_FRESH, STATE_RUNNING or STATE_HANDOVER. */
 export const STATE = 196 / INT
 /** Consumer statistics as float64, so counts pass 2^31 without a second word. */
 const STATS_OFFSET = 256
+
+/** Nothing has been read yet: a worker that starts may take the ring on its own. */
+export const STATE_FRESH = 0
+/** A drain worker owns draining; the calling thread drains only at exit. */
+export const STATE_RUNNING = 1
+/**
+ * No worker is running, and frames have been read by someone else (the calling thread, or a worker
+ * that died): the next worker must first be given the bindings table by the calling thread.
+ */
+export const STATE_HANDOVER = 2
 
 export const LOCK_FREE = 0
 export const LOCK_WORKER = 1

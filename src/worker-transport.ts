@@ -6,15 +6,12 @@ import type { ResolvedOptions } from './config.js'
 import { drainOnExit, drainOnSignals, forgetOnExit } from './exit.js'
 import {
   LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingProducer, RingViews, STAT_BYTES,
-  STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE,
+  STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE, STATE_FRESH, STATE_HANDOVER, STATE_RUNNING,
 } from './ring.js'
 import { RingFrameWriter } from './ring-writer.js'
 import type { Metrics, Transport } from './transport.js'
-import type { ToCaller, DrainTask } from './worker/drain.js'
+import type { DrainData, DrainTask, ToCaller } from './worker/drain.js'
 import { Pipeline, type PipelineOptions } from './worker/pipeline.js'
-
-const STATE_DOWN = 0
-const STATE_RUNNING = 1
 
 /** At exit, how long to wait for the worker to finish the batch it holds before taking the ring anyway. */
 const EXIT_LOCK_TIMEOUT_MS = 5000
@@ -63,8 +60,12 @@ export class WorkerTransport implements Transport {
     this.writer = new RingFrameWriter(this.ring, this.producer, options.onFull === 'block')
     this.consumer = new RingConsumer(this.ring)
     this.pipelineOptions = { destination: options.destination }
+    const workerData: DrainData = { sab: this.ring.sab, options: this.pipelineOptions }
     this.pool = new Piscina({
       filename: drainFile,
+      // The worker reads the ring as soon as it has loaded, without waiting for a task: that needs
+      // this thread's event loop, which a burst of logging at start-up does not give back.
+      workerData,
       minThreads: 1,
       maxThreads: 1,
       idleTimeout: Infinity,
@@ -123,7 +124,7 @@ export class WorkerTransport implements Transport {
   drainSync(): void {
     if (this.closed || this.direct) return
     const { control } = this.ring
-    Atomics.store(control, STATE, STATE_DOWN)
+    Atomics.store(control, STATE, STATE_HANDOVER)
     this.takeLock(EXIT_LOCK_TIMEOUT_MS)
     this.drainOnCaller()
     if (this.writer.unreportedDrops > 0 && this.writer.reportDropped()) this.drainOnCaller()
@@ -169,7 +170,7 @@ export class WorkerTransport implements Transport {
     port1.on('close', () => this.onWorkerGone(port1))
     port1.unref()
     this.port = port1
-    const task: DrainTask = { sab: this.ring.sab, port: port2, options: this.pipelineOptions }
+    const task: DrainTask = { port: port2 }
     this.pool.run(task, { transferList: [port2] }).catch((error: unknown) => {
       if (!this.closed) this.warn(`cannot start the drain worker: ${error instanceof Error ? error.message : String(error)}`)
       port1.close()
@@ -196,14 +197,19 @@ export class WorkerTransport implements Transport {
     }
   }
 
-  /** Gives the ring to a worker that has just started, with the bindings it needs to read it. */
+  /**
+   * Gives the ring to a worker that has just started, with the bindings it needs to read it. A
+   * worker that found the ring fresh has taken it already and ignores the table.
+   */
   private handOver(port: MessagePort): void {
     if (this.closed || this.direct) return
     const { control } = this.ring
-    // The calling thread keeps the lock only while it holds half of a fragmented frame; finish it.
-    if (Atomics.load(control, LOCK) === LOCK_CALLER) this.drainOnCaller()
+    if (Atomics.load(control, STATE) !== STATE_RUNNING) {
+      // The calling thread keeps the lock only while it holds half of a fragmented frame; finish it.
+      if (Atomics.load(control, LOCK) === LOCK_CALLER) this.drainOnCaller()
+      Atomics.store(control, STATE, STATE_RUNNING)
+    }
     port.postMessage({ type: 'start', snapshot: this.registry.snapshot(this.consumer.read) })
-    Atomics.store(control, STATE, STATE_RUNNING)
     for (const [id, flush] of this.flushes) this.sendFlush(id, flush.target)
     for (const resolve of this.onRunning.splice(0)) resolve()
   }
@@ -221,7 +227,7 @@ export class WorkerTransport implements Transport {
       return
     }
     const { control } = this.ring
-    Atomics.store(control, STATE, STATE_DOWN)
+    Atomics.store(control, STATE, STATE_HANDOVER)
     // A worker that died inside a batch still holds the lock; its unpublished batch is read again.
     if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
     if (this.direct) return
@@ -272,6 +278,8 @@ export class WorkerTransport implements Transport {
    */
   private drainOnCaller(): boolean {
     const { control } = this.ring
+    // Reading frames here means a worker starting later needs the bindings table: mark the ring so.
+    if (Atomics.compareExchange(control, STATE, STATE_FRESH, STATE_HANDOVER) === STATE_RUNNING) return false
     const lock = Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_CALLER)
     if (lock === LOCK_WORKER) return false
     const pipeline = this.callerPipelineFor(this.consumer.read)

@@ -1,13 +1,19 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { threadId, type MessagePort } from 'node:worker_threads'
-import { LOCK, LOCK_FREE, LOCK_WORKER, RingConsumer, RingViews, SLEEP, WRITE } from '../ring.js'
+import { threadId, workerData, type MessagePort } from 'node:worker_threads'
+import {
+  LOCK, LOCK_FREE, LOCK_WORKER, RingConsumer, RingViews, SLEEP, STATE, STATE_FRESH, STATE_RUNNING, WRITE,
+} from '../ring.js'
 import { Pipeline, type PipelineOptions } from './pipeline.js'
 
-/** The piscina task: everything the drain worker needs, as transferable data. */
-export interface DrainTask {
+/** Given to every drain worker when piscina starts it (piscina's workerData). */
+export interface DrainData {
   sab: SharedArrayBuffer
-  port: MessagePort
   options: PipelineOptions
+}
+
+/** The piscina task: the control channel, which needs the calling thread's event loop to arrive. */
+export interface DrainTask {
+  port: MessagePort
 }
 
 /** Messages from the calling thread. */
@@ -28,34 +34,40 @@ const SPINS = 1000
 /** Park at most this long, so a lost wake-up costs a delay, not a hang. */
 const PARK_MS = 500
 
-/**
- * The piscina task. It returns at once; the worker goes on draining on its own event loop until
- * told to stop, so piscina sees an idle thread and keeps no reference that holds the process open.
- */
-export default function drain(task: DrainTask): void {
-  new Drain(task)
-}
-
 class Drain {
   private readonly ring: RingViews
   private readonly consumer: RingConsumer
   private readonly pipeline: Pipeline
   private readonly flushes: { id: number; target: number }[] = []
+  private port: MessagePort | undefined
+  private running = false
   private stopping = false
 
-  constructor(private readonly task: DrainTask) {
-    this.ring = new RingViews(task.sab)
+  constructor(data: DrainData) {
+    this.ring = new RingViews(data.sab)
     this.consumer = new RingConsumer(this.ring)
-    this.pipeline = new Pipeline(task.options, this.ring.stats)
-    task.port.on('message', (message: ToWorker) => this.onMessage(message))
+    this.pipeline = new Pipeline(data.options, this.ring.stats)
+    // Nobody has read the ring yet, so no bindings table is needed: start now.
+    if (Atomics.compareExchange(this.ring.control, STATE, STATE_FRESH, STATE_RUNNING) === STATE_FRESH) this.run()
+  }
+
+  attach(port: MessagePort): void {
+    this.port = port
+    port.on('message', (message: ToWorker) => this.onMessage(message))
     this.send({ type: 'ready', threadId })
+  }
+
+  private run(): void {
+    this.running = true
+    void this.loop()
   }
 
   private onMessage(message: ToWorker): void {
     switch (message.type) {
       case 'start':
+        if (this.running) break
         this.pipeline.replay(message.snapshot)
-        void this.loop()
+        this.run()
         break
       case 'flush':
         this.flushes.push(message)
@@ -141,10 +153,22 @@ class Drain {
     this.answerFlushes()
     this.pipeline.close()
     this.send({ type: 'stopped' })
-    this.task.port.close()
+    this.port?.close()
   }
 
   private send(message: ToCaller): void {
-    this.task.port.postMessage(message)
+    this.port?.postMessage(message)
   }
+}
+
+// piscina loads this module when it starts the thread, before any task: draining begins here.
+const drain = new Drain(workerData as DrainData)
+
+/**
+ * The piscina task: hands over the control channel and returns at once. The worker goes on
+ * draining on its own event loop, so piscina sees an idle thread and holds nothing that keeps the
+ * process open.
+ */
+export default function attach(task: DrainTask): void {
+  drain.attach(task.port)
 }

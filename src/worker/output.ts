@@ -26,8 +26,40 @@ export class Output {
 
   /** Only for strings known to be ASCII (keys the code itself writes, digits). */
   ascii(s: string): void {
-    this.ensure(s.length)
-    this.pos += this.buf.latin1Write(s, this.pos)
+    const n = s.length
+    this.ensure(n)
+    if (n > 64) {
+      this.pos += this.buf.latin1Write(s, this.pos)
+      return
+    }
+    // Short strings by hand: a native write call costs more than the copy.
+    const buf = this.buf
+    let p = this.pos
+    for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i)
+    this.pos = p
+  }
+
+  /** A number as JSON: integers digit by digit, other numbers through String(). */
+  number(n: number): void {
+    if (Number.isInteger(n) && n <= 0xffffffff && n >= -0xffffffff && !Object.is(n, -0)) {
+      this.ensure(11)
+      const buf = this.buf
+      if (n < 0) {
+        buf[this.pos++] = 0x2d
+        n = -n
+      }
+      let digits = 1
+      for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++
+      let p = this.pos + digits
+      this.pos = p
+      do {
+        const q = Math.floor(n / 10)
+        buf[--p] = 0x30 + (n - q * 10)
+        n = q
+      } while (n > 0)
+      return
+    }
+    this.ascii(Number.isFinite(n) ? String(n) : 'null')
   }
 
   utf8(s: string): void {

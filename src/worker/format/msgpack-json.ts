@@ -41,14 +41,23 @@ export function writeJsonString(out: Output, src: Buffer, start: number, end: nu
   }
 }
 
-/** Where the string starting at p has its bytes, or -1 when p is not a string. */
-function stringBounds(src: Uint8Array, p: number): [number, number] | undefined {
+/** Where the bytes of the string at p start, or -1 when p is not a string. */
+function stringStart(src: Uint8Array, p: number): number {
   const t = src[p]
-  if (t >= 0xa0 && t <= 0xbf) return [p + 1, p + 1 + (t & 0x1f)]
-  if (t === 0xd9) return [p + 2, p + 2 + src[p + 1]]
-  if (t === 0xda) return [p + 3, p + 3 + u16(src, p + 1)]
-  if (t === 0xdb) return [p + 5, p + 5 + u32(src, p + 1)]
-  return undefined
+  if (t >= 0xa0 && t <= 0xbf) return p + 1
+  if (t === 0xd9) return p + 2
+  if (t === 0xda) return p + 3
+  if (t === 0xdb) return p + 5
+  return -1
+}
+
+/** The length of the string at p, whose bytes start at `start`. */
+function stringLength(src: Uint8Array, p: number): number {
+  const t = src[p]
+  if (t === 0xd9) return src[p + 1]
+  if (t === 0xda) return u16(src, p + 1)
+  if (t === 0xdb) return u32(src, p + 1)
+  return t & 0x1f
 }
 
 /** The position after the value at p. */
@@ -120,16 +129,17 @@ export function mapHeader(src: Uint8Array, p: number): [number, number] | undefi
 
 /** The key at p as a string (keys are almost always short ASCII strings). */
 export function readKey(src: Buffer, p: number): string {
-  const bounds = stringBounds(src, p)
-  if (bounds) return src.utf8Slice(bounds[0], bounds[1])
+  const start = stringStart(src, p)
+  if (start >= 0) return src.utf8Slice(start, start + stringLength(src, p))
   return String(unpack(src.subarray(p, skipValue(src, p))))
 }
 
 function writeKey(out: Output, src: Buffer, p: number): number {
-  const bounds = stringBounds(src, p)
-  if (bounds) {
-    writeJsonString(out, src, bounds[0], bounds[1])
-    return bounds[1]
+  const start = stringStart(src, p)
+  if (start >= 0) {
+    const end = start + stringLength(src, p)
+    writeJsonString(out, src, start, end)
+    return end
   }
   const end = skipValue(src, p)
   out.utf8(JSON.stringify(String(unpack(src.subarray(p, end)))))
@@ -181,7 +191,7 @@ function writeArray(out: Output, src: Buffer, p: number, count: number): number 
 }
 
 function writeNumber(out: Output, n: number): void {
-  out.ascii(Number.isFinite(n) ? String(n) : 'null')
+  out.number(n)
 }
 
 /** Writes the value at p and returns the position after it. */
@@ -217,7 +227,8 @@ export function writeValue(out: Output, src: Buffer, p: number): number {
     case 0xd2: writeNumber(out, src.readInt32BE(p + 1)); return p + 5
     case 0xd3: out.ascii(src.readBigInt64BE(p + 1).toString()); return p + 9
     case 0xd9: case 0xda: case 0xdb: {
-      const [start, end] = stringBounds(src, p)!
+      const start = stringStart(src, p)
+      const end = start + stringLength(src, p)
       writeJsonString(out, src, start, end)
       return end
     }
