@@ -1,17 +1,25 @@
 /**
- * Micro-benchmarks of the pieces of the hot path, with tinybench:
+ * Micro-benchmarks of the pieces of the hot path. With tinybench:
  *   - a call at a disabled level (the shared no-op)
  *   - encoding one record into a frame on the calling thread (FrameEncoder.record)
  *   - formatting that frame as a JSON line on the worker side (Pipeline.frame, output to /dev/null)
  *   - pino's own serialization of the same record, for scale (pino to a /dev/null sync destination)
+ * Then, with plain timed loops, a whole log.info on the calling thread (worker mode, a 256 MiB ring
+ * the drain worker keeps from filling), outside any request context and inside one with 3 fields:
+ * the context must add less than 10 percent. The two alternate over ROUNDS rounds; medians.
+ * (Not with tinybench: its promise-based loop, run inside an AsyncLocalStorage context, pays Node's
+ * promise hooks on every iteration, which a synchronous caller does not.)
  *
  * Run: npx tsc -p tsconfig.json && node dist/bench/micro.js
  */
 import { pino } from 'pino'
 import { Bench } from 'tinybench'
 import { FrameEncoder } from '../src/encode.js'
-import { createLogger } from '../src/index.js'
+import { createLogger, withContext } from '../src/index.js'
 import { Pipeline } from '../src/worker/pipeline.js'
+
+const ROUNDS = 7
+const LOOP = 300_000
 
 const fields = (i: number): Record<string, unknown> => ({
   reqId: `req-${i}`,
@@ -24,21 +32,21 @@ const fields = (i: number): Record<string, unknown> => ({
 const encoder = new FrameEncoder()
 const frames: Buffer[] = []
 for (let i = 0; i < 1024; i++) {
-  const length = encoder.record(30, Date.now(), 0, 'request handled', fields(i))
+  const length = encoder.record(30, Date.now(), 0, 0, 'request handled', fields(i))
   frames.push(Buffer.from(encoder.buffer.subarray(0, length)))
 }
 const pipeline = new Pipeline({ destination: '/dev/null' }, new Float64Array(4))
 const disabled = createLogger({ level: 'warn', destination: '/dev/null', worker: false })
+const log = createLogger({ destination: '/dev/null', bufferSize: 256 << 20 })
 const pinoSync = pino(pino.destination({ dest: '/dev/null', sync: true }))
-
 let i = 0
-const bench = new Bench({ time: 1000, warmupTime: 300 })
-bench
+
+const parts = new Bench({ time: 1000, warmupTime: 300 })
   .add('log.info at a disabled level', () => {
     disabled.info('request handled', fields(i++))
   })
   .add('FrameEncoder.record (calling thread)', () => {
-    encoder.record(30, Date.now(), 0, 'request handled', fields(i++))
+    encoder.record(30, Date.now(), 0, 0, 'request handled', fields(i++))
   })
   .add('Pipeline.frame, JSON line (worker side)', () => {
     const frame = frames[i++ & 1023]
@@ -49,13 +57,42 @@ bench
     pinoSync.info(fields(i++), 'request handled')
   })
 
-await bench.run()
+const rows = new Map<string, number[]>()
+function record(name: string, ns: number): void {
+  rows.set(name, [...(rows.get(name) ?? []), ns])
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+await parts.run()
+for (const task of parts.tasks) {
+  const result = task.result as { latency?: { p50?: number } } | undefined
+  record(task.name, (result?.latency?.p50 ?? NaN) * 1e6)
+}
+
+function timedLoop(): number {
+  const start = performance.now()
+  for (let n = 0; n < LOOP; n++) log.info('request handled', fields(i++))
+  return ((performance.now() - start) * 1e6) / LOOP
+}
+timedLoop() // touches the ring's pages once
+await log.flush()
+const PLAIN = 'log.info, calling thread, no context'
+const CONTEXT = 'log.info, calling thread, context of 3 fields'
+for (let round = 0; round < ROUNDS; round++) {
+  record(PLAIN, timedLoop())
+  await log.flush()
+  record(CONTEXT, withContext({ requestId: 'req-1', userId: 42, tenant: 'acme' }, timedLoop))
+  await log.flush()
+}
+
 console.log('| task | ns per op (median) | ops/s |')
 console.log('|---|---:|---:|')
-for (const task of bench.tasks) {
-  const result = task.result as { latency?: { p50?: number }; throughput?: { mean?: number } } | undefined
-  const p50 = result?.latency?.p50
-  const ops = result?.throughput?.mean
-  console.log(`| ${task.name} | ${p50 === undefined ? '?' : Math.round(p50 * 1e6)} | ${ops === undefined ? '?' : Math.round(ops).toLocaleString('en-US')} |`)
+for (const [name, ns] of rows) {
+  console.log(`| ${name} | ${Math.round(median(ns))} | ${Math.round(1e9 / median(ns)).toLocaleString('en-US')} |`)
 }
+const without = median(rows.get(PLAIN)!)
+const withCtx = median(rows.get(CONTEXT)!)
+console.log(`\ncontext cost on the calling thread: ${(((withCtx - without) / without) * 100).toFixed(1)} percent`)
+console.log(`dropped: ${log.metrics().dropped}`)
 await disabled.close()
+await log.close()

@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr'
 import {
-  HEADER_BYTES, KIND_BINDINGS, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME,
+  HEADER_BYTES, KIND_BINDINGS, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  OFFSET_TIME,
 } from './frame.js'
 import { toPlain } from './serialize.js'
 
@@ -20,12 +21,13 @@ export class FrameEncoder {
     this.grow(1 << 16)
   }
 
-  record(level: number, time: number, bindingsId: number, message: string | undefined, fields: object | undefined): number {
+  record(level: number, time: number, bindingsId: number, contextId: number, message: string | undefined, fields: object | undefined): number {
     const packed = fields === undefined ? undefined : this.pack(fields)
     const messageMax = message === undefined ? 1 : 5 + message.length * 3
     this.ensure(HEADER_BYTES + messageMax + (packed === undefined ? 0 : packed.length))
     const buf = this.buffer
     this.header(KIND_RECORD, level, time, bindingsId)
+    this.ints[OFFSET_CONTEXT / 4] = contextId
     let p = HEADER_BYTES
     if (message === undefined) {
       buf[p++] = 0xc0
@@ -47,6 +49,7 @@ export class FrameEncoder {
     return p
   }
 
+  /** Child-logger bindings or a request context: fields referred to by id afterwards. */
   bindings(id: number, time: number, fields: object): number {
     const packed = this.pack(fields)
     this.ensure(HEADER_BYTES + packed.length)
@@ -81,7 +84,7 @@ export class FrameEncoder {
     buf[7] = 0
     this.floats[OFFSET_TIME / 8] = time
     this.ints[OFFSET_BINDINGS / 4] = bindingsId
-    this.ints[OFFSET_BINDINGS / 4 + 1] = 0
+    this.ints[OFFSET_CONTEXT / 4] = 0
   }
 
   private ensure(bytes: number): void {

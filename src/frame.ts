@@ -6,7 +6,7 @@
  *   5  uint8   level (records) or fragment flags (fragments)
  *   8  float64 time, ms since the epoch
  *   16 uint32  bindings id (0: none)
- *   20 uint32  reserved for the request context id
+ *   20 uint32  request context id (0: none)
  *   24         payload
  *
  * A fragment has only the first 8 bytes of header; its payload is a slice of one large frame.
@@ -18,10 +18,11 @@ export const OFFSET_KIND = 4
 export const OFFSET_LEVEL = 5
 export const OFFSET_TIME = 8
 export const OFFSET_BINDINGS = 16
+export const OFFSET_CONTEXT = 20
 
 /** A log record: payload is msgpack message (str or nil), then an optional msgpack map of fields. */
 export const KIND_RECORD = 1
-/** Child bindings: payload is a msgpack map, referred to afterwards by its id. */
+/** Child bindings or a request context: payload is a msgpack map, referred to afterwards by its id. */
 export const KIND_BINDINGS = 2
 /** The bindings id is no longer used by any logger. */
 export const KIND_RELEASE = 3

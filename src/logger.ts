@@ -1,5 +1,6 @@
 import { BindingsRegistry } from './bindings.js'
 import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './config.js'
+import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
 import { InlineTransport } from './inline-transport.js'
 import { LEVELS, SILENT, type LevelName, type LevelOption } from './levels.js'
@@ -34,6 +35,28 @@ class Core {
     })
     this.transport = options.worker ? new WorkerTransport(options, this.registry) : new InlineTransport(options)
   }
+
+  /** Sends `fields` into the ring under a new id owned by `owner` (released when it is collected). */
+  announce(owner: object, fields: object): number {
+    const id = this.registry.nextId()
+    const length = this.encoder.bindings(id, Date.now(), fields)
+    this.registry.add(owner, id, Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length))
+    this.transport.write(this.encoder.buffer, length)
+    return id
+  }
+
+  /** The id of the current request context in this logger tree; announced the first time. */
+  contextId(store: ContextStore): number {
+    if (store.owner === this) return store.ownerId
+    if (store.owner === undefined) {
+      store.owner = this
+      return (store.ownerId = this.announce(store, store.fields))
+    }
+    const others = (store.others ??= new Map())
+    let id = others.get(this)
+    if (id === undefined) others.set(this, (id = this.announce(store, store.fields)))
+    return id
+  }
 }
 
 /** For tests and tools inside the package: the transport behind a logger. Not part of the public API. */
@@ -59,7 +82,7 @@ export class Logger {
     private readonly core: Core,
     level: LevelOption,
     private readonly bindings: Readonly<Record<string, unknown>> | undefined,
-    private readonly bindingsId: number,
+    private bindingsId: number,
   ) {
     this.level = level
   }
@@ -92,13 +115,8 @@ export class Logger {
       throw new TypeError(`ringlog: child() takes an object of bindings; got ${String(bindings)}`)
     }
     const merged = { ...this.bindings, ...bindings }
-    const { core } = this
-    const id = core.registry.nextId()
-    const child = new Logger(core, this.levelName, merged, id)
-    const length = core.encoder.bindings(id, Date.now(), merged)
-    const frame = Uint8Array.prototype.slice.call(core.encoder.buffer, 0, length)
-    core.registry.add(child, id, frame)
-    core.transport.write(core.encoder.buffer, length)
+    const child = new Logger(this.core, this.levelName, merged, 0)
+    child.bindingsId = this.core.announce(child, merged)
     return child
   }
 
@@ -131,10 +149,12 @@ export class Logger {
     } else if (a !== undefined) {
       message = String(a)
     }
-    const { encoder, transport } = this.core
+    const { core } = this
+    const store = currentStore()
+    const contextId = store === undefined ? 0 : core.contextId(store)
     // Encode first: encoding may replace encoder.buffer with a larger one.
-    const length = encoder.record(level, Date.now(), this.bindingsId, message, fields)
-    transport.write(encoder.buffer, length)
+    const length = core.encoder.record(level, Date.now(), this.bindingsId, contextId, message, fields)
+    core.transport.write(core.encoder.buffer, length)
   }
 }
 

@@ -1,11 +1,13 @@
 import {
   FRAGMENT_FIRST, FRAGMENT_HEADER_BYTES, FRAGMENT_LAST, HEADER_BYTES, KIND_BINDINGS, KIND_DROPPED,
-  KIND_FRAGMENT, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME,
+  KIND_FRAGMENT, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  OFFSET_TIME,
 } from '../frame.js'
 import type { JsonBindings, JsonFormat } from './format/json.js'
 
 /**
- * Turns frames into formatted records: keeps the table of child bindings, and joins the
+ * Turns frames into formatted records: keeps the table of child bindings and request contexts
+ * (one table: both are fields announced once under an id), and joins the
  * fragments of frames that were too large for the ring.
  */
 export class FrameReader {
@@ -31,14 +33,16 @@ export class FrameReader {
     }
     switch (kind) {
       case KIND_RECORD: {
-        const id = src.readUInt32LE(offset + OFFSET_BINDINGS)
+        const bindingsId = src.readUInt32LE(offset + OFFSET_BINDINGS)
+        const contextId = src.readUInt32LE(offset + OFFSET_CONTEXT)
         this.format.record(
           src[offset + OFFSET_LEVEL],
           src.readDoubleLE(offset + OFFSET_TIME),
           src,
           offset + HEADER_BYTES,
           offset + length,
-          id === 0 ? undefined : this.bindings.get(id),
+          bindingsId === 0 ? undefined : this.bindings.get(bindingsId),
+          contextId === 0 ? undefined : this.bindings.get(contextId),
         )
         return
       }

@@ -12,8 +12,9 @@ export interface JsonBindings {
 }
 
 /**
- * One JSON object per line: time, level, msg, then the bindings, then the fields. A field with the
- * same key as a binding replaces it, in the binding's place, as in an object spread.
+ * One JSON object per line: time, level, msg, then the child bindings, then the request context,
+ * then the fields. A later key replaces an earlier one of the same name in its place, as in
+ * `{ ...bindings, ...context, ...fields }`.
  */
 export class JsonFormat {
   private readonly time = new IsoTime()
@@ -41,7 +42,10 @@ export class JsonFormat {
   }
 
   /** Writes the record whose message (msgpack str or nil) starts at p and whose fields run to end. */
-  record(level: number, time: number, src: Buffer, p: number, end: number, bindings: JsonBindings | undefined): void {
+  record(
+    level: number, time: number, src: Buffer, p: number, end: number,
+    bindings: JsonBindings | undefined, context: JsonBindings | undefined,
+  ): void {
     const out = this.out
     out.ascii('{"time":"')
     out.ascii(this.time.format(time))
@@ -52,11 +56,16 @@ export class JsonFormat {
       out.ascii(',"msg":')
       p = writeValue(out, src, p)
     }
-    if (p < end && bindings !== undefined && this.overridesBinding(src, p, bindings.keys)) {
-      const merged = this.merger.pack({ ...unpack(bindings.payload), ...unpack(src.subarray(p, end)) })
+    if (this.collides(src, p, end, bindings, context)) {
+      const merged = this.merger.pack({
+        ...(bindings && unpack(bindings.payload)),
+        ...(context && unpack(context.payload)),
+        ...(p < end ? unpack(src.subarray(p, end)) : undefined),
+      })
       this.members(merged, 0)
     } else {
       if (bindings !== undefined) out.bytes(bindings.json, 0, bindings.json.length)
+      if (context !== undefined) out.bytes(context.json, 0, context.json.length)
       if (p < end) this.members(src, p)
     }
     out.ascii('}\n')
@@ -81,13 +90,18 @@ export class JsonFormat {
     }
   }
 
-  private overridesBinding(src: Buffer, p: number, keys: ReadonlySet<string>): boolean {
-    if (keys.size === 0) return false
+  /** True when a key appears twice among bindings, context and fields: then they are merged as objects. */
+  private collides(src: Buffer, p: number, end: number, bindings: JsonBindings | undefined, context: JsonBindings | undefined): boolean {
+    if (bindings !== undefined && context !== undefined) {
+      for (const key of context.keys) if (bindings.keys.has(key)) return true
+    }
+    if (p >= end || (bindings === undefined && context === undefined)) return false
     const header = mapHeader(src, p)
     if (!header) return false
     let q = header[1]
     for (let i = 0; i < header[0]; i++) {
-      if (keys.has(readKey(src, q))) return true
+      const key = readKey(src, q)
+      if (bindings?.keys.has(key) || context?.keys.has(key)) return true
       q = skipValue(src, skipValue(src, q))
     }
     return false

@@ -1,0 +1,65 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { randomBytes } from 'node:crypto'
+
+/**
+ * Request context through AsyncLocalStorage. A context is a frozen object of fields; every record
+ * logged inside it carries them. Each logger tree sends a context's fields into its ring once, the
+ * first time a record needs them, and refers to them by id afterwards.
+ */
+export class ContextStore {
+  /** The first logger tree's id for this context: nearly always the only one. */
+  owner: object | undefined
+  ownerId = 0
+  /** Ids in further logger trees. */
+  others: Map<object, number> | undefined
+
+  constructor(readonly fields: Readonly<Record<string, unknown>>) {}
+}
+
+const storage = new AsyncLocalStorage<ContextStore>()
+
+function merged(fields: Record<string, unknown>): ContextStore {
+  if (fields === null || typeof fields !== 'object') {
+    throw new TypeError(`ringlog: a context is an object of fields; got ${String(fields)}`)
+  }
+  const parent = storage.getStore()
+  return new ContextStore(Object.freeze(parent === undefined ? { ...fields } : { ...parent.fields, ...fields }))
+}
+
+/**
+ * Runs `fn` with `fields` added to the current context: every record logged inside it, across
+ * awaits, timers and promises, carries them. Nested calls merge, the inner value winning.
+ */
+export function withContext<T>(fields: Record<string, unknown>, fn: () => T): T {
+  return storage.run(merged(fields), fn)
+}
+
+/**
+ * Adds `fields` to the context of the current asynchronous execution and what it starts from now
+ * on, for middleware that cannot wrap the rest of the request in a callback.
+ */
+export function bindContext(fields: Record<string, unknown>): void {
+  storage.enterWith(merged(fields))
+}
+
+/** The fields of the current context, or undefined outside any. */
+export function getContext(): Readonly<Record<string, unknown>> | undefined {
+  return storage.getStore()?.fields
+}
+
+/** @internal the logger's view: the store itself, which caches its ids. */
+export function currentStore(): ContextStore | undefined {
+  return storage.getStore()
+}
+
+const prefix = randomBytes(6).toString('base64url')
+let counter = 0
+
+/**
+ * A unique request id: a random prefix chosen when the process starts, then a counter. Unique within
+ * the process and, with 48 random bits of prefix, practically across processes; cheap to make.
+ */
+export function newRequestId(): string {
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER
+  return `${prefix}-${counter.toString(36)}`
+}
