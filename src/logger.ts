@@ -26,9 +26,12 @@ class Core {
   readonly encoder = new FrameEncoder()
   readonly registry: BindingsRegistry
   readonly transport: Transport
+  closed = false
 
   constructor(options: ResolvedOptions) {
     this.registry = new BindingsRegistry((id) => {
+      // After close() nothing reads the ring any more: a release is not a lost record.
+      if (this.closed) return this.transport.position
       const length = this.encoder.release(id, Date.now())
       this.transport.write(this.encoder.buffer, length)
       return this.transport.position
@@ -126,8 +129,9 @@ export class Logger {
   }
 
   /** Flushes, stops the drain worker and closes the destination. Records logged afterwards are counted as dropped. */
-  close(): Promise<void> {
-    return this.core.transport.close()
+  async close(): Promise<void> {
+    await this.core.transport.close()
+    this.core.closed = true
   }
 
   metrics(): Metrics {

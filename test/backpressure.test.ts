@@ -2,6 +2,8 @@ import { execFileSync, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/src/index.js'
+import { transportOf } from '../dist/src/logger.js'
+import type { WorkerTransport } from '../dist/src/worker-transport.js'
 import { runFixture, tempDir } from './helpers/files.js'
 
 describe("onFull: 'drop'", () => {
@@ -12,7 +14,9 @@ describe("onFull: 'drop'", () => {
     const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] })
     reader.stdout.pause()
     const log = createLogger({ destination: fifo, onFull: 'drop', bufferSize: 64 * 1024 })
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The worker must own the ring: were the calling thread to drain it, it would block on the FIFO
+    // whose reader this very thread feeds.
+    await (transportOf(log) as WorkerTransport).running()
 
     const total = 50_000
     let slowest = 0
