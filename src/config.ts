@@ -1,25 +1,93 @@
-import { LEVELS, type LevelOption } from './levels.js'
-import { isPowerOfTwo, MAX_RING_BYTES, MIN_RING_BYTES } from './ring.js'
+import { isatty } from 'node:tty'
+import { readEnvironment, type EnvironmentOptions } from './environment.js'
+import { bufferSize, destination, invalid, levelName, show, type Where } from './validate.js'
+import { LevelTable, NameLevels, type LevelOption } from './levels.js'
+import { FORMAT_NAMES, type FormatName, type FormatOptions } from './worker/format/format.js'
+import type { TimeFormatName } from './worker/format/time-format.js'
 import type { Destination } from './worker/sinks/fd.js'
 
-export type { Destination }
+export type { Destination, FormatName, TimeFormatName }
 
-/** Options of createLogger(). All plain data: the worker's part of them crosses a thread boundary. */
-export interface LoggerOptions {
+/**
+ * A function that turns the value of one key into what is logged, on the calling thread, before
+ * encoding. Typed to accept any parameter type: `serializers: { req: (req: IncomingMessage) => ... }`.
+ */
+export type Serializer = (value: never) => unknown
+
+/** Options of createLogger(). `Custom` are the names of custom levels. */
+export interface LoggerOptions<Custom extends string = never> {
   /**
-   * The lowest level written.
+   * The lowest level written. Environment: LOG_LEVEL.
    * @default 'info'
    */
-  level?: LevelOption
+  level?: LevelOption | Custom
+  /** The logger's name: written as the `name` field, and the key into `levels`. */
+  name?: string
+  /**
+   * Levels per logger name (`log.child({ name: 'db' })`): `{ db: 'debug', 'http.*': 'warn' }`.
+   * Environment: LOG_LEVEL="info,db=debug,http.*=warn".
+   */
+  levels?: Record<string, LevelOption | Custom>
+  /** More levels, by name and number (1 to 255): `{ audit: 35 }` gives `log.audit(...)`. */
+  customLevels?: Record<Custom, number>
+  /**
+   * Output format. Environment: LOG_FORMAT.
+   * @default 'json'
+   */
+  format?: FormatName
+  /** @default 'msg' */
+  messageKey?: string
+  /** @default 'time' */
+  timeKey?: string
+  /** @default 'level' */
+  levelKey?: string
+  /**
+   * Levels as labels ('info') or pino's numbers (30).
+   * @default 'label'
+   */
+  levelFormat?: 'label' | 'number'
+  /**
+   * 'iso' (2026-11-28T02:04:27.123Z), 'epoch' (milliseconds) or 'unix' (seconds).
+   * @default 'iso'
+   */
+  timeFormat?: TimeFormatName
+  /**
+   * csv: the columns, by field name (dotted names reach into objects). Fields not listed are not written.
+   * @default [timeKey, levelKey, messageKey]
+   */
+  columns?: string[]
+  /**
+   * pretty: ANSI colors. By default on when the destination is a terminal; NO_COLOR and
+   * FORCE_COLOR are honored.
+   */
+  colors?: boolean
+  /** Functions applied to the values of these keys before they are logged (fields, bindings, context). */
+  serializers?: Record<string, Serializer>
+  /**
+   * Objects and arrays nested deeper than this inside a record's fields are written as "[Object]" / "[Array]".
+   * @default 10
+   */
+  maxDepth?: number
+  /**
+   * Longer strings are cut and end with "... [N more characters]".
+   * @default Infinity
+   */
+  maxStringLength?: number
+  /**
+   * Longer arrays are cut and end with an item "... N more items".
+   * @default Infinity
+   */
+  maxArrayLength?: number
   /**
    * Format and write on a worker thread (true), or on the calling thread (false, same bytes out).
+   * Environment: RINGLOG_WORKER.
    * @default true
    */
   worker?: boolean
   /**
    * Ring size in bytes: a power of two from 4096 (4 KiB) to 1073741824 (1 GiB).
+   * Environment: RINGLOG_BUFFER_SIZE (bytes, or with K, M or G).
    * @default 8388608 (8 MiB)
-   * @example bufferSize: 32 << 20
    */
   bufferSize?: number
   /**
@@ -37,6 +105,7 @@ export interface LoggerOptions {
   blockTimeoutMs?: number
   /**
    * 'stdout', 'stderr', a file path (appended to; missing directories are made) or a file descriptor.
+   * Environment: RINGLOG_DESTINATION.
    * @default 'stdout'
    */
   destination?: Destination
@@ -49,83 +118,162 @@ export interface LoggerOptions {
 }
 
 export interface ResolvedOptions {
-  level: LevelOption
+  level: string
+  name: string | undefined
+  levelTable: LevelTable
+  nameLevels: NameLevels
+  serializers: Readonly<Record<string, Serializer>> | undefined
   worker: boolean
   bufferSize: number
   onFull: 'block' | 'drop'
   blockTimeoutMs: number
   destination: Destination
   handleSignals: boolean
+  /** What the worker's format needs. */
+  format: FormatOptions
 }
 
-const LEVEL_CHOICES: readonly string[] = [...Object.keys(LEVELS), 'silent']
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'bigint') return `${value}n`
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
+function option(name: string): Where {
+  return `option ${name}`
 }
 
-function invalid(option: string, value: unknown, accepted: string): never {
-  throw new TypeError(`ringlog: invalid option ${option}: ${show(value)}; expected ${accepted}`)
-}
-
-function choice<T extends string>(option: string, value: unknown, choices: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback
+function choice<T extends string>(where: Where, value: unknown, choices: readonly T[]): T {
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T
-  return invalid(option, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`)
+  return invalid(where, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`)
 }
 
-function flag(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback
+function flag(where: Where, value: unknown): boolean {
   if (typeof value === 'boolean') return value
-  return invalid(option, value, 'true or false')
+  return invalid(where, value, 'true or false')
 }
 
-function bufferSize(value: unknown): number {
-  if (value === undefined) return 8 << 20
-  if (typeof value === 'number' && isPowerOfTwo(value) && value >= MIN_RING_BYTES && value <= MAX_RING_BYTES) return value
-  let hint = ''
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
-    const clamped = Math.min(Math.max(value, MIN_RING_BYTES), MAX_RING_BYTES)
-    const lower = 2 ** Math.floor(Math.log2(clamped))
-    hint = lower === clamped ? '' : ` (for example ${lower} or ${Math.min(lower * 2, MAX_RING_BYTES)})`
-  }
-  return invalid('bufferSize', value, `a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} bytes${hint}`)
-}
-
-function destination(value: unknown): Destination {
-  if (value === undefined) return 'stdout'
+function text(where: Where, value: unknown): string {
   if (typeof value === 'string' && value.length > 0) return value
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value
-  return invalid('destination', value, "'stdout', 'stderr', a file path or a file descriptor number")
+  return invalid(where, value, 'a non-empty string')
 }
 
-function timeout(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
+function count(where: Where, value: unknown, min: number, unit: string): number {
+  if (typeof value === 'number' && value >= min && (Number.isInteger(value) || value === Infinity)) return value
+  return invalid(where, value, `a whole number of ${unit}, ${min} or more, or Infinity`)
+}
+
+function timeout(where: Where, value: unknown): number {
   if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return value
-  return invalid(option, value, 'a number of milliseconds, 0 or more')
+  return invalid(where, value, 'a number of milliseconds, 0 or more')
 }
 
-const KNOWN = new Set(['level', 'worker', 'bufferSize', 'onFull', 'blockTimeoutMs', 'destination', 'handleSignals'])
+function record(where: Where, value: unknown): Record<string, unknown> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>
+  return invalid(where, value, 'an object')
+}
 
-/** Checks every option once, up front, and fills in the defaults. */
-export function resolveOptions(options: LoggerOptions = {}): ResolvedOptions {
+// Names a custom level cannot take: the logger's own members.
+const RESERVED = new Set(['child', 'flush', 'close', 'metrics', 'level', 'isLevelEnabled', 'name', 'constructor', 'silent'])
+
+function customLevels(value: unknown): LevelTable {
+  if (value === undefined) return new LevelTable()
+  const entries = record(option('customLevels'), value)
+  const table = new LevelTable()
+  const custom: Record<string, number> = {}
+  const used = new Map(Object.entries(table.values).map(([name, n]) => [n, name]))
+  for (const [name, n] of Object.entries(entries)) {
+    const where = option(`customLevels.${name}`)
+    if (!/^[A-Za-z_$][\w$]*$/.test(name) || RESERVED.has(name) || table.has(name)) {
+      invalid(option('customLevels'), name, 'a new level name: an identifier that is not a standard level or a logger method')
+    }
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 255) invalid(where, n, 'a whole number from 1 to 255')
+    if (used.has(n)) invalid(where, n, `a number no other level has (${used.get(n)} is ${n})`)
+    used.set(n, name)
+    custom[name] = n
+  }
+  return new LevelTable(custom)
+}
+
+function columns(value: unknown, fallback: string[]): string[] {
+  if (value === undefined) return fallback
+  const where = option('columns')
+  if (!Array.isArray(value) || value.length === 0 || value.some((c) => typeof c !== 'string' || c === '')) {
+    return invalid(where, value, 'a non-empty array of field names')
+  }
+  const duplicate = value.find((c, i) => value.indexOf(c) !== i)
+  if (duplicate !== undefined) invalid(where, value, `each column once (${show(duplicate)} is listed twice)`)
+  return value as string[]
+}
+
+function serializers(value: unknown): Record<string, Serializer> | undefined {
+  if (value === undefined) return undefined
+  const entries = record(option('serializers'), value)
+  for (const [key, fn] of Object.entries(entries)) {
+    if (typeof fn !== 'function') invalid(option(`serializers.${key}`), fn, 'a function')
+  }
+  return Object.keys(entries).length > 0 ? (entries as Record<string, Serializer>) : undefined
+}
+
+/** Colors by default only on a terminal; FORCE_COLOR and NO_COLOR decide first. */
+export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  const fd = dest === 'stdout' ? 1 : dest === 'stderr' ? 2 : dest
+  return typeof fd === 'number' && isatty(fd)
+}
+
+const KNOWN = new Set([
+  'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
+  'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'worker', 'bufferSize', 'onFull',
+  'blockTimeoutMs', 'destination', 'handleSignals',
+])
+
+/**
+ * Checks every option once, up front, and fills in the rest: an option given in code wins, then
+ * the environment variable, then the default.
+ */
+export function resolveOptions(options: LoggerOptions<string> = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   if (options === null || typeof options !== 'object') invalid('options', options, 'an object')
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) invalid(key, (options as Record<string, unknown>)[key], `no such option; known options are ${[...KNOWN].join(', ')}`)
+    if (!KNOWN.has(key)) invalid(option(key), (options as Record<string, unknown>)[key], `no such option; known options are ${[...KNOWN].join(', ')}`)
   }
+  const table = customLevels(options.customLevels)
+  const fromEnv: EnvironmentOptions = readEnvironment(env, table)
+  const given = <T>(value: T | undefined, read: (where: Where, value: unknown) => T, name: string, fallback: T): T =>
+    value === undefined ? fallback : read(option(name), value)
+
+  const levels: Record<string, string> = { ...fromEnv.levels }
+  if (options.levels !== undefined) {
+    for (const [name, level] of Object.entries(record(option('levels'), options.levels))) {
+      levels[name] = levelName(option(`levels.${name}`), level, table)
+    }
+  }
+  const messageKey = given(options.messageKey, text, 'messageKey', 'msg')
+  const timeKey = given(options.timeKey, text, 'timeKey', 'time')
+  const levelKey = given(options.levelKey, text, 'levelKey', 'level')
+  const dest = given(options.destination, destination, 'destination', fromEnv.destination ?? 'stdout')
   return {
-    level: choice('level', options.level, LEVEL_CHOICES as LevelOption[], 'info'),
-    worker: flag('worker', options.worker, true),
-    bufferSize: bufferSize(options.bufferSize),
-    onFull: choice('onFull', options.onFull, ['block', 'drop'], 'block'),
-    blockTimeoutMs: timeout('blockTimeoutMs', options.blockTimeoutMs, 10_000),
-    destination: destination(options.destination),
-    handleSignals: flag('handleSignals', options.handleSignals, false),
+    level: given(options.level, (w, v) => levelName(w, v, table), 'level', fromEnv.level ?? 'info'),
+    name: given(options.name, text, 'name', undefined),
+    levelTable: table,
+    nameLevels: new NameLevels(levels),
+    serializers: serializers(options.serializers),
+    worker: given(options.worker, flag, 'worker', fromEnv.worker ?? true),
+    bufferSize: given(options.bufferSize, bufferSize, 'bufferSize', fromEnv.bufferSize ?? 8 << 20),
+    onFull: given(options.onFull, (w, v) => choice(w, v, ['block', 'drop'] as const), 'onFull', 'block'),
+    blockTimeoutMs: given(options.blockTimeoutMs, timeout, 'blockTimeoutMs', 10_000),
+    destination: dest,
+    handleSignals: given(options.handleSignals, flag, 'handleSignals', false),
+    format: {
+      format: given(options.format, (w, v) => choice(w, v, FORMAT_NAMES), 'format', fromEnv.format ?? 'json'),
+      messageKey,
+      timeKey,
+      levelKey,
+      levelFormat: given(options.levelFormat, (w, v) => choice(w, v, ['label', 'number'] as const), 'levelFormat', 'label'),
+      timeFormat: given(options.timeFormat, (w, v) => choice(w, v, ['iso', 'epoch', 'unix'] as const), 'timeFormat', 'iso'),
+      columns: columns(options.columns, [timeKey, levelKey, messageKey]),
+      colors: given(options.colors, flag, 'colors', autoColors(dest, env)),
+      limits: {
+        maxDepth: given(options.maxDepth, (w, v) => count(w, v, 0, 'levels'), 'maxDepth', 10),
+        maxStringLength: given(options.maxStringLength, (w, v) => count(w, v, 1, 'characters'), 'maxStringLength', Infinity),
+        maxArrayLength: given(options.maxArrayLength, (w, v) => count(w, v, 1, 'items'), 'maxArrayLength', Infinity),
+      },
+      labels: table.labels(),
+    },
   }
 }

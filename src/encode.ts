@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr'
 import {
-  HEADER_BYTES, KIND_BINDINGS, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  HEADER_BYTES, KIND_BINDINGS, KIND_HEADER, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from './frame.js'
 import { toPlain } from './serialize.js'
@@ -15,9 +15,11 @@ export class FrameEncoder {
   private floats!: Float64Array
   private ints!: Int32Array
   // Plain maps, no shared record structures: a restarted worker must decode any frame on its own.
-  private readonly packr = new Packr({ useRecords: false })
+  // moreTypes tags Sets, Errors, RegExps and typed arrays, so the worker can write each as itself.
+  private readonly packr = new Packr({ useRecords: false, moreTypes: true })
 
-  constructor() {
+  /** @param maxDepth how deep the fallback copy goes when msgpackr refuses a value (a cycle, say). */
+  constructor(private readonly maxDepth = 10) {
     this.grow(1 << 16)
   }
 
@@ -26,7 +28,7 @@ export class FrameEncoder {
     const messageMax = message === undefined ? 1 : 5 + message.length * 3
     this.ensure(HEADER_BYTES + messageMax + (packed === undefined ? 0 : packed.length))
     const buf = this.buffer
-    this.header(KIND_RECORD, level, time, bindingsId)
+    this.start(KIND_RECORD, level, time, bindingsId)
     this.ints[OFFSET_CONTEXT / 4] = contextId
     let p = HEADER_BYTES
     if (message === undefined) {
@@ -53,13 +55,19 @@ export class FrameEncoder {
   bindings(id: number, time: number, fields: object): number {
     const packed = this.pack(fields)
     this.ensure(HEADER_BYTES + packed.length)
-    this.header(KIND_BINDINGS, 0, time, id)
+    this.start(KIND_BINDINGS, 0, time, id)
     packed.copy(this.buffer, HEADER_BYTES)
     return (this.ints[0] = HEADER_BYTES + packed.length)
   }
 
+  /** Marks the start of the output (csv writes its header row there). */
+  header(time: number): number {
+    this.start(KIND_HEADER, 0, time, 0)
+    return (this.ints[0] = HEADER_BYTES)
+  }
+
   release(id: number, time: number): number {
-    this.header(KIND_RELEASE, 0, time, id)
+    this.start(KIND_RELEASE, 0, time, id)
     return (this.ints[0] = HEADER_BYTES)
   }
 
@@ -69,14 +77,14 @@ export class FrameEncoder {
       return this.packr.pack(value)
     } catch {
       try {
-        return this.packr.pack(toPlain(value))
+        return this.packr.pack(toPlain(value, new Set(), 0, this.maxDepth + 1))
       } catch (error) {
         return this.packr.pack({ serializeError: error instanceof Error ? error.message : String(error) })
       }
     }
   }
 
-  private header(kind: number, level: number, time: number, bindingsId: number): void {
+  private start(kind: number, level: number, time: number, bindingsId: number): void {
     const buf = this.buffer
     buf[OFFSET_KIND] = kind
     buf[OFFSET_LEVEL] = level

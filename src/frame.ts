@@ -30,6 +30,8 @@ export const KIND_RELEASE = 3
 export const KIND_DROPPED = 4
 /** One slice of a frame larger than the ring takes whole. */
 export const KIND_FRAGMENT = 5
+/** The output starts here: a format with a header (csv) writes it, unless the destination has it already. */
+export const KIND_HEADER = 6
 
 export const FRAGMENT_FIRST = 1
 export const FRAGMENT_LAST = 2

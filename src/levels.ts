@@ -12,15 +12,54 @@ export type LevelName = keyof typeof LEVELS
 /** A level name, or `silent` to turn every level off. */
 export type LevelOption = LevelName | 'silent'
 
-export const LEVEL_NAMES = Object.keys(LEVELS) as LevelName[]
-
 /** Above every level: a logger at this threshold writes nothing. */
 export const SILENT = Infinity
 
-const labels: string[] = []
-for (const name of LEVEL_NAMES) labels[LEVELS[name]] = name
+/** The levels of one logger tree: the six standard ones and its custom ones. */
+export class LevelTable {
+  /** Level name to number, custom levels included; `silent` is not a level. */
+  readonly values: Readonly<Record<string, number>>
 
-/** The label a level number is written as; numbers outside the table are written as digits. */
-export function levelLabel(level: number): string {
-  return labels[level] ?? String(level)
+  constructor(custom: Readonly<Record<string, number>> = {}) {
+    this.values = { ...LEVELS, ...custom }
+  }
+
+  /** The threshold of a level option: its number, or SILENT. */
+  threshold(level: string): number {
+    return level === 'silent' ? SILENT : this.values[level]
+  }
+
+  has(level: string): boolean {
+    return level === 'silent' || Object.hasOwn(this.values, level)
+  }
+
+  /** Number to label, for the formats in the worker. */
+  labels(): Record<number, string> {
+    const labels: Record<number, string> = {}
+    for (const [name, value] of Object.entries(this.values)) labels[value] = name
+    return labels
+  }
+}
+
+/**
+ * Levels per logger name: `db` names one logger, `http.*` every logger whose name starts with
+ * `http.`, and `*` every logger. An exact name wins over a pattern, a longer pattern over a shorter.
+ */
+export class NameLevels {
+  private readonly exact = new Map<string, string>()
+  private readonly prefixes: [string, string][] = []
+
+  constructor(levels: Readonly<Record<string, string>>) {
+    for (const [pattern, level] of Object.entries(levels)) {
+      if (pattern.endsWith('*')) this.prefixes.push([pattern.slice(0, -1), level])
+      else this.exact.set(pattern, level)
+    }
+    this.prefixes.sort((a, b) => b[0].length - a[0].length)
+  }
+
+  /** The level configured for loggers of this name, if any. */
+  levelFor(name: string | undefined): string | undefined {
+    if (name === undefined) return undefined
+    return this.exact.get(name) ?? this.prefixes.find(([prefix]) => name.startsWith(prefix))?.[1]
+  }
 }

@@ -1,11 +1,12 @@
 import { BindingsRegistry } from './bindings.js'
 import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './config.js'
+import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
 import { InlineTransport } from './inline-transport.js'
-import { LEVELS, SILENT, type LevelName, type LevelOption } from './levels.js'
-import { serializeError } from './serialize.js'
+import type { LevelName, LevelOption, LevelTable, NameLevels } from './levels.js'
 import type { Metrics, Transport } from './transport.js'
+import { levelName } from './validate.js'
 import { WorkerTransport } from './worker-transport.js'
 
 /**
@@ -21,14 +22,21 @@ export interface LogFn {
 
 const noop: LogFn = () => {}
 
-/** What every logger of one tree shares: one encoder, one transport, one bindings table. */
+/** What every logger of one tree shares: one encoder, one transport, one bindings table, the level tables. */
 class Core {
-  readonly encoder = new FrameEncoder()
+  readonly encoder: FrameEncoder
   readonly registry: BindingsRegistry
   readonly transport: Transport
+  readonly fields: FieldPreparer
+  readonly levels: LevelTable
+  readonly nameLevels: NameLevels
   closed = false
 
   constructor(options: ResolvedOptions) {
+    this.encoder = new FrameEncoder(options.format.limits.maxDepth)
+    this.fields = new FieldPreparer(options.serializers)
+    this.levels = options.levelTable
+    this.nameLevels = options.nameLevels
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
       if (this.closed) return this.transport.position
@@ -37,12 +45,14 @@ class Core {
       return this.transport.position
     })
     this.transport = options.worker ? new WorkerTransport(options, this.registry) : new InlineTransport(options)
+    // The output starts here: a format with a header row writes it when this frame is read.
+    this.transport.write(this.encoder.buffer, this.encoder.header(0))
   }
 
   /** Sends `fields` into the ring under a new id owned by `owner` (released when it is collected). */
   announce(owner: object, fields: object): number {
     const id = this.registry.nextId()
-    const length = this.encoder.bindings(id, Date.now(), fields)
+    const length = this.encoder.bindings(id, Date.now(), this.fields.prepare(fields))
     this.registry.add(owner, id, Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length))
     this.transport.write(this.encoder.buffer, length)
     return id
@@ -60,67 +70,76 @@ class Core {
     if (id === undefined) others.set(this, (id = this.announce(store, store.fields)))
     return id
   }
+
+  /** The level a logger of this name starts at: its entry in `levels`, else `inherited`. */
+  startLevel(name: string | undefined, inherited: string): string {
+    return this.nameLevels.levelFor(name) ?? inherited
+  }
 }
 
 /** For tests and tools inside the package: the transport behind a logger. Not part of the public API. */
-export function transportOf(logger: Logger): Transport {
+export function transportOf(logger: Logger<string>): Transport {
   return logger['core'].transport
 }
 
-function threshold(level: LevelOption): number {
-  return level === 'silent' ? SILENT : LEVELS[level]
-}
+/** A logger with a method for each of its custom levels. */
+export type RingLogger<Custom extends string = never> = Logger<Custom> & Record<Custom, LogFn>
 
-export class Logger {
+export class Logger<Custom extends string = never> {
   trace: LogFn = noop
   debug: LogFn = noop
   info: LogFn = noop
   warn: LogFn = noop
   error: LogFn = noop
   fatal: LogFn = noop
-  private levelName: LevelOption = 'info'
+  private levelName = 'info'
 
   /** @internal use createLogger() */
   constructor(
     private readonly core: Core,
-    level: LevelOption,
+    level: string,
+    /** The logger's name (its `name` binding), which per-name levels refer to. */
+    readonly name: string | undefined,
     private readonly bindings: Readonly<Record<string, unknown>> | undefined,
-    private bindingsId: number,
   ) {
-    this.level = level
+    this.bindingsId = bindings === undefined ? 0 : core.announce(this, bindings)
+    this.level = level as LevelOption
   }
+
+  private readonly bindingsId: number
 
   /** The lowest level written; settable at run time. */
-  get level(): LevelOption {
-    return this.levelName
+  get level(): LevelOption | Custom {
+    return this.levelName as LevelOption | Custom
   }
 
-  set level(level: LevelOption) {
-    const min = threshold(resolveOptions({ level }).level)
+  set level(level: LevelOption | Custom) {
+    const min = this.core.levels.threshold(levelName('option level', level, this.core.levels))
     this.levelName = level
     // A disabled level is the shared no-op, decided here once, not tested on every call.
-    for (const name of Object.keys(LEVELS) as LevelName[]) {
-      const value = LEVELS[name]
-      this[name] = value >= min ? ((a: unknown, b?: unknown) => this.write(value, a, b)) as LogFn : noop
+    const methods = this as unknown as Record<string, LogFn>
+    for (const [name, value] of Object.entries(this.core.levels.values)) {
+      methods[name] = value >= min ? ((a: unknown, b?: unknown) => this.write(value, a, b)) as LogFn : noop
     }
   }
 
-  isLevelEnabled(level: LevelName): boolean {
-    return LEVELS[level] >= threshold(this.levelName)
+  isLevelEnabled(level: LevelName | Custom): boolean {
+    const { levels } = this.core
+    return levels.has(level) && levels.threshold(level) >= levels.threshold(this.levelName)
   }
 
   /**
    * A logger whose records all carry `bindings` (after the parent's). The bindings are encoded
-   * once, here, and each record refers to them by id.
+   * once, here, and each record refers to them by id. A `name` binding names the child: its level
+   * comes from `levels` when that names it.
    */
-  child(bindings: Record<string, unknown>): Logger {
+  child(bindings: Record<string, unknown>): RingLogger<Custom> {
     if (bindings === null || typeof bindings !== 'object') {
       throw new TypeError(`ringlog: child() takes an object of bindings; got ${String(bindings)}`)
     }
-    const merged = { ...this.bindings, ...bindings }
-    const child = new Logger(this.core, this.levelName, merged, 0)
-    child.bindingsId = this.core.announce(child, merged)
-    return child
+    const name = typeof bindings.name === 'string' ? bindings.name : this.name
+    const level = name === this.name ? this.levelName : this.core.startLevel(name, this.levelName)
+    return new Logger<Custom>(this.core, level, name, { ...this.bindings, ...bindings }) as RingLogger<Custom>
   }
 
   /** Resolves once every record logged before the call is written to the destination. */
@@ -139,21 +158,21 @@ export class Logger {
   }
 
   private write(level: number, a: unknown, b: unknown): void {
+    const { core } = this
     let message: string | undefined
     let fields: object | undefined
     if (typeof a === 'string') {
       message = a
-      if (b !== null && typeof b === 'object') fields = withErr(b)
+      if (b !== null && typeof b === 'object') fields = core.fields.prepare(b)
     } else if (a instanceof Error) {
-      fields = { err: serializeError(a) }
+      fields = core.fields.prepare({ err: a })
       message = typeof b === 'string' ? b : a.message
     } else if (a !== null && typeof a === 'object') {
-      fields = withErr(a)
+      fields = core.fields.prepare(a)
       if (typeof b === 'string') message = b
     } else if (a !== undefined) {
       message = String(a)
     }
-    const { core } = this
     const store = currentStore()
     const contextId = store === undefined ? 0 : core.contextId(store)
     // Encode first: encoding may replace encoder.buffer with a larger one.
@@ -162,17 +181,15 @@ export class Logger {
   }
 }
 
-/** pino's convention: an Error under `err` is written with its type, message and stack. */
-function withErr(fields: object): object {
-  const err = (fields as { err?: unknown }).err
-  return err instanceof Error ? { ...fields, err: serializeError(err) } : fields
-}
-
 /**
  * Makes a root logger: one ring, one drain worker (unless `worker: false`), one destination.
- * Throws a TypeError naming the option when an option is invalid.
+ * Options not given are read from the environment (LOG_LEVEL, LOG_FORMAT, RINGLOG_*), then defaulted.
+ * Throws a TypeError naming the option (or variable) when one is invalid.
  */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const resolved = resolveOptions(options)
-  return new Logger(new Core(resolved), resolved.level, undefined, 0)
+export function createLogger<Custom extends string = never>(options: LoggerOptions<Custom> = {}): RingLogger<Custom> {
+  const resolved = resolveOptions(options as LoggerOptions<string>)
+  const core = new Core(resolved)
+  const level = core.startLevel(resolved.name, resolved.level)
+  const bindings = resolved.name === undefined ? undefined : { name: resolved.name }
+  return new Logger<Custom>(core, level, resolved.name, bindings) as RingLogger<Custom>
 }

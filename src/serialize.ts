@@ -4,7 +4,6 @@
  */
 
 const CIRCULAR = '[Circular]'
-const MAX_DEPTH = 10
 
 /** pino's err shape: type, message, stack, then the error's own fields, then cause. */
 export function serializeError(error: Error, seen: Set<unknown> = new Set()): Record<string, unknown> {
@@ -45,7 +44,7 @@ function safeGet(target: object, key: PropertyKey): unknown {
  * A copy of `value` made only of what msgpackr packs as data: used after a pack failed (a cycle,
  * a throwing getter, an out-of-range BigInt) and for the values inside errors.
  */
-export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 0): unknown {
+export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 0, maxDepth = 11): unknown {
   switch (typeof value) {
     case 'string':
     case 'number':
@@ -63,21 +62,21 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
   const object = value as object
   if (seen.has(object)) return CIRCULAR
   if (object instanceof Error) return serializeError(object, seen)
-  if (depth >= MAX_DEPTH) return '[Object]'
+  if (depth >= maxDepth) return Array.isArray(object) || object instanceof Set ? '[Array]' : '[Object]'
   if (object instanceof Date || ArrayBuffer.isView(object) || object instanceof RegExp) return object
   seen.add(object)
   let out: unknown
   if (Array.isArray(object)) {
-    out = object.map((item) => toPlain(item, seen, depth + 1))
+    out = object.map((item) => toPlain(item, seen, depth + 1, maxDepth))
   } else if (object instanceof Map) {
     const map: Record<string, unknown> = {}
-    for (const [k, v] of object) map[String(k)] = toPlain(v, seen, depth + 1)
+    for (const [k, v] of object) map[String(k)] = toPlain(v, seen, depth + 1, maxDepth)
     out = map
   } else if (object instanceof Set) {
-    out = Array.from(object, (item) => toPlain(item, seen, depth + 1))
+    out = Array.from(object, (item) => toPlain(item, seen, depth + 1, maxDepth))
   } else {
     const plain: Record<string, unknown> = {}
-    for (const key of Object.keys(object)) plain[key] = toPlain(safeGet(object, key), seen, depth + 1)
+    for (const key of Object.keys(object)) plain[key] = toPlain(safeGet(object, key), seen, depth + 1, maxDepth)
     out = plain
   }
   seen.delete(object)

@@ -95,7 +95,9 @@ describe.each([true, false])('JSON lines (worker: %s)', (worker) => {
     expect(records).toHaveLength(5)
     expect(records[0].circular).toEqual({ name: 'loop', self: '[Circular]' })
     expect(records[1].throwing).toEqual({ boom: '[Getter threw: getter]', ok: 1 })
-    expect(records[2]).toMatchObject({ msg: 'control\ncharacters "quoted" \u0007', 'key\n"x"': 'line1\nline2\ttab', nan: null, big: '1180591620717411303424' })
+    expect(records[2]).toMatchObject({ msg: 'control\ncharacters "quoted" \u0007', 'key\n"x"': 'line1\nline2\ttab', nan: null })
+    // A BigInt is written as its digits: a JSON number, exact in the text.
+    expect(lines[2]).toContain('"big":1180591620717411303424}')
     expect('undef' in records[2]).toBe(false)
     expect(records[3]).toMatchObject({ when: '1970-01-01T00:00:00.000Z', tags: ['a', 'b'], bytes: { type: 'Buffer', data: [1, 2] } })
     expect(records[4]).toMatchObject({ msg: 'lone surrogate \ufffd end', s: 'x\ufffdy' })

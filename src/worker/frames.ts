@@ -1,23 +1,27 @@
 import {
   FRAGMENT_FIRST, FRAGMENT_HEADER_BYTES, FRAGMENT_LAST, HEADER_BYTES, KIND_BINDINGS, KIND_DROPPED,
-  KIND_FRAGMENT, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  KIND_FRAGMENT, KIND_HEADER, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from '../frame.js'
-import type { JsonBindings, JsonFormat } from './format/json.js'
+import type { Format } from './format/format.js'
 
 /**
  * Turns frames into formatted records: keeps the table of child bindings and request contexts
  * (one table: both are fields announced once under an id), and joins the
  * fragments of frames that were too large for the ring.
  */
-export class FrameReader {
-  private readonly bindings = new Map<number, JsonBindings>()
+export class FrameReader<Prepared> {
+  private readonly bindings = new Map<number, Prepared>()
   private assembly: Buffer | undefined
   private assembled = 0
   /** Frames that could not be read (a fragment whose start was lost with a crashed worker). */
   lost = 0
 
-  constructor(private readonly format: JsonFormat) {}
+  /**
+   * @param startsOutput whether the destination is still empty when the header frame arrives (a
+   * file appended to already has its header).
+   */
+  constructor(private readonly format: Format<Prepared>, private readonly startsOutput: () => boolean) {}
 
   /** True while the reader holds the first part of a fragmented frame. */
   get midFrame(): boolean {
@@ -59,6 +63,9 @@ export class FrameReader {
         return
       case KIND_FRAGMENT:
         this.fragment(src, offset, length)
+        return
+      case KIND_HEADER:
+        if (this.startsOutput()) this.format.header()
         return
       default:
         this.lost++

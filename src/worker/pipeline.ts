@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs'
 import { STAT_BYTES, STAT_FAILED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
-import { JsonFormat } from './format/json.js'
+import type { FormatOptions } from './format/format.js'
+import { createFormat } from './format/formats.js'
 import { FrameReader } from './frames.js'
 import { Output } from './output.js'
 import { FdSink, type Destination } from './sinks/fd.js'
@@ -8,6 +9,7 @@ import { FdSink, type Destination } from './sinks/fd.js'
 /** What a pipeline needs to know; plain data, because it crosses into the worker. */
 export interface PipelineOptions {
   destination: Destination
+  format: FormatOptions
 }
 
 /**
@@ -17,13 +19,13 @@ export interface PipelineOptions {
  */
 export class Pipeline {
   private readonly out = new Output()
-  private readonly reader: FrameReader
+  private readonly reader: FrameReader<unknown>
   private readonly sink: FdSink
   private readonly reported = new Set<string>()
 
   constructor(options: PipelineOptions, private readonly stats: Float64Array) {
-    this.reader = new FrameReader(new JsonFormat(this.out))
     this.sink = new FdSink(options.destination)
+    this.reader = new FrameReader(createFormat(this.out, options.format), () => this.sink.isEmpty())
   }
 
   /** True while a fragmented frame is half read: the ring must not change hands then. */

@@ -1,10 +1,11 @@
-import { unpack, Packr } from 'msgpackr'
-import { levelLabel } from '../../levels.js'
 import type { Output } from '../output.js'
-import { IsoTime } from './iso-time.js'
-import { mapHeader, readKey, skipValue, writeMapEntries, writeValue } from './msgpack-json.js'
+import { DROPPED_MESSAGE, levelText, WARN, type Format, type FormatOptions } from './format.js'
+import { decode, mapHeader, readKey, skipValue } from './msgpack.js'
+import { JsonWriter } from './msgpack-json.js'
+import { TimeFormat } from './time-format.js'
+import { normalizeFields } from './values.js'
 
-/** Child bindings made ready once: their JSON members, and their keys to spot a field that overrides one. */
+/** Child bindings or a request context made ready once: their JSON members, and their keys to spot a field that overrides one. */
 export interface JsonBindings {
   readonly json: Buffer
   readonly keys: ReadonlySet<string>
@@ -12,16 +13,21 @@ export interface JsonBindings {
 }
 
 /**
- * One JSON object per line: time, level, msg, then the child bindings, then the request context,
- * then the fields. A later key replaces an earlier one of the same name in its place, as in
- * `{ ...bindings, ...context, ...fields }`.
+ * One JSON object per line: time, level, message, then the child bindings, then the request
+ * context, then the fields. A later key replaces an earlier one of the same name in its place, as
+ * in `{ ...bindings, ...context, ...fields }`.
  */
-export class JsonFormat {
-  private readonly time = new IsoTime()
+export class JsonFormat implements Format<JsonBindings> {
+  private readonly time: TimeFormat
+  private readonly writer: JsonWriter
   private readonly levelPrefix: string[] = []
-  private readonly merger = new Packr({ useRecords: false })
+  private readonly messagePrefix: string
 
-  constructor(private readonly out: Output) {}
+  constructor(private readonly out: Output, private readonly options: FormatOptions) {
+    this.time = new TimeFormat(options.timeFormat)
+    this.writer = new JsonWriter(out, options.limits)
+    this.messagePrefix = `,${JSON.stringify(options.messageKey)}:`
+  }
 
   prepareBindings(payload: Buffer): JsonBindings {
     const keys = new Set<string>()
@@ -34,35 +40,32 @@ export class JsonFormat {
         p = skipValue(payload, skipValue(payload, p))
       }
       const start = this.out.pos
-      writeMapEntries(this.out, payload, header[1], header[0])
+      this.writer.mapEntries(payload, header[1], header[0], 1)
       json = Buffer.from(this.out.buf.subarray(start, this.out.pos))
       this.out.pos = start
     }
     return { json, keys, payload }
   }
 
-  /** Writes the record whose message (msgpack str or nil) starts at p and whose fields run to end. */
   record(
     level: number, time: number, src: Buffer, p: number, end: number,
     bindings: JsonBindings | undefined, context: JsonBindings | undefined,
   ): void {
     const out = this.out
-    out.ascii('{"time":"')
-    out.ascii(this.time.format(time))
-    out.ascii(this.levelPrefix[level] ??= `","level":"${levelLabel(level)}"`)
+    this.start(level, time)
     if (src[p] === 0xc0) {
       p++
     } else {
-      out.ascii(',"msg":')
-      p = writeValue(out, src, p)
+      out.ascii(this.messagePrefix)
+      p = this.writer.value(src, p, 1)
     }
     if (this.collides(src, p, end, bindings, context)) {
-      const merged = this.merger.pack({
-        ...(bindings && unpack(bindings.payload)),
-        ...(context && unpack(context.payload)),
-        ...(p < end ? unpack(src.subarray(p, end)) : undefined),
+      const { limits } = this.options
+      this.writer.plainEntries({
+        ...(bindings && normalizeFields(decode(bindings.payload, 0, bindings.payload.length), limits)),
+        ...(context && normalizeFields(decode(context.payload, 0, context.payload.length), limits)),
+        ...(p < end ? normalizeFields(decode(src, p, end), limits) : undefined),
       })
-      this.members(merged, 0)
     } else {
       if (bindings !== undefined) out.bytes(bindings.json, 0, bindings.json.length)
       if (context !== undefined) out.bytes(context.json, 0, context.json.length)
@@ -73,20 +76,35 @@ export class JsonFormat {
   }
 
   dropped(time: number, count: number): void {
-    const out = this.out
-    out.ascii('{"time":"')
-    out.ascii(this.time.format(time))
-    out.ascii(`","level":"warn","msg":"ringlog dropped records: the ring was full","dropped":${count}}\n`)
-    out.records++
+    this.start(WARN, time)
+    this.out.utf8(`${this.messagePrefix}${JSON.stringify(DROPPED_MESSAGE)},"dropped":${count}}\n`)
+    this.out.records++
+  }
+
+  header(): void {}
+
+  /** `{"time":...,"level":...` */
+  private start(level: number, time: number): void {
+    const { out, options } = this
+    out.ascii(`{${JSON.stringify(options.timeKey)}:`)
+    if (this.time.isString) {
+      out.byte(0x22)
+      out.ascii(this.time.iso(time))
+      out.byte(0x22)
+    } else {
+      out.ascii(this.time.text(time))
+    }
+    out.utf8(this.levelPrefix[level] ??= `,${JSON.stringify(options.levelKey)}:${
+      options.levelFormat === 'number' ? level : JSON.stringify(levelText(options, level))}`)
   }
 
   private members(src: Buffer, p: number): void {
     const header = mapHeader(src, p)
     if (header) {
-      writeMapEntries(this.out, src, header[1], header[0])
+      this.writer.mapEntries(src, header[1], header[0], 1)
     } else {
       this.out.ascii(',"value":')
-      writeValue(this.out, src, p)
+      this.writer.value(src, p, 1)
     }
   }
 
@@ -107,4 +125,3 @@ export class JsonFormat {
     return false
   }
 }
-

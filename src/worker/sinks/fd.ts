@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs'
 import sonicBoom from 'sonic-boom'
 
 // sonic-boom is CommonJS; its types declare a named class that Node's ESM loader cannot see.
@@ -43,6 +44,16 @@ export class FdSink {
     } catch (error) {
       this.discardQueued()
       throw error
+    }
+  }
+
+  /** True unless the destination is a file with something in it already. */
+  isEmpty(): boolean {
+    try {
+      const stat = fstatSync((this.stream as unknown as { fd: number }).fd)
+      return !stat.isFile() || stat.size === 0
+    } catch {
+      return true
     }
   }
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+import { createInterface } from 'node:readline'
+import { autoColors, resolveOptions } from './config.js'
+import { LEVELS } from './levels.js'
+import type { DecodedRecord } from './worker/format/decoded.js'
+import { Output } from './worker/output.js'
+import { PrettyFormat } from './worker/format/pretty.js'
+import type { PlainObject } from './worker/format/values.js'
+
+/**
+ * `ringlog pretty`: JSON lines on stdin (ringlog's or pino's) printed by the pretty format; lines
+ * that are not a JSON object pass through unchanged.
+ */
+
+const USAGE = `usage: ringlog pretty [--color | --no-color]
+  Reads JSON log lines on stdin (ringlog's or pino's) and prints them for people.
+  Lines that are not JSON objects are printed unchanged.
+`
+
+const LABELS: Readonly<Record<string, number>> = LEVELS
+
+/** ms since the epoch from an ISO string, epoch milliseconds or unix seconds. */
+function timeOf(value: unknown): number {
+  if (typeof value === 'number') return value < 1e11 ? value * 1000 : value
+  if (typeof value === 'string') return Date.parse(value)
+  return NaN
+}
+
+/** A parsed JSON line as a record; pino's numeric levels and `msg`, or `message`, are understood. */
+export function recordOf(line: PlainObject): DecodedRecord {
+  const { time, level, msg, message, ...fields } = line
+  const text = msg ?? message
+  let levelNumber = 30
+  let label = 'info'
+  if (typeof level === 'number') {
+    levelNumber = level
+    label = Object.keys(LABELS).find((name) => LABELS[name] === level) ?? String(level)
+  } else if (typeof level === 'string') {
+    label = level
+    levelNumber = LABELS[level.toLowerCase()] ?? 30
+  }
+  if (msg !== undefined && message !== undefined) fields.message = message
+  return {
+    time: timeOf(time),
+    level: levelNumber,
+    label,
+    message: text === undefined || text === null ? undefined : typeof text === 'string' ? text : JSON.stringify(text),
+    fields,
+  }
+}
+
+function pretty(args: string[]): void {
+  const colors = args.includes('--color') ? true : args.includes('--no-color') ? false : autoColors('stdout', process.env)
+  const out = new Output()
+  const format = new PrettyFormat(out, { ...resolveOptions({ format: 'pretty' }, {}).format, colors })
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+  lines.on('line', (line) => {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(line)
+    } catch {
+      parsed = undefined
+    }
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      format.line(recordOf(parsed as PlainObject))
+      process.stdout.write(Buffer.from(out.take()))
+    } else {
+      process.stdout.write(`${line}\n`)
+    }
+  })
+}
+
+const [command, ...rest] = process.argv.slice(2)
+if (command === 'pretty') {
+  pretty(rest)
+} else {
+  process.stderr.write(command === undefined || command === '--help' ? USAGE : `ringlog: unknown command ${JSON.stringify(command)}\n${USAGE}`)
+  process.exitCode = command === '--help' ? 0 : 2
+}

@@ -1,0 +1,46 @@
+import type { LevelTable } from './levels.js'
+import { isPowerOfTwo, MAX_RING_BYTES, MIN_RING_BYTES } from './ring.js'
+import type { Destination } from './worker/sinks/fd.js'
+
+/** Where a bad value came from: `option level`, `environment variable LOG_LEVEL`. */
+export type Where = string
+
+/** A value as it was written, for an error message. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** Throws the error every bad option or variable gets: what, the value, what was expected. */
+export function invalid(where: Where, value: unknown, expected: string): never {
+  throw new TypeError(`ringlog: invalid ${where}: ${show(value)}; expected ${expected}`)
+}
+
+/** A level name known to the table, or 'silent'. */
+export function levelName(where: Where, value: unknown, table: LevelTable): string {
+  if (typeof value === 'string' && table.has(value)) return value
+  return invalid(where, value, `one of ${[...Object.keys(table.values), 'silent'].map((c) => `'${c}'`).join(', ')}`)
+}
+
+export function bufferSize(where: Where, value: unknown): number {
+  if (typeof value === 'number' && isPowerOfTwo(value) && value >= MIN_RING_BYTES && value <= MAX_RING_BYTES) return value
+  let hint = ''
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+    const clamped = Math.min(Math.max(value, MIN_RING_BYTES), MAX_RING_BYTES)
+    const lower = 2 ** Math.floor(Math.log2(clamped))
+    hint = lower === clamped ? '' : ` (for example ${lower} or ${Math.min(lower * 2, MAX_RING_BYTES)})`
+  }
+  return invalid(where, value, `a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} bytes${hint}`)
+}
+
+export function destination(where: Where, value: unknown): Destination {
+  if (typeof value === 'string' && value.length > 0) return value
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value
+  return invalid(where, value, "'stdout', 'stderr', a file path or a file descriptor number")
+}

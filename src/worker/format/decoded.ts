@@ -1,0 +1,59 @@
+import type { Output } from '../output.js'
+import { DROPPED_MESSAGE, levelText, WARN, type Format, type FormatOptions } from './format.js'
+import { decode, skipValue, stringLength, stringStart } from './msgpack.js'
+import { TimeFormat } from './time-format.js'
+import { normalizeFields, truncateString, type PlainObject } from './values.js'
+
+/** A record as the text formats see it: everything decoded to plain data. */
+export interface DecodedRecord {
+  time: number
+  level: number
+  label: string
+  message: string | undefined
+  /** Child bindings, then the request context, then the record's own fields; later keys win. */
+  fields: PlainObject
+}
+
+/**
+ * The base of the formats that write from decoded values (logfmt, text, csv, pretty): they lay out
+ * every value themselves, so the fields are decoded once into plain data and handed to `line()`.
+ */
+export abstract class DecodedFormat implements Format<PlainObject> {
+  protected readonly time: TimeFormat
+
+  constructor(protected readonly out: Output, protected readonly options: FormatOptions) {
+    this.time = new TimeFormat(options.timeFormat)
+  }
+
+  prepareBindings(payload: Buffer): PlainObject {
+    return normalizeFields(decode(payload, 0, payload.length), this.options.limits)
+  }
+
+  record(
+    level: number, time: number, src: Buffer, p: number, end: number,
+    bindings: PlainObject | undefined, context: PlainObject | undefined,
+  ): void {
+    let message: string | undefined
+    const start = stringStart(src, p)
+    if (start >= 0) {
+      const messageEnd = start + stringLength(src, p)
+      message = truncateString(src.utf8Slice(start, messageEnd), this.options.limits.maxStringLength)
+      p = messageEnd
+    } else {
+      p = skipValue(src, p)
+    }
+    const own = p < end ? normalizeFields(decode(src, p, end), this.options.limits) : undefined
+    const fields = bindings === undefined && context === undefined ? own ?? {} : { ...bindings, ...context, ...own }
+    this.line({ time, level, label: levelText(this.options, level), message, fields })
+    this.out.records++
+  }
+
+  dropped(time: number, count: number): void {
+    this.line({ time, level: WARN, label: levelText(this.options, WARN), message: DROPPED_MESSAGE, fields: { dropped: count } })
+    this.out.records++
+  }
+
+  header(): void {}
+
+  abstract line(record: DecodedRecord): void
+}

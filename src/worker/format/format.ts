@@ -1,0 +1,44 @@
+import type { TimeFormatName } from './time-format.js'
+import type { Limits } from './values.js'
+
+export type FormatName = 'json' | 'logfmt' | 'text' | 'csv' | 'pretty'
+export const FORMAT_NAMES: readonly FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty']
+
+/** Everything a format needs to know; plain data, because it crosses into the worker. */
+export interface FormatOptions {
+  format: FormatName
+  messageKey: string
+  timeKey: string
+  levelKey: string
+  levelFormat: 'label' | 'number'
+  timeFormat: TimeFormatName
+  /** csv: the columns, by key (the time, level and message keys included). */
+  columns: readonly string[]
+  /** pretty: write ANSI colors. */
+  colors: boolean
+  limits: Limits
+  /** Level number to label, custom levels included. */
+  labels: Readonly<Record<number, string>>
+}
+
+/** The message of the record written in place of records that were dropped. */
+export const DROPPED_MESSAGE = 'ringlog dropped records: the ring was full'
+export const WARN = 40
+
+/**
+ * Turns record frames into text in an Output. `Prepared` is what the format makes of a child's
+ * bindings or a request context once, so records that refer to them by id pay nothing more.
+ */
+export interface Format<Prepared> {
+  prepareBindings(payload: Buffer): Prepared
+  /** The record whose message (msgpack str or nil) starts at p and whose fields run to end. */
+  record(level: number, time: number, src: Buffer, p: number, end: number, bindings: Prepared | undefined, context: Prepared | undefined): void
+  /** A warning that `count` records were dropped because the ring was full. */
+  dropped(time: number, count: number): void
+  /** The line a new output starts with (csv's header), or nothing. */
+  header(): void
+}
+
+export function levelText(options: FormatOptions, level: number): string {
+  return options.labels[level] ?? String(level)
+}
