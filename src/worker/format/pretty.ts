@@ -40,6 +40,8 @@ export class PrettyFormat extends DecodedFormat {
 
   private field(indent: string, key: string, value: Plain): string {
     const label = `${indent}${this.paint(90, `${escapeControl(key)}:`)}`
+    // Numbers as numbers: JSON would turn NaN and Infinity into null.
+    if (typeof value === 'number') return `${label} ${value}\n`
     if (!isErrorLike(value)) return `${label} ${escapeControl(plainJson(value))}\n`
     // An error: its stack over several lines, then its other fields (code, cause...) below it.
     const [first, ...frames] = value.stack.split('\n')
