@@ -42,7 +42,8 @@ function safeGet(target: object, key: PropertyKey): unknown {
 
 /**
  * A copy of `value` made only of what msgpackr packs as data: used after a pack failed (a cycle,
- * a throwing getter, an out-of-range BigInt) and for the values inside errors.
+ * a throwing getter, a Symbol value) and for the values inside errors. Gives what msgpackr's own
+ * pack would have given where it can: a class instance with toJSON (a URL) is its toJSON().
  */
 export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 0, maxDepth = 11): unknown {
   switch (typeof value) {
@@ -50,9 +51,8 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
     case 'number':
     case 'boolean':
     case 'undefined':
-      return value
     case 'bigint':
-      return value >= -(2n ** 63n) && value < 2n ** 64n ? value : value.toString()
+      return value
     case 'symbol':
       return value.toString()
     case 'function':
@@ -64,6 +64,14 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
   if (object instanceof Error) return serializeError(object, seen)
   if (depth >= maxDepth) return Array.isArray(object) || object instanceof Set ? '[Array]' : '[Object]'
   if (object instanceof Date || ArrayBuffer.isView(object) || object instanceof RegExp) return object
+  const toJSON = safeGet(object, 'toJSON')
+  if (typeof toJSON === 'function') {
+    try {
+      return toPlain(toJSON.call(object), seen, depth, maxDepth)
+    } catch (error) {
+      return `[toJSON threw: ${error instanceof Error ? error.message : String(error)}]`
+    }
+  }
   seen.add(object)
   let out: unknown
   if (Array.isArray(object)) {
