@@ -4,6 +4,8 @@
  * Run:   npm run bench            (= tsc -p tsconfig.json && node dist/bench/e2e.js)
  * Env:   BENCH_RECORDS=200000     records per run (default 1000000)
  *        BENCH_ROUNDS=3           rounds; every variant runs once per round, interleaved (default 5)
+ *        BENCH_SET=formats        ringlog in each of its formats against pino sync, instead of the
+ *                                 default set (ringlog, pino sync/async/transport, winston)
  * Tip:   node --expose-gc dist/bench/e2e.js   runs a full GC between runs for steadier RSS numbers.
  *
  * Per run it measures: logs/sec on the calling thread (the logging loop alone), logs/sec end to end
@@ -18,7 +20,7 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import winston from 'winston'
-import { createLogger } from '../src/index.js'
+import { createLogger, type LoggerOptions } from '../src/index.js'
 
 const RECORDS = positiveInt('BENCH_RECORDS', 1_000_000)
 const ROUNDS = positiveInt('BENCH_ROUNDS', 5)
@@ -66,6 +68,8 @@ interface Subject {
 
 interface Variant {
   name: string
+  /** Lines each record takes in the file (pretty writes one per field too), and lines before the first (csv's header). */
+  lines?: { perRecord: number; header: number }
   /** Creates a fresh logger writing to file and waits until it is ready to take records. */
   create(file: string): Promise<Subject>
 }
@@ -75,11 +79,12 @@ function waitFor(emitter: EventEmitter, event: string): Promise<void> {
   return once(emitter, event).then(() => undefined)
 }
 
-function ringlog(bufferSize: number, name: string): Variant {
+function ringlog(bufferSize: number, name: string, options: LoggerOptions = {}, lines?: Variant['lines']): Variant {
   return {
     name,
+    lines,
     async create(file) {
-      const log = createLogger({ destination: file, bufferSize, worker: true })
+      const log = createLogger({ ...options, destination: file, bufferSize, worker: true })
       return {
         log: (i) => log.info(MESSAGE, fields(i)),
         drain: () => log.flush(),
@@ -169,14 +174,26 @@ const winstonFile: Variant = {
   },
 }
 
-const VARIANTS: Variant[] = [
-  ringlog(8 << 20, 'ringlog 8 MiB'),
-  ringlog(128 << 20, 'ringlog 128 MiB'),
-  pinoSync,
-  pinoAsync,
-  pinoTransport,
-  winstonFile,
-]
+const SETS: Record<string, Variant[]> = {
+  libraries: [
+    ringlog(8 << 20, 'ringlog 8 MiB'),
+    ringlog(128 << 20, 'ringlog 128 MiB'),
+    pinoSync,
+    pinoAsync,
+    pinoTransport,
+    winstonFile,
+  ],
+  formats: [
+    ringlog(8 << 20, 'ringlog json'),
+    ringlog(8 << 20, 'ringlog logfmt', { format: 'logfmt' }),
+    ringlog(8 << 20, 'ringlog text', { format: 'text' }),
+    ringlog(8 << 20, 'ringlog csv', { format: 'csv', columns: ['time', 'level', 'msg', 'reqId', 'userId', 'path', 'status', 'durationMs'] }, { perRecord: 1, header: 1 }),
+    ringlog(8 << 20, 'ringlog pretty', { format: 'pretty', colors: false }, { perRecord: 6, header: 0 }),
+    pinoSync,
+  ],
+}
+const SET = process.env.BENCH_SET || 'libraries'
+const VARIANTS = SETS[SET] ?? (() => { throw new Error(`BENCH_SET must be one of ${Object.keys(SETS).join(', ')}, got ${JSON.stringify(SET)}`) })()
 
 /** Counts newlines in a growing file, reading only what was appended since the last call. */
 class LineCounter {
@@ -242,6 +259,7 @@ async function run(variant: Variant, dir: string, round: number): Promise<Result
   const subject = await variant.create(file)
   const counter = new LineCounter(file)
   const rss = new RssSampler()
+  const lines = RECORDS * (variant.lines?.perRecord ?? 1) + (variant.lines?.header ?? 0)
   try {
     rss.start()
     const baseline = rss.peak
@@ -255,10 +273,10 @@ async function run(variant: Variant, dir: string, round: number): Promise<Result
 
     await subject.drain()
     let end = performance.now()
-    if (counter.update() < RECORDS) {
+    if (counter.update() < lines) {
       const deadline = end + POLL_TIMEOUT_MS
-      while (counter.update() < RECORDS) {
-        if (performance.now() > deadline) throw new Error(`${variant.name}: file has ${counter.lines} of ${RECORDS} lines after ${POLL_TIMEOUT_MS} ms`)
+      while (counter.update() < lines) {
+        if (performance.now() > deadline) throw new Error(`${variant.name}: file has ${counter.lines} of ${lines} lines after ${POLL_TIMEOUT_MS} ms`)
         await sleep(1)
       }
       end = performance.now()
@@ -266,7 +284,7 @@ async function run(variant: Variant, dir: string, round: number): Promise<Result
     rss.stop()
 
     await subject.close()
-    if (counter.update() !== RECORDS) throw new Error(`${variant.name}: file has ${counter.lines} lines, expected exactly ${RECORDS}`)
+    if (counter.update() !== lines) throw new Error(`${variant.name}: file has ${counter.lines} lines, expected exactly ${lines}`)
 
     return {
       callingOpsPerSec: RECORDS / ((loopEnd - start) / 1000),
