@@ -20,15 +20,18 @@ export interface LoggerOptions<Custom extends string = never> {
    * The lowest level written. Environment: LOG_LEVEL.
    * @default 'info'
    */
-  level?: LevelOption | Custom
+  level?: LevelOption | NoInfer<Custom>
   /** The logger's name: written as the `name` field, and the key into `levels`. */
   name?: string
   /**
    * Levels per logger name (`log.child({ name: 'db' })`): `{ db: 'debug', 'http.*': 'warn' }`.
    * Environment: LOG_LEVEL="info,db=debug,http.*=warn".
    */
-  levels?: Record<string, LevelOption | Custom>
-  /** More levels, by name and number (1 to 255): `{ audit: 35 }` gives `log.audit(...)`. */
+  levels?: Record<string, LevelOption | NoInfer<Custom>>
+  /**
+   * More levels, by name and number (1 to 255): `{ audit: 35 }` gives `log.audit(...)`. A name must
+   * not be a logger method's (`child`, `flush`...).
+   */
   customLevels?: Record<Custom, number>
   /**
    * Output format. Environment: LOG_FORMAT.
@@ -167,10 +170,10 @@ function record(where: Where, value: unknown): Record<string, unknown> {
   return invalid(where, value, 'an object')
 }
 
-// Names a custom level cannot take: the logger's own members.
-const RESERVED = new Set(['child', 'flush', 'close', 'metrics', 'level', 'isLevelEnabled', 'name', 'constructor', 'silent'])
-
-function customLevels(value: unknown): LevelTable {
+/**
+ * @param reserved names a level cannot take because the logger has a member of that name.
+ */
+function customLevels(value: unknown, reserved: (name: string) => boolean): LevelTable {
   if (value === undefined) return new LevelTable()
   const entries = record(option('customLevels'), value)
   const table = new LevelTable()
@@ -178,7 +181,7 @@ function customLevels(value: unknown): LevelTable {
   const used = new Map(Object.entries(table.values).map(([name, n]) => [n, name]))
   for (const [name, n] of Object.entries(entries)) {
     const where = option(`customLevels.${name}`)
-    if (!/^[A-Za-z_$][\w$]*$/.test(name) || RESERVED.has(name) || table.has(name)) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(name) || reserved(name) || table.has(name)) {
       invalid(option('customLevels'), name, 'a new level name: an identifier that is not a standard level or a logger method')
     }
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 255) invalid(where, n, 'a whole number from 1 to 255')
@@ -227,12 +230,16 @@ const KNOWN = new Set([
  * Checks every option once, up front, and fills in the rest: an option given in code wins, then
  * the environment variable, then the default.
  */
-export function resolveOptions(options: LoggerOptions<string> = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+export function resolveOptions(
+  options: LoggerOptions<string> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  reserved: (name: string) => boolean = (name) => name in Object.prototype,
+): ResolvedOptions {
   if (options === null || typeof options !== 'object') invalid('options', options, 'an object')
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) invalid(option(key), (options as Record<string, unknown>)[key], `no such option; known options are ${[...KNOWN].join(', ')}`)
   }
-  const table = customLevels(options.customLevels)
+  const table = customLevels(options.customLevels, reserved)
   const fromEnv: EnvironmentOptions = readEnvironment(env, table)
   const given = <T>(value: T | undefined, read: (where: Where, value: unknown) => T, name: string, fallback: T): T =>
     value === undefined ? fallback : read(option(name), value)

@@ -42,7 +42,7 @@ function size(value: string): number {
   const where = variable('RINGLOG_BUFFER_SIZE')
   const match = /^\s*(\d+)\s*([kmg]?)(?:i?b)?\s*$/i.exec(value)
   if (!match) return invalid(where, value, 'a size in bytes, or with K, M or G, like "8M"')
-  return bufferSize(where, Number(match[1]) * SIZE_UNITS[match[2].toLowerCase()])
+  return bufferSize(where, Number(match[1]) * SIZE_UNITS[match[2].toLowerCase()], value)
 }
 
 function yesNo(name: string, value: string): boolean {

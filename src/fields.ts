@@ -1,10 +1,10 @@
 import type { Serializer } from './config.js'
-import { serializeError } from './serialize.js'
+import { safeGet, serializeError } from './serialize.js'
 
 /**
- * What happens to a record's fields on the calling thread before they are encoded: a serializer
- * given for a key replaces its value; an Error at the top level is written in full (type, message,
- * stack, own fields, cause chain). Copies the object only when a value changes. Never throws.
+ * What happens to a record's fields (and a child's bindings, and a context) on the calling thread
+ * before they are encoded: a serializer given for a key replaces its value; an Error at the top
+ * level is written in full (type, message, stack, own fields, cause chain). Never throws.
  */
 export class FieldPreparer {
   private readonly serializers: ReadonlyMap<string, Serializer> | undefined
@@ -13,22 +13,28 @@ export class FieldPreparer {
     this.serializers = serializers === undefined ? undefined : new Map(Object.entries(serializers))
   }
 
+  /** `fields` itself when nothing changes (the common case, no copy), else a copy with the new values. */
   prepare(fields: object): object {
-    let out: Record<string, unknown> | undefined
     try {
       for (const key in fields) {
         const value = (fields as Record<string, unknown>)[key]
-        const serializer = this.serializers?.get(key)
-        let next = value
-        if (serializer !== undefined) next = serialize(serializer, value)
-        else if (value instanceof Error) next = serializeError(value)
-        if (next !== value) (out ??= { ...fields })[key] = next
+        if ((this.serializers?.has(key) || value instanceof Error) && Object.hasOwn(fields, key)) return this.copy(fields)
       }
     } catch {
-      // A getter threw: the encoder's fallback writes what can be read.
-      return out ?? fields
+      // A getter threw: the copy reads each value on its own.
+      return this.copy(fields)
     }
-    return out ?? fields
+    return fields
+  }
+
+  private copy(fields: object): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(fields)) {
+      const value = safeGet(fields, key)
+      const serializer = this.serializers?.get(key)
+      out[key] = serializer !== undefined ? serialize(serializer, value) : value instanceof Error ? serializeError(value) : value
+    }
+    return out
   }
 }
 

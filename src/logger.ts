@@ -49,10 +49,10 @@ class Core {
     this.transport.write(this.encoder.buffer, this.encoder.header(0))
   }
 
-  /** Sends `fields` into the ring under a new id owned by `owner` (released when it is collected). */
+  /** Sends `fields` (already prepared) into the ring under a new id owned by `owner` (released when it is collected). */
   announce(owner: object, fields: object): number {
     const id = this.registry.nextId()
-    const length = this.encoder.bindings(id, Date.now(), this.fields.prepare(fields))
+    const length = this.encoder.bindings(id, Date.now(), fields)
     this.registry.add(owner, id, Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length))
     this.transport.write(this.encoder.buffer, length)
     return id
@@ -63,11 +63,11 @@ class Core {
     if (store.owner === this) return store.ownerId
     if (store.owner === undefined) {
       store.owner = this
-      return (store.ownerId = this.announce(store, store.fields))
+      return (store.ownerId = this.announce(store, this.fields.prepare(store.fields)))
     }
     const others = (store.others ??= new Map())
     let id = others.get(this)
-    if (id === undefined) others.set(this, (id = this.announce(store, store.fields)))
+    if (id === undefined) others.set(this, (id = this.announce(store, this.fields.prepare(store.fields))))
     return id
   }
 
@@ -77,55 +77,66 @@ class Core {
   }
 }
 
+let coreOf: (logger: Logger<string>) => Core
+
 /** For tests and tools inside the package: the transport behind a logger. Not part of the public API. */
 export function transportOf(logger: Logger<string>): Transport {
-  return logger['core'].transport
+  return coreOf(logger).transport
 }
 
 /** A logger with a method for each of its custom levels. */
 export type RingLogger<Custom extends string = never> = Logger<Custom> & Record<Custom, LogFn>
 
 export class Logger<Custom extends string = never> {
+  static {
+    coreOf = (logger) => logger.#core
+  }
+
   trace: LogFn = noop
   debug: LogFn = noop
   info: LogFn = noop
   warn: LogFn = noop
   error: LogFn = noop
   fatal: LogFn = noop
-  private levelName = 'info'
+  // Private state in # fields: a custom level's method is an own property and must not collide.
+  readonly #core: Core
+  readonly #bindings: Readonly<Record<string, unknown>> | undefined
+  readonly #bindingsId: number
+  #levelName = 'info'
 
   /** @internal use createLogger() */
   constructor(
-    private readonly core: Core,
+    core: Core,
     level: string,
     /** The logger's name (its `name` binding), which per-name levels refer to. */
     readonly name: string | undefined,
-    private readonly bindings: Readonly<Record<string, unknown>> | undefined,
+    bindings: Readonly<Record<string, unknown>> | undefined,
   ) {
-    this.bindingsId = bindings === undefined ? 0 : core.announce(this, bindings)
+    this.#core = core
+    this.#bindings = bindings
+    this.#bindingsId = bindings === undefined ? 0 : core.announce(this, bindings)
     this.level = level as LevelOption
   }
 
-  private readonly bindingsId: number
-
   /** The lowest level written; settable at run time. */
   get level(): LevelOption | Custom {
-    return this.levelName as LevelOption | Custom
+    return this.#levelName as LevelOption | Custom
   }
 
   set level(level: LevelOption | Custom) {
-    const min = this.core.levels.threshold(levelName('option level', level, this.core.levels))
-    this.levelName = level
+    const levels = this.#core.levels
+    const min = levels.threshold(levelName('option level', level, levels))
+    this.#levelName = level
     // A disabled level is the shared no-op, decided here once, not tested on every call.
     const methods = this as unknown as Record<string, LogFn>
-    for (const [name, value] of Object.entries(this.core.levels.values)) {
-      methods[name] = value >= min ? ((a: unknown, b?: unknown) => this.write(value, a, b)) as LogFn : noop
+    for (const [name, value] of Object.entries(levels.values)) {
+      methods[name] = value >= min ? ((a: unknown, b?: unknown) => this.#write(value, a, b)) as LogFn : noop
     }
   }
 
   isLevelEnabled(level: LevelName | Custom): boolean {
-    const { levels } = this.core
-    return levels.has(level) && levels.threshold(level) >= levels.threshold(this.levelName)
+    const levels = this.#core.levels
+    return level !== 'silent' && levels.has(level) && levels.threshold(level) >= levels.threshold(this.#levelName)
   }
 
   /**
@@ -137,28 +148,30 @@ export class Logger<Custom extends string = never> {
     if (bindings === null || typeof bindings !== 'object') {
       throw new TypeError(`ringlog: child() takes an object of bindings; got ${String(bindings)}`)
     }
-    const name = typeof bindings.name === 'string' ? bindings.name : this.name
-    const level = name === this.name ? this.levelName : this.core.startLevel(name, this.levelName)
-    return new Logger<Custom>(this.core, level, name, { ...this.bindings, ...bindings }) as RingLogger<Custom>
+    const core = this.#core
+    const own = core.fields.prepare(bindings) as Record<string, unknown>
+    const name = typeof own.name === 'string' ? own.name : this.name
+    const level = name === this.name ? this.#levelName : core.startLevel(name, this.#levelName)
+    return new Logger<Custom>(core, level, name, { ...this.#bindings, ...own }) as RingLogger<Custom>
   }
 
   /** Resolves once every record logged before the call is written to the destination. */
   flush(): Promise<void> {
-    return this.core.transport.flush()
+    return this.#core.transport.flush()
   }
 
   /** Flushes, stops the drain worker and closes the destination. Records logged afterwards are counted as dropped. */
   async close(): Promise<void> {
-    await this.core.transport.close()
-    this.core.closed = true
+    await this.#core.transport.close()
+    this.#core.closed = true
   }
 
   metrics(): Metrics {
-    return this.core.transport.metrics()
+    return this.#core.transport.metrics()
   }
 
-  private write(level: number, a: unknown, b: unknown): void {
-    const { core } = this
+  #write(level: number, a: unknown, b: unknown): void {
+    const core = this.#core
     let message: string | undefined
     let fields: object | undefined
     if (typeof a === 'string') {
@@ -176,9 +189,14 @@ export class Logger<Custom extends string = never> {
     const store = currentStore()
     const contextId = store === undefined ? 0 : core.contextId(store)
     // Encode first: encoding may replace encoder.buffer with a larger one.
-    const length = core.encoder.record(level, Date.now(), this.bindingsId, contextId, message, fields)
+    const length = core.encoder.record(level, Date.now(), this.#bindingsId, contextId, message, fields)
     core.transport.write(core.encoder.buffer, length)
   }
+}
+
+/** A custom level cannot take the name of anything a logger has (its methods, `name`) or a thenable's `then`. */
+function isLoggerMember(name: string): boolean {
+  return name in Logger.prototype || name === 'name' || name === 'then'
 }
 
 /**
@@ -187,7 +205,7 @@ export class Logger<Custom extends string = never> {
  * Throws a TypeError naming the option (or variable) when one is invalid.
  */
 export function createLogger<Custom extends string = never>(options: LoggerOptions<Custom> = {}): RingLogger<Custom> {
-  const resolved = resolveOptions(options as LoggerOptions<string>)
+  const resolved = resolveOptions(options as LoggerOptions<string>, process.env, isLoggerMember)
   const core = new Core(resolved)
   const level = core.startLevel(resolved.name, resolved.level)
   const bindings = resolved.name === undefined ? undefined : { name: resolved.name }

@@ -32,7 +32,8 @@ function errorType(error: Error): string {
   return typeof name === 'string' && name ? name : 'Error'
 }
 
-function safeGet(target: object, key: PropertyKey): unknown {
+/** The value of a property, or what a getter that throws says instead. */
+export function safeGet(target: object, key: PropertyKey): unknown {
   try {
     return (target as Record<PropertyKey, unknown>)[key]
   } catch (error) {
@@ -61,8 +62,10 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
   if (value === null) return null
   const object = value as object
   if (seen.has(object)) return CIRCULAR
-  if (object instanceof Error) return serializeError(object, seen)
   if (depth >= maxDepth) return Array.isArray(object) || object instanceof Set ? '[Array]' : '[Object]'
+  // In full where the fast path writes errors in full (the top level of the fields, a cause, an
+  // AggregateError's errors); deeper, as msgpackr carries them.
+  if (object instanceof Error) return depth <= 1 ? serializeError(object, seen) : briefError(object, seen, depth, maxDepth)
   if (object instanceof Date || ArrayBuffer.isView(object) || object instanceof RegExp) return object
   const toJSON = safeGet(object, 'toJSON')
   if (typeof toJSON === 'function') {
@@ -88,5 +91,16 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
     out = plain
   }
   seen.delete(object)
+  return out
+}
+
+/** An Error inside other data, written as msgpackr carries one: name, message, errors, cause. */
+function briefError(error: Error, seen: Set<unknown>, depth: number, maxDepth: number): Record<string, unknown> {
+  seen.add(error)
+  const out: Record<string, unknown> = { type: String(safeGet(error, 'name')), message: String(safeGet(error, 'message') ?? '') }
+  if (error instanceof AggregateError) out.errors = toPlain(safeGet(error, 'errors'), seen, depth + 1, maxDepth)
+  const cause = safeGet(error, 'cause')
+  if (cause !== undefined) out.cause = toPlain(cause, seen, depth + 1, maxDepth)
+  seen.delete(error)
   return out
 }

@@ -9,6 +9,7 @@ export type Where = string
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'number') return String(value)
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`
   try {
     return JSON.stringify(value) ?? String(value)
@@ -28,7 +29,8 @@ export function levelName(where: Where, value: unknown, table: LevelTable): stri
   return invalid(where, value, `one of ${[...Object.keys(table.values), 'silent'].map((c) => `'${c}'`).join(', ')}`)
 }
 
-export function bufferSize(where: Where, value: unknown): number {
+/** @param shown the value as the user wrote it, when `value` was converted from it (`"8M"`). */
+export function bufferSize(where: Where, value: unknown, shown: unknown = value): number {
   if (typeof value === 'number' && isPowerOfTwo(value) && value >= MIN_RING_BYTES && value <= MAX_RING_BYTES) return value
   let hint = ''
   if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
@@ -36,7 +38,7 @@ export function bufferSize(where: Where, value: unknown): number {
     const lower = 2 ** Math.floor(Math.log2(clamped))
     hint = lower === clamped ? '' : ` (for example ${lower} or ${Math.min(lower * 2, MAX_RING_BYTES)})`
   }
-  return invalid(where, value, `a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} bytes${hint}`)
+  return invalid(where, shown, `a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} bytes${hint}`)
 }
 
 export function destination(where: Where, value: unknown): Destination {
