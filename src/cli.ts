@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createInterface } from 'node:readline'
 import { autoColors, resolveOptions } from './config.js'
 import { LEVELS } from './levels.js'
 import type { DecodedRecord } from './worker/format/decoded.js'
@@ -53,11 +52,15 @@ function pretty(args: string[]): void {
   const colors = args.includes('--color') ? true : args.includes('--no-color') ? false : autoColors('stdout', process.env)
   const out = new Output()
   const format = new PrettyFormat(out, { ...resolveOptions({ format: 'pretty' }, {}).format, colors })
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
-  lines.on('line', (line) => {
+  // A reader that goes away (`| head`) ends the command quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(0)
+  })
+  const line = (text: string, end = '\n'): void => {
     let parsed: unknown
     try {
-      parsed = JSON.parse(line)
+      parsed = JSON.parse(text)
     } catch {
       parsed = undefined
     }
@@ -65,8 +68,19 @@ function pretty(args: string[]): void {
       format.line(recordOf(parsed as PlainObject))
       process.stdout.write(Buffer.from(out.take()))
     } else {
-      process.stdout.write(`${line}\n`)
+      process.stdout.write(text + end)
     }
+  }
+  // Lines end at \n only, so a line that is passed through keeps every other byte (\r included).
+  let rest = ''
+  process.stdin.setEncoding('utf8')
+  process.stdin.on('data', (chunk: string) => {
+    const parts = (rest + chunk).split('\n')
+    rest = parts.pop() ?? ''
+    for (const part of parts) line(part)
+  })
+  process.stdin.on('end', () => {
+    if (rest !== '') line(rest, '')
   })
 }
 
