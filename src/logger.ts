@@ -77,10 +77,10 @@ class Core {
   }
 }
 
-let coreOf: (logger: Logger<string>) => Core
+let coreOf: <Custom extends string>(logger: Logger<Custom>) => Core
 
 /** For tests and tools inside the package: the transport behind a logger. Not part of the public API. */
-export function transportOf(logger: Logger<string>): Transport {
+export function transportOf<Custom extends string>(logger: Logger<Custom>): Transport {
   return coreOf(logger).transport
 }
 
