@@ -1,8 +1,9 @@
 import type { Output } from '../output.js'
 import { DROPPED_MESSAGE, levelText, WARN, type Format, type FormatOptions } from './format.js'
-import { decode, skipValue, stringLength, stringStart } from './msgpack.js'
+import { skipValue, stringLength, stringStart } from './msgpack.js'
+import { PlainDecoder } from './plain-decoder.js'
 import { TimeFormat } from './time-format.js'
-import { normalizeFields, truncateString, type PlainObject } from './values.js'
+import { truncateString, type PlainObject } from './values.js'
 
 /** A record as the text formats see it: everything decoded to plain data. */
 export interface DecodedRecord {
@@ -20,13 +21,15 @@ export interface DecodedRecord {
  */
 export abstract class DecodedFormat implements Format<PlainObject> {
   protected readonly time: TimeFormat
+  private readonly decoder: PlainDecoder
 
   constructor(protected readonly out: Output, protected readonly options: FormatOptions) {
     this.time = new TimeFormat(options.timeFormat)
+    this.decoder = new PlainDecoder(options.limits)
   }
 
   prepareBindings(payload: Buffer): PlainObject {
-    return normalizeFields(decode(payload, 0, payload.length), this.options.limits)
+    return this.decoder.fields(payload, 0)
   }
 
   record(
@@ -42,7 +45,7 @@ export abstract class DecodedFormat implements Format<PlainObject> {
     } else {
       p = skipValue(src, p)
     }
-    const own = p < end ? normalizeFields(decode(src, p, end), this.options.limits) : undefined
+    const own = p < end ? this.decoder.fields(src, p) : undefined
     const fields = bindings === undefined && context === undefined ? own ?? {} : { ...bindings, ...context, ...own }
     this.line({ time, level, label: levelText(this.options, level), message, fields })
     this.out.records++

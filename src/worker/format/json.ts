@@ -1,9 +1,9 @@
 import type { Output } from '../output.js'
 import { DROPPED_MESSAGE, levelText, WARN, type Format, type FormatOptions } from './format.js'
-import { decode, mapHeader, readKey, skipValue } from './msgpack.js'
+import { mapHeader, skipValue } from './msgpack.js'
 import { JsonWriter } from './msgpack-json.js'
+import { PlainDecoder } from './plain-decoder.js'
 import { TimeFormat } from './time-format.js'
-import { normalizeFields } from './values.js'
 
 /** Child bindings or a request context made ready once: their JSON members, and their keys to spot a field that overrides one. */
 export interface JsonBindings {
@@ -20,12 +20,14 @@ export interface JsonBindings {
 export class JsonFormat implements Format<JsonBindings> {
   private readonly time: TimeFormat
   private readonly writer: JsonWriter
+  private readonly decoder: PlainDecoder
   private readonly levelPrefix: string[] = []
   private readonly messagePrefix: string
 
   constructor(private readonly out: Output, private readonly options: FormatOptions) {
     this.time = new TimeFormat(options.timeFormat)
     this.writer = new JsonWriter(out, options.limits)
+    this.decoder = new PlainDecoder(options.limits)
     this.messagePrefix = `,${JSON.stringify(options.messageKey)}:`
   }
 
@@ -36,7 +38,7 @@ export class JsonFormat implements Format<JsonBindings> {
     if (header) {
       let p = header[1]
       for (let i = 0; i < header[0]; i++) {
-        keys.add(readKey(payload, p))
+        keys.add(this.decoder.key(payload, p))
         p = skipValue(payload, skipValue(payload, p))
       }
       const start = this.out.pos
@@ -60,11 +62,10 @@ export class JsonFormat implements Format<JsonBindings> {
       p = this.writer.value(src, p, 1)
     }
     if (this.collides(src, p, end, bindings, context)) {
-      const { limits } = this.options
       this.writer.plainEntries({
-        ...(bindings && normalizeFields(decode(bindings.payload, 0, bindings.payload.length), limits)),
-        ...(context && normalizeFields(decode(context.payload, 0, context.payload.length), limits)),
-        ...(p < end ? normalizeFields(decode(src, p, end), limits) : undefined),
+        ...(bindings && this.decoder.fields(bindings.payload, 0)),
+        ...(context && this.decoder.fields(context.payload, 0)),
+        ...(p < end ? this.decoder.fields(src, p) : undefined),
       })
     } else {
       if (bindings !== undefined) out.bytes(bindings.json, 0, bindings.json.length)
@@ -118,7 +119,7 @@ export class JsonFormat implements Format<JsonBindings> {
     if (!header) return false
     let q = header[1]
     for (let i = 0; i < header[0]; i++) {
-      const key = readKey(src, q)
+      const key = this.decoder.key(src, q)
       if (bindings?.keys.has(key) || context?.keys.has(key)) return true
       q = skipValue(src, skipValue(src, q))
     }

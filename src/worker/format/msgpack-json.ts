@@ -1,8 +1,7 @@
 import type { Output } from '../output.js'
-import {
-  decode, isPrefixTag, isUndefinedAt, keyString, skipValue, stringLength, stringStart, TAG_SET, u16, u32,
-} from './msgpack.js'
-import { DEEP_ARRAY, DEEP_OBJECT, moreItems, normalize, plainJson, truncateString, type Limits, type PlainObject } from './values.js'
+import { isPrefixTag, isUndefinedAt, skipValue, stringLength, stringStart, TAG_SET, u16, u32 } from './msgpack.js'
+import { PlainDecoder } from './plain-decoder.js'
+import { DEEP_ARRAY, DEEP_OBJECT, moreItems, plainJson, truncateString, type Limits, type PlainObject } from './values.js'
 
 const QUOTE = 0x22
 const COMMA = 0x2c
@@ -14,10 +13,14 @@ const COLON = 0x3a
  * left out (null in arrays), NaN and Infinity become null, bigints are written as their digits.
  * Strings of plain ASCII are copied byte for byte; anything else is decoded and escaped by
  * JSON.stringify, so control characters come out escaped. Extension values (Dates, typed arrays,
- * errors below the top level) are decoded and go through normalize().
+ * errors below the top level) and keys that are not strings go through PlainDecoder.
  */
 export class JsonWriter {
-  constructor(private readonly out: Output, private readonly limits: Limits) {}
+  private readonly decoder: PlainDecoder
+
+  constructor(private readonly out: Output, private readonly limits: Limits) {
+    this.decoder = new PlainDecoder(limits)
+  }
 
   /** A JSON string of the UTF-8 bytes src[start, end), cut to maxStringLength characters. */
   string(src: Buffer, start: number, end: number): void {
@@ -88,9 +91,8 @@ export class JsonWriter {
       return p + 3
     }
     // Binary and extension values are rare in logs: decode them and write their plain form.
-    const end = skipValue(src, p)
-    this.out.utf8(plainJson(normalize(decode(src, p, end), this.limits, depth) ?? null))
-    return end
+    this.out.utf8(plainJson(this.decoder.value(src, p, depth) ?? null))
+    return this.decoder.end
   }
 
   /**
@@ -129,7 +131,7 @@ export class JsonWriter {
     if (start >= 0) {
       this.string(src, start, start + stringLength(src, p))
     } else {
-      this.out.utf8(JSON.stringify(keyString(decode(src, p, skipValue(src, p)))))
+      this.out.utf8(JSON.stringify(this.decoder.key(src, p)))
     }
   }
 

@@ -1,5 +1,3 @@
-import { Unpackr } from 'msgpackr'
-
 /**
  * Reading the msgpack that the calling thread's encoder writes, without building objects where a
  * format does not need them. The encoder packs with msgpackr's `moreTypes`: a Set, an Error or a
@@ -95,37 +93,4 @@ export function mapHeader(src: Uint8Array, p: number): [number, number] | undefi
   if (t === 0xde) return [u16(src, p + 1), p + 3]
   if (t === 0xdf) return [u32(src, p + 1), p + 5]
   return undefined
-}
-
-// Objects for maps with string keys (nearly all); a Map's other keys need Maps.
-const objects = new Unpackr({ useRecords: false, moreTypes: true, int64AsType: 'bigint', mapsAsObjects: true })
-const maps = new Unpackr({ useRecords: false, moreTypes: true, int64AsType: 'bigint', mapsAsObjects: false })
-
-/** The JavaScript value of the msgpack in src[start, end). */
-export function decode(src: Uint8Array, start: number, end: number): unknown {
-  const bytes = src.subarray(start, end)
-  try {
-    return objects.unpack(bytes)
-  } catch {
-    return maps.unpack(bytes)
-  }
-}
-
-/** The key at p as a string: keys are nearly always strings; a Map's other keys are converted. */
-export function readKey(src: Buffer, p: number): string {
-  const start = stringStart(src, p)
-  if (start >= 0) return src.utf8Slice(start, start + stringLength(src, p))
-  return keyString(decode(src, p, skipValue(src, p)))
-}
-
-/** A Map key as an object key: String() for primitives, JSON text for objects. */
-export function keyString(key: unknown): string {
-  if (key !== null && typeof key === 'object') {
-    try {
-      return JSON.stringify(key, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(key)
-    } catch {
-      return String(key)
-    }
-  }
-  return String(key)
 }
