@@ -3,7 +3,7 @@ import {
   HEADER_BYTES, KIND_BINDINGS, KIND_HEADER, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from './frame.js'
-import { toPlain } from './serialize.js'
+import { describe, toPlain } from './serialize.js'
 
 /**
  * Builds frames on the calling thread in one reused scratch buffer: the header with typed-array
@@ -79,7 +79,7 @@ export class FrameEncoder {
       try {
         return this.packr.pack(toPlain(value, new Set(), 0, this.maxDepth + 1))
       } catch (error) {
-        return this.packr.pack({ serializeError: error instanceof Error ? error.message : String(error) })
+        return this.packr.pack({ serializeError: describe(error) })
       }
     }
   }

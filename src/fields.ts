@@ -1,5 +1,5 @@
 import type { Serializer } from './config.js'
-import { safeGet, serializeError } from './serialize.js'
+import { describe, safeGet, serializeError } from './serialize.js'
 
 /**
  * What happens to a record's fields (and a child's bindings, and a context) on the calling thread
@@ -27,14 +27,32 @@ export class FieldPreparer {
     return fields
   }
 
-  private copy(fields: object): Record<string, unknown> {
+  /**
+   * A plain copy with the new values, or `fields` itself when even its keys cannot be read (a
+   * Proxy whose trap throws): the encoder's fallback writes what it can of that.
+   */
+  private copy(fields: object): object {
     const out: Record<string, unknown> = {}
-    for (const key of Object.keys(fields)) {
-      const value = safeGet(fields, key)
-      const serializer = this.serializers?.get(key)
-      out[key] = serializer !== undefined ? serialize(serializer, value) : value instanceof Error ? serializeError(value) : value
+    try {
+      for (const key of Object.keys(fields)) {
+        const value = safeGet(fields, key)
+        const serializer = this.serializers?.get(key)
+        out[key] = serializer !== undefined ? serialize(serializer, value) : value instanceof Error ? serializeError(value) : value
+      }
+    } catch {
+      return fields
     }
     return out
+  }
+
+  /** `fields` as an object of its own, never throwing: for a child's bindings, which are merged with its parent's. */
+  ownCopy(fields: object): Record<string, unknown> {
+    const prepared = this.prepare(fields)
+    try {
+      return { ...prepared }
+    } catch (error) {
+      return { serializeError: describe(error) }
+    }
   }
 }
 
@@ -42,6 +60,6 @@ function serialize(serializer: Serializer, value: unknown): unknown {
   try {
     return (serializer as (value: unknown) => unknown)(value)
   } catch (error) {
-    return `[serializer threw: ${error instanceof Error ? error.message : String(error)}]`
+    return `[serializer threw: ${describe(error)}]`
   }
 }

@@ -5,6 +5,7 @@ import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
 import { InlineTransport } from './inline-transport.js'
 import type { LevelName, LevelOption, LevelTable, NameLevels } from './levels.js'
+import { messageText, safeGet } from './serialize.js'
 import type { Metrics, Transport } from './transport.js'
 import { levelName } from './validate.js'
 import { WorkerTransport } from './worker-transport.js'
@@ -149,7 +150,7 @@ export class Logger<Custom extends string = never> {
       throw new TypeError(`ringlog: child() takes an object of bindings; got ${String(bindings)}`)
     }
     const core = this.#core
-    const own = core.fields.prepare(bindings) as Record<string, unknown>
+    const own = core.fields.ownCopy(bindings)
     const name = typeof own.name === 'string' ? own.name : this.name
     const level = name === this.name ? this.#levelName : core.startLevel(name, this.#levelName)
     return new Logger<Custom>(core, level, name, { ...this.#bindings, ...own }) as RingLogger<Custom>
@@ -162,8 +163,9 @@ export class Logger<Custom extends string = never> {
 
   /** Flushes, stops the drain worker and closes the destination. Records logged afterwards are counted as dropped. */
   async close(): Promise<void> {
-    await this.#core.transport.close()
+    // From here on a collected child's release is not a record: nothing needs it once the ring is drained.
     this.#core.closed = true
+    await this.#core.transport.close()
   }
 
   metrics(): Metrics {
@@ -179,12 +181,12 @@ export class Logger<Custom extends string = never> {
       if (b !== null && typeof b === 'object') fields = core.fields.prepare(b)
     } else if (a instanceof Error) {
       fields = core.fields.prepare({ err: a })
-      message = typeof b === 'string' ? b : a.message
+      message = typeof b === 'string' ? b : messageText(safeGet(a, 'message'))
     } else if (a !== null && typeof a === 'object') {
       fields = core.fields.prepare(a)
       if (typeof b === 'string') message = b
     } else if (a !== undefined) {
-      message = String(a)
+      message = messageText(a)
     }
     const store = currentStore()
     const contextId = store === undefined ? 0 : core.contextId(store)

@@ -37,7 +37,7 @@ export function safeGet(target: object, key: PropertyKey): unknown {
   try {
     return (target as Record<PropertyKey, unknown>)[key]
   } catch (error) {
-    return `[Getter threw: ${error instanceof Error ? error.message : String(error)}]`
+    return `[Getter threw: ${describe(error)}]`
   }
 }
 
@@ -72,7 +72,7 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
     try {
       return toPlain(toJSON.call(object), seen, depth, maxDepth)
     } catch (error) {
-      return `[toJSON threw: ${error instanceof Error ? error.message : String(error)}]`
+      return `[toJSON threw: ${describe(error)}]`
     }
   }
   seen.add(object)
@@ -103,4 +103,23 @@ function briefError(error: Error, seen: Set<unknown>, depth: number, maxDepth: n
   if (cause !== undefined) out.cause = toPlain(cause, seen, depth + 1, maxDepth)
   seen.delete(error)
   return out
+}
+
+/** What was thrown, as text, whatever it is: an Error's message, else String(); never throws itself. */
+export function describe(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? String(thrown.message) : String(thrown)
+  } catch {
+    return 'a value that cannot be shown'
+  }
+}
+
+/** A value as text for the message of a record; never throws. */
+export function messageText(value: unknown): string {
+  if (typeof value === 'string') return value
+  try {
+    return String(value)
+  } catch {
+    return ''
+  }
 }
