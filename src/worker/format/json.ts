@@ -21,14 +21,17 @@ export class JsonFormat implements Format<JsonBindings> {
   private readonly time: TimeFormat
   private readonly writer: JsonWriter
   private readonly decoder: PlainDecoder
-  private readonly levelPrefix: string[] = []
-  private readonly messagePrefix: string
+  // The fixed parts of a line as bytes, made once: `{"time":"`, `","level":"info"`, `,"msg":`.
+  private readonly timePrefix: Buffer
+  private readonly levelPrefix: Buffer[] = []
+  private readonly messagePrefix: Buffer
 
   constructor(private readonly out: Output, private readonly options: FormatOptions) {
     this.time = new TimeFormat(options.timeFormat)
     this.writer = new JsonWriter(out, options.limits)
     this.decoder = new PlainDecoder(options.limits)
-    this.messagePrefix = `,${JSON.stringify(options.messageKey)}:`
+    this.messagePrefix = Buffer.from(`,${JSON.stringify(options.messageKey)}:`)
+    this.timePrefix = Buffer.from(`{${JSON.stringify(options.timeKey)}:${this.time.isString ? '"' : ''}`)
   }
 
   prepareBindings(payload: Buffer): JsonBindings {
@@ -58,7 +61,7 @@ export class JsonFormat implements Format<JsonBindings> {
     if (src[p] === 0xc0) {
       p++
     } else {
-      out.ascii(this.messagePrefix)
+      out.bytes(this.messagePrefix, 0, this.messagePrefix.length)
       p = this.writer.value(src, p, 1)
     }
     if (this.collides(src, p, end, bindings, context)) {
@@ -78,7 +81,7 @@ export class JsonFormat implements Format<JsonBindings> {
 
   dropped(time: number, count: number): void {
     this.start(WARN, time)
-    this.out.utf8(`${this.messagePrefix}${JSON.stringify(DROPPED_MESSAGE)},"dropped":${count}}\n`)
+    this.out.utf8(`${this.messagePrefix.toString()}${JSON.stringify(DROPPED_MESSAGE)},"dropped":${count}}\n`)
     this.out.records++
   }
 
@@ -87,16 +90,11 @@ export class JsonFormat implements Format<JsonBindings> {
   /** `{"time":...,"level":...` */
   private start(level: number, time: number): void {
     const { out, options } = this
-    out.ascii(`{${JSON.stringify(options.timeKey)}:`)
-    if (this.time.isString) {
-      out.byte(0x22)
-      out.ascii(this.time.iso(time))
-      out.byte(0x22)
-    } else {
-      out.ascii(this.time.text(time))
-    }
-    out.utf8(this.levelPrefix[level] ??= `,${JSON.stringify(options.levelKey)}:${
-      options.levelFormat === 'number' ? level : JSON.stringify(levelText(options, level))}`)
+    out.bytes(this.timePrefix, 0, this.timePrefix.length)
+    out.ascii(this.time.text(time))
+    const prefix = (this.levelPrefix[level] ??= Buffer.from(`${this.time.isString ? '"' : ''},${JSON.stringify(options.levelKey)}:${
+      options.levelFormat === 'number' ? level : JSON.stringify(levelText(options, level))}`))
+    out.bytes(prefix, 0, prefix.length)
   }
 
   private members(src: Buffer, p: number): void {

@@ -17,9 +17,16 @@ const COLON = 0x3a
  */
 export class JsonWriter {
   private readonly decoder: PlainDecoder
+  // The limits as fields of their own: read for every string and container.
+  private readonly maxDepth: number
+  private readonly maxStringLength: number
+  private readonly maxArrayLength: number
 
-  constructor(private readonly out: Output, private readonly limits: Limits) {
+  constructor(private readonly out: Output, limits: Limits) {
     this.decoder = new PlainDecoder(limits)
+    this.maxDepth = limits.maxDepth
+    this.maxStringLength = limits.maxStringLength
+    this.maxArrayLength = limits.maxArrayLength
   }
 
   /** A JSON string of the UTF-8 bytes src[start, end), cut to maxStringLength characters. */
@@ -31,12 +38,12 @@ export class JsonWriter {
       if (c < 0x20 || c === QUOTE || c === 0x5c || c > 0x7e) break
       i++
     }
-    if (i === end && end - start <= this.limits.maxStringLength) {
+    if (i === end && end - start <= this.maxStringLength) {
       out.byte(QUOTE)
       out.bytes(src, start, end)
       out.byte(QUOTE)
     } else {
-      out.utf8(JSON.stringify(truncateString(src.utf8Slice(start, end), this.limits.maxStringLength)))
+      out.utf8(JSON.stringify(truncateString(src.utf8Slice(start, end), this.maxStringLength)))
     }
   }
 
@@ -136,7 +143,7 @@ export class JsonWriter {
   }
 
   private map(src: Buffer, at: number, p: number, count: number, depth: number): number {
-    if (depth > this.limits.maxDepth) return this.deep(src, at, DEEP_OBJECT)
+    if (depth > this.maxDepth) return this.deep(src, at, DEEP_OBJECT)
     const out = this.out
     out.byte(0x7b)
     const start = out.pos
@@ -147,9 +154,9 @@ export class JsonWriter {
   }
 
   private array(src: Buffer, at: number, p: number, count: number, depth: number): number {
-    if (depth > this.limits.maxDepth) return this.deep(src, at, DEEP_ARRAY)
+    if (depth > this.maxDepth) return this.deep(src, at, DEEP_ARRAY)
     const out = this.out
-    const shown = Math.min(count, this.limits.maxArrayLength)
+    const shown = Math.min(count, this.maxArrayLength)
     out.byte(0x5b)
     for (let i = 0; i < shown; i++) {
       if (i > 0) out.byte(COMMA)
