@@ -117,3 +117,15 @@ describe.each(FORMATS)('%s format', (format) => {
     expect(records(format, outputs.inline)[i]).toBe(expected[i])
   })
 })
+
+describe('csv header', () => {
+  it('is written once per file: not again when a later logger appends to it, worker or inline', async () => {
+    const file = join(tempDir(), 'appended.csv')
+    for (const worker of [true, false, true]) {
+      const log = createLogger({ format: 'csv', destination: file, worker, timeFormat: 'epoch', columns: ['msg', 'worker'] })
+      log.info('line', { worker })
+      await log.close()
+    }
+    expect(readFileSync(file, 'utf8')).toBe('msg,worker\r\nline,true\r\nline,false\r\nline,true\r\n')
+  })
+})
