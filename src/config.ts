@@ -4,6 +4,7 @@ import { bufferSize, destination, invalid, levelName, show, type Where } from '.
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
 import { FORMAT_NAMES, type FormatName, type FormatOptions } from './worker/format/format.js'
 import type { TimeFormatName } from './worker/format/time-format.js'
+import type { SinkConfig } from './worker/branch.js'
 import type { Destination } from './worker/sinks/fd.js'
 
 export type { Destination, FormatName, TimeFormatName }
@@ -14,25 +15,8 @@ export type { Destination, FormatName, TimeFormatName }
  */
 export type Serializer = (value: never) => unknown
 
-/** Options of createLogger(). `Custom` are the names of custom levels. */
-export interface LoggerOptions<Custom extends string = never> {
-  /**
-   * The lowest level written. Environment: LOG_LEVEL.
-   * @default 'info'
-   */
-  level?: LevelOption | NoInfer<Custom>
-  /** The logger's name: written as the `name` field, and the key into `levels`. */
-  name?: string
-  /**
-   * Levels per logger name (`log.child({ name: 'db' })`): `{ db: 'debug', 'http.*': 'warn' }`.
-   * Environment: LOG_LEVEL="info,db=debug,http.*=warn".
-   */
-  levels?: Record<string, LevelOption | NoInfer<Custom>>
-  /**
-   * More levels, by name and number (1 to 255): `{ audit: 35 }` gives `log.audit(...)`. A name must
-   * not be a logger method's (`child`, `flush`...).
-   */
-  customLevels?: Record<Custom, number>
+/** How a sink or the logger formats its records; a sink inherits what it does not set. */
+export interface FormatFields {
   /**
    * Output format. Environment: LOG_FORMAT.
    * @default 'json'
@@ -64,6 +48,45 @@ export interface LoggerOptions<Custom extends string = never> {
    * FORCE_COLOR are honored.
    */
   colors?: boolean
+}
+
+/** Where one sink writes. */
+export type SinkTarget =
+  | { type: 'stdout' }
+  | { type: 'stderr' }
+  /** A file, appended to; missing directories are made. */
+  | { type: 'file'; path: string }
+  /** An open file descriptor. */
+  | { type: 'fd'; fd: number }
+
+/**
+ * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,
+ * `{ type: 'file', path: 'logs/app.log', level: 'warn' }`.
+ */
+export type SinkOptions<Custom extends string = never> = SinkTarget & FormatFields & {
+  /** The lowest level this sink writes; the logger's `level` still decides what is logged at all. */
+  level?: LevelOption | NoInfer<Custom>
+}
+
+/** Options of createLogger(). `Custom` are the names of custom levels. */
+export interface LoggerOptions<Custom extends string = never> extends FormatFields {
+  /**
+   * The lowest level written. Environment: LOG_LEVEL.
+   * @default 'info'
+   */
+  level?: LevelOption | NoInfer<Custom>
+  /** The logger's name: written as the `name` field, and the key into `levels`. */
+  name?: string
+  /**
+   * Levels per logger name (`log.child({ name: 'db' })`): `{ db: 'debug', 'http.*': 'warn' }`.
+   * Environment: LOG_LEVEL="info,db=debug,http.*=warn".
+   */
+  levels?: Record<string, LevelOption | NoInfer<Custom>>
+  /**
+   * More levels, by name and number (1 to 255): `{ audit: 35 }` gives `log.audit(...)`. A name must
+   * not be a logger method's (`child`, `flush`...).
+   */
+  customLevels?: Record<Custom, number>
   /** Functions applied to the values of these keys before they are logged (fields, bindings, context). */
   serializers?: Record<string, Serializer>
   /**
@@ -112,6 +135,8 @@ export interface LoggerOptions<Custom extends string = never> {
    * @default 'stdout'
    */
   destination?: Destination
+  /** Several outputs instead of `destination`, each with its own format and level. */
+  sinks?: SinkOptions<Custom>[]
   /**
    * Install SIGTERM and SIGINT handlers that write everything logged, then end the process as the
    * signal would have.
@@ -130,11 +155,14 @@ export interface ResolvedOptions {
   bufferSize: number
   onFull: 'block' | 'drop'
   blockTimeoutMs: number
-  destination: Destination
   handleSignals: boolean
-  /** What the worker's format needs. */
+  /** The top-level format options (the size limits are the same for every sink). */
   format: FormatOptions
+  /** Where records go: `destination` as one sink, or the `sinks`. */
+  sinks: SinkConfig[]
 }
+
+
 
 function option(name: string): Where {
   return `option ${name}`
@@ -192,9 +220,7 @@ function customLevels(value: unknown, reserved: (name: string) => boolean): Leve
   return new LevelTable(custom)
 }
 
-function columns(value: unknown, fallback: string[]): string[] {
-  if (value === undefined) return fallback
-  const where = option('columns')
+function columns(where: Where, value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0 || value.some((c) => typeof c !== 'string' || c === '')) {
     return invalid(where, value, 'a non-empty array of field names')
   }
@@ -223,8 +249,57 @@ export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'handleSignals',
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals',
 ])
+
+const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
+const SINK_KEYS = new Set(['type', 'path', 'fd', 'level', ...FORMAT_KEYS])
+
+type FormatBase = Omit<FormatOptions, 'limits' | 'labels'>
+
+/**
+ * The format options given in `fields` (the logger's options, or a sink's), read with `where` for
+ * errors, the rest from `inherit` (a sink inherits the logger's), then the defaults.
+ */
+function formatFields(fields: FormatFields, where: (name: string) => Where, inherit: Partial<FormatBase>, dest: Destination, env: NodeJS.ProcessEnv): FormatBase {
+  const pick = <T>(value: T | undefined, read: (w: Where, v: unknown) => T, name: string, fallback: T): T =>
+    value === undefined ? fallback : read(where(name), value)
+  const messageKey = pick(fields.messageKey, text, 'messageKey', inherit.messageKey ?? 'msg')
+  const timeKey = pick(fields.timeKey, text, 'timeKey', inherit.timeKey ?? 'time')
+  const levelKey = pick(fields.levelKey, text, 'levelKey', inherit.levelKey ?? 'level')
+  return {
+    format: pick(fields.format, (w, v) => choice(w, v, FORMAT_NAMES), 'format', inherit.format ?? 'json'),
+    messageKey,
+    timeKey,
+    levelKey,
+    levelFormat: pick(fields.levelFormat, (w, v) => choice(w, v, ['label', 'number'] as const), 'levelFormat', inherit.levelFormat ?? 'label'),
+    timeFormat: pick(fields.timeFormat, (w, v) => choice(w, v, ['iso', 'epoch', 'unix'] as const), 'timeFormat', inherit.timeFormat ?? 'iso'),
+    columns: pick(fields.columns, columns, 'columns', inherit.columns ?? [timeKey, levelKey, messageKey]),
+    colors: pick(fields.colors, flag, 'colors', inherit.colors ?? autoColors(dest, env)),
+  }
+}
+
+/** One entry of `sinks`. */
+/** @param inherit the logger's format options a sink takes unless it sets its own. */
+function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<FormatBase>, table: LevelTable, env: NodeJS.ProcessEnv): SinkConfig {
+  const where = (name: string): Where => option(`sinks[${i}]${name === '' ? '' : `.${name}`}`)
+  const fields = record(where(''), value)
+  for (const key of Object.keys(fields)) {
+    if (!SINK_KEYS.has(key)) invalid(where(key), fields[key], `no such sink option; known are ${[...SINK_KEYS].join(', ')}`)
+  }
+  let dest: Destination
+  switch (fields.type) {
+    case 'stdout': case 'stderr': dest = fields.type; break
+    case 'file': dest = text(where('path'), fields.path); break
+    case 'fd': dest = destination(where('fd'), typeof fields.fd === 'number' ? fields.fd : String(fields.fd ?? '')); break
+    default: return invalid(where('type'), fields.type, "one of 'stdout', 'stderr', 'file', 'fd'")
+  }
+  // A file path given as a descriptor number, or the other way round, is a mistake, not a destination.
+  if (fields.type === 'fd' && typeof dest !== 'number') invalid(where('fd'), fields.fd, 'a file descriptor number')
+  const format = { ...formatFields(fields as FormatFields, where, inherit, dest, env), limits: top.limits, labels: top.labels }
+  const minLevel = fields.level === undefined ? 0 : table.threshold(levelName(where('level'), fields.level, table))
+  return { destination: dest, minLevel, format }
+}
 
 /**
  * Checks every option once, up front, and fills in the rest: an option given in code wins, then
@@ -250,10 +325,27 @@ export function resolveOptions(
       levels[name] = levelName(option(`levels.${name}`), level, table)
     }
   }
-  const messageKey = given(options.messageKey, text, 'messageKey', 'msg')
-  const timeKey = given(options.timeKey, text, 'timeKey', 'time')
-  const levelKey = given(options.levelKey, text, 'levelKey', 'level')
+  if (options.sinks !== undefined && options.destination !== undefined) {
+    invalid(option('destination'), options.destination, 'no destination when sinks are given (make it one of the sinks)')
+  }
   const dest = given(options.destination, destination, 'destination', fromEnv.destination ?? 'stdout')
+  const base = formatFields(options, option, { format: fromEnv.format }, dest, env)
+  const format: FormatOptions = {
+    ...base,
+    limits: {
+      maxDepth: given(options.maxDepth, (w, v) => count(w, v, 0, 'levels'), 'maxDepth', 10),
+      maxStringLength: given(options.maxStringLength, (w, v) => count(w, v, 1, 'characters'), 'maxStringLength', Infinity),
+      maxArrayLength: given(options.maxArrayLength, (w, v) => count(w, v, 1, 'items'), 'maxArrayLength', Infinity),
+    },
+    labels: table.labels(),
+  }
+  let sinks: SinkConfig[] = [{ destination: dest, minLevel: 0, format }]
+  if (options.sinks !== undefined) {
+    if (!Array.isArray(options.sinks) || options.sinks.length === 0) invalid(option('sinks'), options.sinks, 'a non-empty array of sinks')
+    // Colors are decided per destination, unless the logger's options force them.
+    const { colors, ...inherit } = base
+    sinks = options.sinks.map((value, i) => sink(value, i, format, options.colors === undefined ? inherit : { ...inherit, colors }, table, env))
+  }
   return {
     level: given(options.level, (w, v) => levelName(w, v, table), 'level', fromEnv.level ?? 'info'),
     name: given(options.name, text, 'name', undefined),
@@ -264,23 +356,8 @@ export function resolveOptions(
     bufferSize: given(options.bufferSize, bufferSize, 'bufferSize', fromEnv.bufferSize ?? 8 << 20),
     onFull: given(options.onFull, (w, v) => choice(w, v, ['block', 'drop'] as const), 'onFull', 'block'),
     blockTimeoutMs: given(options.blockTimeoutMs, timeout, 'blockTimeoutMs', 10_000),
-    destination: dest,
     handleSignals: given(options.handleSignals, flag, 'handleSignals', false),
-    format: {
-      format: given(options.format, (w, v) => choice(w, v, FORMAT_NAMES), 'format', fromEnv.format ?? 'json'),
-      messageKey,
-      timeKey,
-      levelKey,
-      levelFormat: given(options.levelFormat, (w, v) => choice(w, v, ['label', 'number'] as const), 'levelFormat', 'label'),
-      timeFormat: given(options.timeFormat, (w, v) => choice(w, v, ['iso', 'epoch', 'unix'] as const), 'timeFormat', 'iso'),
-      columns: columns(options.columns, [timeKey, levelKey, messageKey]),
-      colors: given(options.colors, flag, 'colors', autoColors(dest, env)),
-      limits: {
-        maxDepth: given(options.maxDepth, (w, v) => count(w, v, 0, 'levels'), 'maxDepth', 10),
-        maxStringLength: given(options.maxStringLength, (w, v) => count(w, v, 1, 'characters'), 'maxStringLength', Infinity),
-        maxArrayLength: given(options.maxArrayLength, (w, v) => count(w, v, 1, 'items'), 'maxArrayLength', Infinity),
-      },
-      labels: table.labels(),
-    },
+    format,
+    sinks,
   }
 }

@@ -12,7 +12,7 @@ export class InlineTransport implements Transport {
   readonly position = 0
 
   constructor(options: ResolvedOptions) {
-    this.pipeline = new Pipeline({ destination: options.destination, format: options.format }, this.stats)
+    this.pipeline = new Pipeline({ sinks: options.sinks }, this.stats)
   }
 
   write(frame: Buffer, length: number): void {

@@ -59,7 +59,7 @@ export class WorkerTransport implements Transport {
     this.producer = new RingProducer(this.ring, (needed, first) => this.waitForRoom(needed, first))
     this.writer = new RingFrameWriter(this.ring, this.producer, options.onFull === 'block')
     this.consumer = new RingConsumer(this.ring)
-    this.pipelineOptions = { destination: options.destination, format: options.format }
+    this.pipelineOptions = { sinks: options.sinks }
     const workerData: DrainData = { sab: this.ring.sab, options: this.pipelineOptions }
     this.pool = new Piscina({
       filename: drainFile,

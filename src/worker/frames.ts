@@ -3,7 +3,7 @@ import {
   KIND_FRAGMENT, KIND_HEADER, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from '../frame.js'
-import type { Format } from './format/format.js'
+import { WARN, type Format } from './format/format.js'
 
 /**
  * Turns frames into formatted records: keeps the table of child bindings and request contexts
@@ -21,7 +21,12 @@ export class FrameReader<Prepared> {
    * @param startsOutput whether the destination is still empty when the header frame arrives (a
    * file appended to already has its header).
    */
-  constructor(private readonly format: Format<Prepared>, private readonly startsOutput: () => boolean) {}
+  constructor(
+    private readonly format: Format<Prepared>,
+    private readonly startsOutput: () => boolean,
+    /** Records below this level are skipped (a sink's own level). */
+    private readonly minLevel = 0,
+  ) {}
 
   /** True while the reader holds the first part of a fragmented frame. */
   get midFrame(): boolean {
@@ -37,6 +42,7 @@ export class FrameReader<Prepared> {
     }
     switch (kind) {
       case KIND_RECORD: {
+        if (src[offset + OFFSET_LEVEL] < this.minLevel) return
         const bindingsId = src.readUInt32LE(offset + OFFSET_BINDINGS)
         const contextId = src.readUInt32LE(offset + OFFSET_CONTEXT)
         this.format.record(
@@ -59,6 +65,7 @@ export class FrameReader<Prepared> {
         this.bindings.delete(src.readUInt32LE(offset + OFFSET_BINDINGS))
         return
       case KIND_DROPPED:
+        if (WARN < this.minLevel) return
         this.format.dropped(src.readDoubleLE(offset + OFFSET_TIME), src.readUInt32LE(offset + HEADER_BYTES))
         return
       case KIND_FRAGMENT:

@@ -1,36 +1,28 @@
 import { writeSync } from 'node:fs'
 import { STAT_BYTES, STAT_FAILED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
-import type { FormatOptions } from './format/format.js'
-import { createFormat } from './format/formats.js'
-import { FrameReader } from './frames.js'
-import { Output } from './output.js'
-import { FdSink, type Destination } from './sinks/fd.js'
+import { Branch, type SinkConfig } from './branch.js'
 
 /** What a pipeline needs to know; plain data, because it crosses into the worker. */
 export interface PipelineOptions {
-  destination: Destination
-  format: FormatOptions
+  sinks: SinkConfig[]
 }
 
 /**
- * Frames in, bytes out: reader, format and sink. The drain worker runs one; the calling thread runs
+ * Frames in, bytes out: for each sink a reader, a format and a destination. The drain worker runs one; the calling thread runs
  * another for `worker: false` and for the times it drains the ring itself (before the worker is up,
  * after it died, at exit). Both produce the same bytes from the same frames.
  */
 export class Pipeline {
-  private readonly out = new Output()
-  private readonly reader: FrameReader<unknown>
-  private readonly sink: FdSink
+  private readonly branches: Branch[]
   private readonly reported = new Set<string>()
 
   constructor(options: PipelineOptions, private readonly stats: Float64Array) {
-    this.sink = new FdSink(options.destination)
-    this.reader = new FrameReader(createFormat(this.out, options.format), () => this.sink.isEmpty())
+    this.branches = options.sinks.map((sink) => new Branch(sink))
   }
 
   /** True while a fragmented frame is half read: the ring must not change hands then. */
   get midFrame(): boolean {
-    return this.reader.midFrame
+    return this.branches.some((branch) => branch.reader.midFrame)
   }
 
   /** Feeds frames known from before (child bindings) without writing anything. */
@@ -39,31 +31,37 @@ export class Pipeline {
   }
 
   frame(src: Buffer, offset: number, length: number): void {
-    const mark = this.out.pos
-    try {
-      this.reader.frame(src, offset, length)
-    } catch (error) {
-      // A frame that cannot be formatted is counted and skipped; it must not stop the others.
-      this.out.pos = mark
-      this.stats[STAT_FAILED]++
-      this.report('format', error)
+    for (const branch of this.branches) {
+      const mark = branch.out.pos
+      try {
+        branch.reader.frame(src, offset, length)
+      } catch (error) {
+        // A frame that cannot be formatted is counted and skipped; it must not stop the others.
+        branch.out.pos = mark
+        this.stats[STAT_FAILED]++
+        this.report('format', error)
+      }
     }
   }
 
-  /** Writes what has been formatted; records that cannot be written are counted as failed. */
+  /**
+   * Writes what has been formatted; records that cannot be written are counted as failed. With
+   * several sinks a record counts once for each sink it was written to.
+   */
   write(): void {
-    const out = this.out
-    if (out.pos === 0) return
-    const records = out.records
-    const bytes = out.pos
-    const chunk = out.take()
-    try {
-      this.sink.write(chunk)
-      this.stats[STAT_WRITTEN] += records
-      this.stats[STAT_BYTES] += bytes
-    } catch (error) {
-      this.stats[STAT_FAILED] += records
-      this.report('write', error)
+    for (const { out, sink } of this.branches) {
+      if (out.pos === 0) continue
+      const records = out.records
+      const bytes = out.pos
+      const chunk = out.take()
+      try {
+        sink.write(chunk)
+        this.stats[STAT_WRITTEN] += records
+        this.stats[STAT_BYTES] += bytes
+      } catch (error) {
+        this.stats[STAT_FAILED] += records
+        this.report('write', error)
+      }
     }
   }
 
@@ -81,7 +79,7 @@ export class Pipeline {
 
   close(): void {
     this.write()
-    this.sink.close()
+    for (const branch of this.branches) branch.sink.close()
   }
 
   private report(stage: string, error: unknown): void {
