@@ -47,7 +47,7 @@ describe('resolveOptions reads the environment', () => {
     expect(r.format.format).toBe('json')
     expect(r.bufferSize).toBe(8 << 20)
     expect(r.worker).toBe(true)
-    expect(r.destination).toBe('stdout')
+    expect(r.sinks[0].destination).toBe('stdout')
     expect(r.nameLevels.levelFor('db')).toBeUndefined()
   })
 
@@ -110,7 +110,7 @@ describe('resolveOptions reads the environment', () => {
     ['/var/log/app.log', '/var/log/app.log'],
     ['logs/app.log', 'logs/app.log'],
   ])('RINGLOG_DESTINATION=%s is destination %j', (value, destination) => {
-    expect(resolveOptions({}, { RINGLOG_DESTINATION: value }).destination).toBe(destination)
+    expect(resolveOptions({}, { RINGLOG_DESTINATION: value }).sinks[0].destination).toBe(destination)
   })
 
   it('treats empty variables as unset', () => {
@@ -120,7 +120,7 @@ describe('resolveOptions reads the environment', () => {
     expect(r.format.format).toBe('json')
     expect(r.bufferSize).toBe(8 << 20)
     expect(r.worker).toBe(true)
-    expect(r.destination).toBe('stdout')
+    expect(r.sinks[0].destination).toBe('stdout')
     // And an option still wins over an empty variable.
     expect(resolveOptions({ level: 'warn', worker: false }, empty)).toMatchObject({ level: 'warn', worker: false })
   })
@@ -133,7 +133,7 @@ describe('precedence: an option wins, then the environment variable, then the de
     ['LOG_FORMAT', 'logfmt', { format: 'csv' }, (r) => r.format.format, 'csv', 'logfmt', 'json'],
     ['RINGLOG_BUFFER_SIZE', '64K', { bufferSize: 4096 }, (r) => r.bufferSize, 4096, 65536, 8 << 20],
     ['RINGLOG_WORKER', 'no', { worker: true }, (r) => r.worker, true, false, true],
-    ['RINGLOG_DESTINATION', 'stderr', { destination: '/tmp/x.log' }, (r) => r.destination, '/tmp/x.log', 'stderr', 'stdout'],
+    ['RINGLOG_DESTINATION', 'stderr', { destination: '/tmp/x.log' }, (r) => r.sinks[0].destination, '/tmp/x.log', 'stderr', 'stdout'],
   ]
 
   it.each(cases)('%s', (name, value, options, read, fromOption, fromVariable, fallback) => {

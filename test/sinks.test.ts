@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createLogger, type LoggerOptions } from '../dist/src/index.js'
+import { transportOf } from '../dist/src/logger.js'
+import type { WorkerTransport } from '../dist/src/worker-transport.js'
+import { fixedClock, tempDir } from './helpers/files.js'
+
+const T = '2026-11-28T02:04:27.'
+
+describe.each([true, false])('several sinks (worker: %s)', (worker) => {
+  it('writes each record to every sink whose level it reaches, each in its own format', async () => {
+    const dir = tempDir()
+    const restore = fixedClock()
+    try {
+      const log = createLogger({
+        level: 'debug',
+        worker,
+        sinks: [
+          { type: 'file', path: join(dir, 'all.log') },
+          { type: 'file', path: join(dir, 'warn.logfmt'), format: 'logfmt', level: 'warn' },
+          { type: 'file', path: join(dir, 'table.csv'), format: 'csv', columns: ['level', 'msg', 'userId'], levelFormat: 'number' },
+        ],
+      })
+      if (worker) await (transportOf(log) as WorkerTransport).running()
+      const db = log.child({ name: 'db' })
+      db.debug('query', { userId: 1 })
+      log.info('user logged in', { userId: 42 })
+      db.warn('slow query', { userId: 7, ms: 950 })
+      log.error(Object.assign(new Error('boom'), { stack: 'Error: boom' }))
+      await log.close()
+      expect(log.metrics()).toMatchObject({ written: 4 + 2 + 4, failed: 0, dropped: 0 })
+    } finally {
+      restore()
+    }
+    expect(readFileSync(join(dir, 'all.log'), 'utf8')).toBe(
+      `{"time":"${T}124Z","level":"debug","msg":"query","name":"db","userId":1}\n` +
+      `{"time":"${T}125Z","level":"info","msg":"user logged in","userId":42}\n` +
+      `{"time":"${T}126Z","level":"warn","msg":"slow query","name":"db","userId":7,"ms":950}\n` +
+      `{"time":"${T}127Z","level":"error","msg":"boom","err":{"type":"Error","message":"boom","stack":"Error: boom"}}\n`,
+    )
+    expect(readFileSync(join(dir, 'warn.logfmt'), 'utf8')).toBe(
+      `time=${T}126Z level=warn msg="slow query" name=db userId=7 ms=950\n` +
+      `time=${T}127Z level=error msg=boom err.type=Error err.message=boom err.stack="Error: boom"\n`,
+    )
+    expect(readFileSync(join(dir, 'table.csv'), 'utf8')).toBe('level,msg,userId\r\n20,query,1\r\n30,user logged in,42\r\n40,slow query,7\r\n50,boom,\r\n')
+  })
+})
+
+describe('sink options fail at createLogger() with the sink, the option and the value', () => {
+  const cases: [string, LoggerOptions, string][] = [
+    ['an unknown type', { sinks: [{ type: 'http' } as never] }, `ringlog: invalid option sinks[0].type: "http"; expected one of 'stdout', 'stderr', 'file', 'fd'`],
+    ['a file without a path', { sinks: [{ type: 'stdout' }, { type: 'file' } as never] }, 'ringlog: invalid option sinks[1].path: undefined; expected a non-empty string'],
+    ['an fd that is not a number', { sinks: [{ type: 'fd', fd: '3' } as never] }, 'ringlog: invalid option sinks[0].fd: "3"; expected a file descriptor number'],
+    ['an unknown level', { sinks: [{ type: 'stdout', level: 'loud' } as never] }, `ringlog: invalid option sinks[0].level: "loud"; expected one of 'trace'`],
+    ['an unknown sink option', { sinks: [{ type: 'stdout', rotate: true } as never] }, 'ringlog: invalid option sinks[0].rotate: true; expected no such sink option'],
+    ['a bad format', { sinks: [{ type: 'stdout', format: 'xml' } as never] }, `ringlog: invalid option sinks[0].format: "xml"; expected one of 'json'`],
+    ['no sinks', { sinks: [] }, 'ringlog: invalid option sinks: []; expected a non-empty array of sinks'],
+    ['sinks and destination both', { sinks: [{ type: 'stdout' }], destination: 'stderr' }, 'ringlog: invalid option destination: "stderr"; expected no destination when sinks are given'],
+  ]
+  it.each(cases)('%s', (_name, options, message) => {
+    expect(() => createLogger({ worker: false, ...options })).toThrow(message)
+  })
+})
