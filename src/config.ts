@@ -4,7 +4,10 @@ import { bufferSize, destination, invalid, levelName, show, type Where } from '.
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
 import { FORMAT_NAMES, type FormatName, type FormatOptions } from './worker/format/format.js'
 import type { TimeFormatName } from './worker/format/time-format.js'
+import { parseDuration, parseSize } from './units.js'
 import type { SinkConfig } from './worker/branch.js'
+import { hasZstd } from './worker/sinks/archive.js'
+import type { FileConfig } from './worker/sinks/rotation.js'
 import type { Destination } from './worker/sinks/fd.js'
 
 export type { Destination, FormatName, TimeFormatName }
@@ -50,12 +53,24 @@ export interface FormatFields {
   colors?: boolean
 }
 
+/** Sizes are bytes or text ('100 MB', '1 MiB'); durations are ms or text ('30 days'). */
+export interface FileSinkOptions {
+  /** Make missing parent directories. @default true */
+  mkdir?: boolean
+  /** Rotate when the file would pass `size`, and/or when a record belongs to a new period. */
+  rotate?: { size?: number | string; every?: 'hour' | 'day' | number }
+  /** Compress rotated files, off the drain thread. @default false */
+  compress?: 'gzip' | 'brotli' | 'zstd' | false
+  /** Delete the oldest rotated files beyond any of these limits, files of earlier runs included. */
+  retain?: { count?: number; age?: number | string; totalSize?: number | string }
+}
+
 /** Where one sink writes. */
 export type SinkTarget =
   | { type: 'stdout' }
   | { type: 'stderr' }
-  /** A file, appended to; missing directories are made. */
-  | { type: 'file'; path: string }
+  /** A file, appended to; see FileSinkOptions for rotation, compression and retention. */
+  | ({ type: 'file'; path: string } & FileSinkOptions)
   /** An open file descriptor. */
   | { type: 'fd'; fd: number }
 
@@ -137,6 +152,8 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
   destination?: Destination
   /** Several outputs instead of `destination`, each with its own format and level. */
   sinks?: SinkOptions<Custom>[]
+  /** 'SIGHUP': reopen file destinations on SIGHUP, for logrotate (same as calling `log.reopen()`). @default false */
+  reopen?: 'SIGHUP' | false
   /**
    * Install SIGTERM and SIGINT handlers that write everything logged, then end the process as the
    * signal would have.
@@ -156,6 +173,7 @@ export interface ResolvedOptions {
   onFull: 'block' | 'drop'
   blockTimeoutMs: number
   handleSignals: boolean
+  reopen: 'SIGHUP' | false
   /** The top-level format options (the size limits are the same for every sink). */
   format: FormatOptions
   /** Where records go: `destination` as one sink, or the `sinks`. */
@@ -249,11 +267,52 @@ export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals',
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen',
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
-const SINK_KEYS = new Set(['type', 'path', 'fd', 'level', ...FORMAT_KEYS])
+const SINK_KEYS = new Set(['type', 'path', 'fd', 'level', 'mkdir', 'rotate', 'compress', 'retain', ...FORMAT_KEYS])
+const FILE_ONLY = ['mkdir', 'rotate', 'compress', 'retain']
+
+/** A file sink's rotation, compression and retention, checked, in bytes and ms. */
+function fileConfig(fields: Record<string, unknown>, path: string, where: (name: string) => Where): FileConfig {
+  const config: FileConfig = { path, mkdir: fields.mkdir === undefined ? true : flag(where('mkdir'), fields.mkdir), compress: false }
+  if (fields.rotate !== undefined) {
+    const rotate = record(where('rotate'), fields.rotate)
+    known(rotate, ['size', 'every'], (k) => where(`rotate.${k}`))
+    config.rotate = {}
+    if (rotate.size !== undefined) config.rotate.size = parseSize(where('rotate.size'), rotate.size)
+    if (rotate.every !== undefined) {
+      const every = rotate.every
+      config.rotate.every = every === 'hour' || every === 'day' ? every : typeof every === 'number' && every >= 1000 && Number.isFinite(every)
+        ? every : invalid(where('rotate.every'), every, "'hour', 'day' or a number of milliseconds, 1000 or more")
+    }
+  }
+  if (fields.compress !== undefined && fields.compress !== false) {
+    const choices = hasZstd() ? (['gzip', 'brotli', 'zstd'] as const) : (['gzip', 'brotli'] as const)
+    config.compress = choice(where('compress'), fields.compress, choices)
+  }
+  if (fields.retain !== undefined) {
+    const retain = record(where('retain'), fields.retain)
+    known(retain, ['count', 'age', 'totalSize'], (k) => where(`retain.${k}`))
+    config.retain = {}
+    if (retain.count !== undefined) config.retain.count = count(where('retain.count'), retain.count, 0, 'files')
+    if (retain.age !== undefined) config.retain.age = parseDuration(where('retain.age'), retain.age)
+    if (retain.totalSize !== undefined) config.retain.totalSize = parseSize(where('retain.totalSize'), retain.totalSize)
+  }
+  return config
+}
+
+function known(fields: Record<string, unknown>, keys: string[], where: (key: string) => Where): void {
+  for (const key of Object.keys(fields)) if (!keys.includes(key)) invalid(where(key), fields[key], `one of ${keys.join(', ')}`)
+}
+
+/** Where a destination's records go: a descriptor, or a file (appended to, its directory made). */
+function target(dest: Destination): Pick<SinkConfig, 'fd' | 'file'> {
+  if (dest === 'stdout') return { fd: 1 }
+  if (dest === 'stderr') return { fd: 2 }
+  return typeof dest === 'number' ? { fd: dest } : { file: { path: dest, mkdir: true, compress: false } }
+}
 
 type FormatBase = Omit<FormatOptions, 'limits' | 'labels'>
 
@@ -296,9 +355,14 @@ function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<Fo
   }
   // A file path given as a descriptor number, or the other way round, is a mistake, not a destination.
   if (fields.type === 'fd' && typeof dest !== 'number') invalid(where('fd'), fields.fd, 'a file descriptor number')
+  if (fields.type !== 'file') {
+    const misplaced = FILE_ONLY.find((key) => fields[key] !== undefined)
+    if (misplaced !== undefined) invalid(where(misplaced), fields[misplaced], `only on a sink of type 'file'`)
+  }
   const format = { ...formatFields(fields as FormatFields, where, inherit, dest, env), limits: top.limits, labels: top.labels }
   const minLevel = fields.level === undefined ? 0 : table.threshold(levelName(where('level'), fields.level, table))
-  return { destination: dest, minLevel, format }
+  const to = typeof dest === 'string' && fields.type === 'file' ? { file: fileConfig(fields, dest, where) } : target(dest)
+  return { ...to, minLevel, format }
 }
 
 /**
@@ -339,7 +403,7 @@ export function resolveOptions(
     },
     labels: table.labels(),
   }
-  let sinks: SinkConfig[] = [{ destination: dest, minLevel: 0, format }]
+  let sinks: SinkConfig[] = [{ ...target(dest), minLevel: 0, format }]
   if (options.sinks !== undefined) {
     if (!Array.isArray(options.sinks) || options.sinks.length === 0) invalid(option('sinks'), options.sinks, 'a non-empty array of sinks')
     // Colors are decided per destination, unless the logger's options force them.
@@ -357,6 +421,7 @@ export function resolveOptions(
     onFull: given(options.onFull, (w, v) => choice(w, v, ['block', 'drop'] as const), 'onFull', 'block'),
     blockTimeoutMs: given(options.blockTimeoutMs, timeout, 'blockTimeoutMs', 10_000),
     handleSignals: given(options.handleSignals, flag, 'handleSignals', false),
+    reopen: options.reopen === undefined || options.reopen === false ? false : choice(option('reopen'), options.reopen, ['SIGHUP'] as const),
     format,
     sinks,
   }

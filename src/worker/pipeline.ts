@@ -16,8 +16,16 @@ export class Pipeline {
   private readonly branches: Branch[]
   private readonly reported = new Set<string>()
 
-  constructor(options: PipelineOptions, private readonly stats: Float64Array) {
-    this.branches = options.sinks.map((sink) => new Branch(sink))
+  /**
+   * @param recover whether this pipeline tidies what an earlier run left in rotating files' folders
+   * (only one pipeline per logger should: the worker's or the inline one).
+   */
+  /** The latest error, as `stage CODE: message`. */
+  lastError: string | undefined
+
+  /** @param onError told of every error, for metrics().lastError. */
+  constructor(options: PipelineOptions, private readonly stats: Float64Array, recover = true, private readonly onError?: (text: string) => void) {
+    this.branches = options.sinks.map((sink) => new Branch(sink, recover, (error) => this.report('archive', error)))
   }
 
   /** True while a fragmented frame is half read: the ring must not change hands then. */
@@ -32,12 +40,10 @@ export class Pipeline {
 
   frame(src: Buffer, offset: number, length: number): void {
     for (const branch of this.branches) {
-      const mark = branch.out.pos
       try {
-        branch.reader.frame(src, offset, length)
+        branch.frame(src, offset, length, (upTo) => this.writeBranch(branch, upTo))
       } catch (error) {
         // A frame that cannot be formatted is counted and skipped; it must not stop the others.
-        branch.out.pos = mark
         this.stats[STAT_FAILED]++
         this.report('format', error)
       }
@@ -49,20 +55,34 @@ export class Pipeline {
    * several sinks a record counts once for each sink it was written to.
    */
   write(): void {
-    for (const { out, sink } of this.branches) {
-      if (out.pos === 0) continue
-      const records = out.records
-      const bytes = out.pos
-      const chunk = out.take()
-      try {
-        sink.write(chunk)
-        this.stats[STAT_WRITTEN] += records
-        this.stats[STAT_BYTES] += bytes
-      } catch (error) {
-        this.stats[STAT_FAILED] += records
-        this.report('write', error)
-      }
+    for (const branch of this.branches) if (branch.out.pos > 0) this.writeBranch(branch, branch.out.pos)
+  }
+
+  /** Writes the first `upTo` bytes of a branch's output: all of it, or the records before the last one. */
+  private writeBranch(branch: Branch, upTo: number): void {
+    const { out, sink } = branch
+    const whole = upTo === out.pos
+    const records = whole ? out.records : out.records - 1
+    try {
+      sink.write(out.buf.subarray(0, upTo))
+      this.stats[STAT_WRITTEN] += records
+      this.stats[STAT_BYTES] += upTo
+    } catch (error) {
+      this.stats[STAT_FAILED] += records
+      this.report('write', error)
     }
+    if (whole) out.take()
+    else out.shift(upTo, 1)
+  }
+
+  /** Opens every file sink's path again (logrotate moved the files). */
+  reopen(): void {
+    for (const branch of this.branches) branch.sink.reopen()
+  }
+
+  /** Resolves when the archives of rotated files asked for so far are written. */
+  idle(): Promise<void> {
+    return Promise.all(this.branches.map((branch) => branch.rotating?.idle())).then(() => undefined)
   }
 
   /** Formats and writes up to maxBytes of the ring, then publishes the read position. */
@@ -84,10 +104,12 @@ export class Pipeline {
 
   private report(stage: string, error: unknown): void {
     const code = (error as { code?: string } | null)?.code ?? (error instanceof Error ? error.name : 'Error')
+    const message = error instanceof Error ? error.message : String(error)
+    this.lastError = `${stage} ${code}: ${message}`
+    this.onError?.(this.lastError)
     const key = `${stage}:${code}`
     if (this.reported.has(key)) return
     this.reported.add(key)
-    const message = error instanceof Error ? error.message : String(error)
     try {
       writeSync(2, `ringlog: cannot ${stage} records (${code}): ${message}; failed records are counted in metrics().failed\n`)
     } catch {

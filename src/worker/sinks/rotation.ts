@@ -1,0 +1,193 @@
+import { readdirSync, renameSync, statSync, unlinkSync } from 'node:fs'
+import { basename, dirname, extname, join } from 'node:path'
+import { ARCHIVE_EXTENSIONS, Archiver, type Compression } from './archive.js'
+import { FileSink } from './file.js'
+
+/** A file sink's options as the worker gets them: plain data, sizes in bytes and durations in ms. */
+export interface FileConfig {
+  path: string
+  mkdir: boolean
+  rotate?: { size?: number; every?: 'hour' | 'day' | number }
+  compress: Compression | false
+  retain?: { count?: number; age?: number; totalSize?: number }
+}
+
+const HOUR = 3_600_000
+const DAY = 86_400_000
+
+interface Rotated {
+  name: string
+  stamp: string
+  n: number
+  /** `.gz`, `.br`, `.zst`, with `.tmp` while being written; undefined for a plain rotated file. */
+  archive: string | undefined
+}
+
+/**
+ * A file sink that rotates: `logs/app.log` is renamed (atomically, so `tail -F` follows) to
+ * `logs/app.<stamp>.<n>.log`, then compressed to `...log.gz` (or `.br`, `.zst`), and the oldest
+ * rotated files beyond the retention limits are deleted. The stamp is the UTC date
+ * (`2026-11-28`), or date and time (`2026-11-28T02-00`) when the period is shorter than a day; it
+ * is the start of the file's period, or with size rotation alone the date of its first record. `n`
+ * counts up per stamp and continues after the files already there.
+ *
+ * Rotation happens between records: the branch asks before and after formatting each one.
+ */
+export class RotatingFile {
+  readonly file: FileSink
+  private readonly dir: string
+  private readonly base: string
+  private readonly ext: string
+  private readonly pattern: RegExp
+  private readonly periodMs: number | undefined
+  private readonly short: boolean
+  private readonly counters = new Map<string, number>()
+  private readonly archiver: Archiver | undefined
+  /** The period and the first record time of the active file; NaN while it has none. */
+  private period = NaN
+  private firstTime = NaN
+
+  constructor(private readonly config: FileConfig, recover: boolean, private readonly failed: (error: unknown) => void) {
+    this.file = new FileSink(config.path, config.mkdir)
+    this.dir = dirname(config.path)
+    this.ext = extname(config.path)
+    this.base = basename(config.path, this.ext)
+    const archives = Object.values(ARCHIVE_EXTENSIONS).map((e) => e.replace('.', '\\.')).join('|')
+    this.pattern = new RegExp(`^${escape(this.base)}\\.(.+)\\.(\\d+)${escape(this.ext)}((?:${archives})(?:\\.tmp)?)?$`)
+    const every = config.rotate?.every
+    this.periodMs = every === 'hour' ? HOUR : every === 'day' ? DAY : every
+    this.short = this.periodMs !== undefined && this.periodMs < DAY
+    this.archiver = config.compress === false ? undefined : new Archiver(config.compress, () => this.retain(), failed)
+    for (const file of this.rotated()) this.counters.set(file.stamp, Math.max(this.counters.get(file.stamp) ?? 0, file.n))
+    if (!this.file.isEmpty()) {
+      // A file left by an earlier run belongs to the period it was last written in.
+      const mtime = statSync(config.path).mtimeMs
+      this.firstTime = mtime
+      this.period = this.periodOf(mtime)
+    }
+    if (recover) this.recover()
+  }
+
+  /** True when a record at `time` belongs to a later period than the active file. */
+  periodChanges(time: number): boolean {
+    return this.periodMs !== undefined && !Number.isNaN(this.period) && this.periodOf(time) !== this.period
+  }
+
+  /** True when the active file, with `pending` formatted bytes, would pass the size limit, and has something before `before`. */
+  overSize(before: number, pending: number): boolean {
+    const max = this.config.rotate?.size
+    return max !== undefined && this.file.size + pending > max && this.file.size + before > 0
+  }
+
+  /** A record at `time` went into the active file. */
+  noteRecord(time: number): void {
+    if (Number.isNaN(this.firstTime)) {
+      this.firstTime = time
+      this.period = this.periodOf(time)
+    }
+  }
+
+  /** Renames the active file to its rotated name and starts a new one at the path. */
+  rotate(): void {
+    this.file.refresh()
+    if (this.file.size === 0) return
+    const stamp = this.stamp()
+    const n = (this.counters.get(stamp) ?? 0) + 1
+    this.counters.set(stamp, n)
+    const rotated = join(this.dir, `${this.base}.${stamp}.${n}${this.ext}`)
+    try {
+      renameSync(this.config.path, rotated)
+    } catch (error) {
+      this.failed(error)
+      return
+    }
+    this.file.reopen()
+    this.period = NaN
+    this.firstTime = NaN
+    if (this.archiver) this.archiver.add(rotated)
+    else this.retain()
+  }
+
+  /** Resolves when the archives asked for so far are written (for tests and close). */
+  idle(): Promise<void> {
+    return this.archiver?.idle() ?? Promise.resolve()
+  }
+
+  /** Deletes the oldest rotated files beyond any of the limits, newest first by stamp and number. */
+  retain(): void {
+    const limits = this.config.retain
+    if (limits === undefined) return
+    const now = Date.now()
+    let kept = 0
+    let total = 0
+    for (const file of this.rotated().filter((f) => !f.archive?.endsWith('.tmp')).sort((a, b) => b.stamp.localeCompare(a.stamp) || b.n - a.n)) {
+      const path = join(this.dir, file.name)
+      let stat
+      try {
+        stat = statSync(path)
+      } catch {
+        continue
+      }
+      kept++
+      total += stat.size
+      const tooMany = limits.count !== undefined && kept > limits.count
+      const tooOld = limits.age !== undefined && now - stat.mtimeMs > limits.age
+      const tooBig = limits.totalSize !== undefined && total > limits.totalSize
+      if (tooMany || tooOld || tooBig) this.remove(path)
+    }
+  }
+
+  /** What an earlier run left half done: partial archives are removed, plain rotated files compressed. */
+  private recover(): void {
+    const files = this.rotated()
+    const names = new Set(files.map((f) => f.name))
+    for (const { name, archive } of files) {
+      const path = join(this.dir, name)
+      if (archive?.endsWith('.tmp')) {
+        this.remove(path)
+      } else if (this.archiver !== undefined && archive === undefined) {
+        const complete = Object.values(ARCHIVE_EXTENSIONS).some((e) => names.has(name + e))
+        if (complete) this.remove(path)
+        else this.archiver.add(path)
+      }
+    }
+    if (this.archiver === undefined) this.retain()
+  }
+
+  private rotated(): Rotated[] {
+    let names: string[]
+    try {
+      names = readdirSync(this.dir)
+    } catch {
+      return []
+    }
+    const out: Rotated[] = []
+    for (const name of names) {
+      const match = this.pattern.exec(name)
+      if (match) out.push({ name, stamp: match[1], n: Number(match[2]), archive: match[3] })
+    }
+    return out
+  }
+
+  private remove(path: string): void {
+    try {
+      unlinkSync(path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.failed(error)
+    }
+  }
+
+  private periodOf(time: number): number {
+    return this.periodMs === undefined ? 0 : Math.floor(time / this.periodMs)
+  }
+
+  private stamp(): string {
+    const time = this.periodMs === undefined ? this.firstTime : this.period * this.periodMs
+    const iso = new Date(Number.isFinite(time) ? time : Date.now()).toISOString()
+    return this.short ? iso.slice(0, 16).replace(':', '-') : iso.slice(0, 10)
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
