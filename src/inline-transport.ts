@@ -28,10 +28,15 @@ export class InlineTransport implements Transport {
     return Promise.resolve()
   }
 
+  async reopen(): Promise<void> {
+    this.pipeline.reopen()
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.pipeline.close()
+    await this.pipeline.idle()
   }
 
   drainSync(): void {}
@@ -44,6 +49,7 @@ export class InlineTransport implements Transport {
       bytes: this.stats[STAT_BYTES],
       ringHighWater: 0,
       workerRestarts: 0,
+      lastError: this.pipeline.lastError,
     }
   }
 }

@@ -48,7 +48,15 @@ class Core {
     this.transport = options.worker ? new WorkerTransport(options, this.registry) : new InlineTransport(options)
     // The output starts here: a format with a header row writes it when this frame is read.
     this.transport.write(this.encoder.buffer, this.encoder.header(0))
+    if (options.reopen === 'SIGHUP') {
+      const reopen = (): void => void this.transport.reopen()
+      process.on('SIGHUP', reopen)
+      this.removeReopenSignal = () => process.off('SIGHUP', reopen)
+    }
   }
+
+  /** Removes the SIGHUP handler of `reopen: 'SIGHUP'`. */
+  removeReopenSignal: (() => void) | undefined
 
   /** Sends `fields` (already prepared) into the ring under a new id owned by `owner` (released when it is collected). */
   announce(owner: object, fields: object): number {
@@ -161,10 +169,20 @@ export class Logger<Custom extends string = never> {
     return this.#core.transport.flush()
   }
 
+  /**
+   * Opens every file destination again, for external rotation (logrotate): records logged before
+   * the call go to the file as it was, the rest to a new file at the path. `reopen: 'SIGHUP'`
+   * calls it on SIGHUP.
+   */
+  reopen(): Promise<void> {
+    return this.#core.transport.reopen()
+  }
+
   /** Flushes, stops the drain worker and closes the destination. Records logged afterwards are counted as dropped. */
   async close(): Promise<void> {
     // From here on a collected child's release is not a record: nothing needs it once the ring is drained.
     this.#core.closed = true
+    this.#core.removeReopenSignal?.()
     await this.#core.transport.close()
   }
 

@@ -12,6 +12,8 @@ export interface Metrics {
   ringHighWater: number
   /** Drain workers started to replace one that died. */
   workerRestarts: number
+  /** The latest error writing, formatting or archiving, like `write ENOSPC: no space left on device`; undefined while there was none. */
+  lastError: string | undefined
 }
 
 /** Where a logger's frames go: the ring and its drain worker, or the inline pipeline. */
@@ -21,6 +23,8 @@ export interface Transport {
   /** The ring position after the last frame written (0 when there is no ring). */
   readonly position: number
   flush(): Promise<void>
+  /** Opens file destinations again (after logrotate moved them); resolves once done. */
+  reopen(): Promise<void>
   close(): Promise<void>
   /** Writes everything logged so far before this returns: for process exit and signals. */
   drainSync(): void

@@ -43,6 +43,10 @@ export class WorkerTransport implements Transport {
   /** After exit, or when workers keep dying: frames skip the ring and are written on the calling thread. */
   private direct = false
   private closed = false
+  /** The latest error either side's pipeline reported. */
+  private lastError: string | undefined
+  /** reopen() was asked for while the worker had no port yet. */
+  private reopenPending = false
   private restarts = 0
   private readonly starts: number[] = []
   private readonly flushes = new Map<number, { target: number; resolve: () => void }>()
@@ -104,6 +108,17 @@ export class WorkerTransport implements Transport {
     })
   }
 
+  async reopen(): Promise<void> {
+    if (this.closed) return
+    this.callerPipeline?.reopen()
+    if (Atomics.load(this.ring.control, STATE) === STATE_RUNNING) {
+      // A worker that started on its own has no port yet: it gets the message with the hand-over.
+      if (this.port !== undefined) this.port.postMessage({ type: 'reopen' })
+      else this.reopenPending = true
+    }
+    await this.flush()
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     await this.flush()
@@ -118,6 +133,7 @@ export class WorkerTransport implements Transport {
       await stopped
     }
     this.callerPipeline?.close()
+    await this.callerPipeline?.idle()
     await this.pool.destroy()
   }
 
@@ -141,6 +157,7 @@ export class WorkerTransport implements Transport {
       bytes: stats[STAT_BYTES],
       ringHighWater: stats[STAT_HIGH_WATER],
       workerRestarts: this.restarts,
+      lastError: this.lastError,
     }
   }
 
@@ -194,6 +211,9 @@ export class WorkerTransport implements Transport {
       case 'stopped':
         this.stopped?.()
         break
+      case 'error':
+        this.lastError = message.text
+        break
     }
   }
 
@@ -210,6 +230,8 @@ export class WorkerTransport implements Transport {
       Atomics.store(control, STATE, STATE_RUNNING)
     }
     port.postMessage({ type: 'start', snapshot: this.registry.snapshot(this.consumer.read) })
+    if (this.reopenPending) port.postMessage({ type: 'reopen' })
+    this.reopenPending = false
     for (const [id, flush] of this.flushes) this.sendFlush(id, flush.target)
     for (const resolve of this.onRunning.splice(0)) resolve()
   }
@@ -293,7 +315,8 @@ export class WorkerTransport implements Transport {
   }
 
   private callerPipelineFor(read: number): Pipeline {
-    const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats))
+    // The worker's pipeline tidies what earlier runs left in the sinks' folders; this stand-in does not.
+    const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats, false, (text) => (this.lastError = text)))
     if (read !== this.callerRead) {
       pipeline.replay(this.registry.snapshot(read))
       this.callerRead = read

@@ -20,10 +20,15 @@ export interface DrainTask {
 export type ToWorker =
   | { type: 'start'; snapshot: Uint8Array[] }
   | { type: 'flush'; id: number; target: number }
+  | { type: 'reopen' }
   | { type: 'stop' }
 
 /** Messages to the calling thread. */
-export type ToCaller = { type: 'ready'; threadId: number } | { type: 'flushed'; id: number } | { type: 'stopped' }
+export type ToCaller =
+  | { type: 'ready'; threadId: number }
+  | { type: 'flushed'; id: number }
+  | { type: 'stopped' }
+  | { type: 'error'; text: string }
 
 /** Bytes of ring read per batch: one write to the destination each, and a look at the event loop in between. */
 const BATCH_BYTES = 256 << 10
@@ -46,7 +51,7 @@ class Drain {
   constructor(data: DrainData) {
     this.ring = new RingViews(data.sab)
     this.consumer = new RingConsumer(this.ring)
-    this.pipeline = new Pipeline(data.options, this.ring.stats)
+    this.pipeline = new Pipeline(data.options, this.ring.stats, true, (text) => this.send({ type: 'error', text }))
     // Nobody has read the ring yet, so no bindings table is needed: start now.
     if (Atomics.compareExchange(this.ring.control, STATE, STATE_FRESH, STATE_RUNNING) === STATE_FRESH) this.run()
   }
@@ -55,6 +60,8 @@ class Drain {
     this.port = port
     port.on('message', (message: ToWorker) => this.onMessage(message))
     this.send({ type: 'ready', threadId })
+    // An error before the port came (the worker drains from its start) is told now.
+    if (this.pipeline.lastError !== undefined) this.send({ type: 'error', text: this.pipeline.lastError })
   }
 
   private run(): void {
@@ -73,6 +80,9 @@ class Drain {
         this.flushes.push(message)
         this.answerFlushes()
         this.wake()
+        break
+      case 'reopen':
+        this.pipeline.reopen()
         break
       case 'stop':
         this.stopping = true
@@ -149,9 +159,11 @@ class Drain {
     }
   }
 
-  private stop(): void {
+  private async stop(): Promise<void> {
     this.answerFlushes()
     this.pipeline.close()
+    // Archives of rotated files are finished before the worker says it has stopped.
+    await this.pipeline.idle()
     this.send({ type: 'stopped' })
     this.port?.close()
   }
