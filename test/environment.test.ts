@@ -6,6 +6,13 @@ import { createLogger, type LoggerOptions } from '../dist/src/index.js'
 import { resolveOptions } from '../dist/src/config.js'
 import { fixedClock, readRecords, tempDir } from './helpers/files.js'
 
+/** The one sink's destination as the option would name it: 'stdout', 'stderr', a descriptor or a path. */
+function destinationOf(resolved: ReturnType<typeof resolveOptions>): string | number | undefined {
+  const [sink] = resolved.sinks
+  if (sink.file !== undefined) return sink.file.path
+  return sink.fd === 1 ? 'stdout' : sink.fd === 2 ? 'stderr' : sink.fd
+}
+
 const T0 = '2026-11-28T02:04:27.'
 const VARIABLES = ['LOG_LEVEL', 'LOG_FORMAT', 'RINGLOG_BUFFER_SIZE', 'RINGLOG_WORKER', 'RINGLOG_DESTINATION'] as const
 const ENV_BEFORE = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]))
@@ -47,7 +54,7 @@ describe('resolveOptions reads the environment', () => {
     expect(r.format.format).toBe('json')
     expect(r.bufferSize).toBe(8 << 20)
     expect(r.worker).toBe(true)
-    expect(r.sinks[0].destination).toBe('stdout')
+    expect(destinationOf(r)).toBe('stdout')
     expect(r.nameLevels.levelFor('db')).toBeUndefined()
   })
 
@@ -110,7 +117,7 @@ describe('resolveOptions reads the environment', () => {
     ['/var/log/app.log', '/var/log/app.log'],
     ['logs/app.log', 'logs/app.log'],
   ])('RINGLOG_DESTINATION=%s is destination %j', (value, destination) => {
-    expect(resolveOptions({}, { RINGLOG_DESTINATION: value }).sinks[0].destination).toBe(destination)
+    expect(destinationOf(resolveOptions({}, { RINGLOG_DESTINATION: value }))).toBe(destination)
   })
 
   it('treats empty variables as unset', () => {
@@ -120,7 +127,7 @@ describe('resolveOptions reads the environment', () => {
     expect(r.format.format).toBe('json')
     expect(r.bufferSize).toBe(8 << 20)
     expect(r.worker).toBe(true)
-    expect(r.sinks[0].destination).toBe('stdout')
+    expect(destinationOf(r)).toBe('stdout')
     // And an option still wins over an empty variable.
     expect(resolveOptions({ level: 'warn', worker: false }, empty)).toMatchObject({ level: 'warn', worker: false })
   })
@@ -133,7 +140,7 @@ describe('precedence: an option wins, then the environment variable, then the de
     ['LOG_FORMAT', 'logfmt', { format: 'csv' }, (r) => r.format.format, 'csv', 'logfmt', 'json'],
     ['RINGLOG_BUFFER_SIZE', '64K', { bufferSize: 4096 }, (r) => r.bufferSize, 4096, 65536, 8 << 20],
     ['RINGLOG_WORKER', 'no', { worker: true }, (r) => r.worker, true, false, true],
-    ['RINGLOG_DESTINATION', 'stderr', { destination: '/tmp/x.log' }, (r) => r.sinks[0].destination, '/tmp/x.log', 'stderr', 'stdout'],
+    ['RINGLOG_DESTINATION', 'stderr', { destination: '/tmp/x.log' }, (r) => destinationOf(r), '/tmp/x.log', 'stderr', 'stdout'],
   ]
 
   it.each(cases)('%s', (name, value, options, read, fromOption, fromVariable, fallback) => {
