@@ -6,6 +6,7 @@
  *        BENCH_ROUNDS=3           rounds; every variant runs once per round, interleaved (default 5)
  *        BENCH_SET=formats        ringlog in each of its formats against pino sync, instead of the
  *                                 default set (ringlog, pino sync/async/transport, winston)
+ *        BENCH_SET=files          ringlog's file sink plain, and rotating every 10 MB with gzip
  * Tip:   node --expose-gc dist/bench/e2e.js   runs a full GC between runs for steadier RSS numbers.
  *
  * Per run it measures: logs/sec on the calling thread (the logging loop alone), logs/sec end to end
@@ -20,7 +21,7 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import winston from 'winston'
-import { createLogger, type LoggerOptions } from '../src/index.js'
+import { createLogger, type FileSinkOptions, type LoggerOptions } from '../src/index.js'
 
 const RECORDS = positiveInt('BENCH_RECORDS', 1_000_000)
 const ROUNDS = positiveInt('BENCH_ROUNDS', 5)
@@ -68,8 +69,12 @@ interface Subject {
 
 interface Variant {
   name: string
-  /** Lines each record takes in the file (pretty writes one per field too), and lines before the first (csv's header). */
-  lines?: { perRecord: number; header: number }
+  /**
+   * Lines each record takes in the file (pretty writes one per field too), and lines before the
+   * first (csv's header); 'rotated' when the file is rotated away, so only the logger's own count
+   * (checked at close) says everything was written.
+   */
+  lines?: { perRecord: number; header: number } | 'rotated'
   /** Creates a fresh logger writing to file and waits until it is ready to take records. */
   create(file: string): Promise<Subject>
 }
@@ -79,12 +84,13 @@ function waitFor(emitter: EventEmitter, event: string): Promise<void> {
   return once(emitter, event).then(() => undefined)
 }
 
-function ringlog(bufferSize: number, name: string, options: LoggerOptions = {}, lines?: Variant['lines']): Variant {
+function ringlog(bufferSize: number, name: string, options: LoggerOptions = {}, lines?: Variant['lines'], file?: FileSinkOptions): Variant {
   return {
     name,
     lines,
-    async create(file) {
-      const log = createLogger({ ...options, destination: file, bufferSize, worker: true })
+    async create(path) {
+      const target = file === undefined ? { destination: path } : { sinks: [{ type: 'file' as const, path, ...file }] }
+      const log = createLogger({ ...options, ...target, bufferSize, worker: true })
       return {
         log: (i) => log.info(MESSAGE, fields(i)),
         drain: () => log.flush(),
@@ -183,6 +189,11 @@ const SETS: Record<string, Variant[]> = {
     pinoTransport,
     winstonFile,
   ],
+  files: [
+    ringlog(8 << 20, 'ringlog file'),
+    ringlog(8 << 20, 'ringlog rotate+gzip', {}, 'rotated', { rotate: { size: '10 MB' }, compress: 'gzip', retain: { count: 3 } }),
+    pinoSync,
+  ],
   formats: [
     ringlog(8 << 20, 'ringlog json'),
     ringlog(8 << 20, 'ringlog logfmt', { format: 'logfmt' }),
@@ -259,7 +270,8 @@ async function run(variant: Variant, dir: string, round: number): Promise<Result
   const subject = await variant.create(file)
   const counter = new LineCounter(file)
   const rss = new RssSampler()
-  const lines = RECORDS * (variant.lines?.perRecord ?? 1) + (variant.lines?.header ?? 0)
+  const layout = variant.lines === 'rotated' ? undefined : variant.lines
+  const lines = variant.lines === 'rotated' ? 0 : RECORDS * (layout?.perRecord ?? 1) + (layout?.header ?? 0)
   try {
     rss.start()
     const baseline = rss.peak
@@ -284,7 +296,7 @@ async function run(variant: Variant, dir: string, round: number): Promise<Result
     rss.stop()
 
     await subject.close()
-    if (counter.update() !== lines) throw new Error(`${variant.name}: file has ${counter.lines} lines, expected exactly ${lines}`)
+    if (variant.lines !== 'rotated' && counter.update() !== lines) throw new Error(`${variant.name}: file has ${counter.lines} lines, expected exactly ${lines}`)
 
     return {
       callingOpsPerSec: RECORDS / ((loopEnd - start) / 1000),

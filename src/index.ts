@@ -1,5 +1,5 @@
 export { createLogger, Logger, type LogFn, type RingLogger } from './logger.js'
-export type { LoggerOptions, Destination, FormatName, TimeFormatName, Serializer } from './config.js'
+export type { LoggerOptions, Destination, FormatName, TimeFormatName, Serializer, SinkOptions, SinkTarget, FileSinkOptions, FormatFields } from './config.js'
 export type { LevelName, LevelOption } from './levels.js'
 export type { Metrics } from './transport.js'
 export { withContext, bindContext, getContext, newRequestId } from './context.js'
