@@ -69,3 +69,16 @@ describe('sink options fail at createLogger() with the sink, the option and the 
     expect(() => createLogger({ worker: false, ...options })).toThrow(message)
   })
 })
+
+describe.each([true, false])('a rotating csv file (worker: %s)', (worker) => {
+  it('starts every file with the header row', async () => {
+    const dir = tempDir()
+    const log = createLogger({ worker, sinks: [{ type: 'file', path: join(dir, 't.csv'), format: 'csv', columns: ['msg', 'i'], rotate: { size: 30 } }] })
+    for (let i = 0; i < 12; i++) log.info('m', { i })
+    await log.close()
+    const day = new Date().toISOString().slice(0, 10)
+    expect(readFileSync(join(dir, `t.${day}.1.csv`), 'utf8')).toBe('msg,i\r\nm,0\r\nm,1\r\nm,2\r\nm,3\r\n')
+    expect(readFileSync(join(dir, `t.${day}.2.csv`), 'utf8')).toBe('msg,i\r\nm,4\r\nm,5\r\nm,6\r\nm,7\r\n')
+    expect(readFileSync(join(dir, 't.csv'), 'utf8')).toBe('msg,i\r\nm,8\r\nm,9\r\nm,10\r\nm,11\r\n')
+  })
+})

@@ -1,5 +1,5 @@
 import { KIND_RECORD, OFFSET_KIND, OFFSET_TIME } from '../frame.js'
-import type { FormatOptions } from './format/format.js'
+import type { Format, FormatOptions } from './format/format.js'
 import { createFormat } from './format/formats.js'
 import { FrameReader } from './frames.js'
 import { Output } from './output.js'
@@ -33,6 +33,7 @@ export class Branch {
   readonly reader: FrameReader<unknown>
   readonly sink: Sink
   readonly rotating: RotatingFile | undefined
+  private readonly format: Format<unknown>
 
   /**
    * @param recover whether this branch tidies what an earlier run left (partial archives): the
@@ -46,17 +47,15 @@ export class Branch {
     } else {
       this.sink = new FdSink(config.fd ?? 1)
     }
-    this.reader = new FrameReader(createFormat(this.out, config.format), () => this.sink.isEmpty(), config.minLevel)
+    this.format = createFormat(this.out, config.format)
+    this.reader = new FrameReader(this.format, () => this.sink.isEmpty(), config.minLevel)
   }
 
-  /**
-   * Formats one frame. `flush(upTo)` writes the first `upTo` bytes of the output to the sink (the
-   * records before a rotation).
-   */
-  frame(src: Buffer, offset: number, length: number, flush: (upTo: number) => void): void {
+  /** Formats one frame. `flush()` writes the output to the sink: the records before a rotation. */
+  frame(src: Buffer, offset: number, length: number, flush: () => void): void {
     const rotating = this.rotating
     if (rotating === undefined || src[offset + OFFSET_KIND] !== KIND_RECORD) {
-      this.format(src, offset, length)
+      this.formatFrame(src, offset, length)
       return
     }
     const out = this.out
@@ -64,21 +63,32 @@ export class Branch {
     if (out.pos === 0) rotating.file.refresh()
     const time = src.readDoubleLE(offset + OFFSET_TIME)
     if (rotating.periodChanges(time)) {
-      if (out.pos > 0) flush(out.pos)
-      rotating.rotate()
+      if (out.pos > 0) flush()
+      this.rotate(rotating)
     }
     const mark = out.pos
-    this.format(src, offset, length)
+    this.formatFrame(src, offset, length)
     if (out.pos === mark) return
     if (rotating.overSize(mark, out.pos)) {
-      if (mark > 0) flush(mark)
-      rotating.rotate()
+      // The record goes to the new file, after its header: set it aside while the old file is finished.
+      const record = Buffer.from(out.buf.subarray(mark, out.pos))
+      out.pos = mark
+      out.records--
+      if (mark > 0) flush()
+      this.rotate(rotating)
+      out.bytes(record, 0, record.length)
+      out.records++
     }
     rotating.noteRecord(time)
   }
 
+  /** Rotates, and starts the new file with the format's header (csv's header row), if it has one. */
+  private rotate(rotating: RotatingFile): void {
+    if (rotating.rotate()) this.format.header()
+  }
+
   /** A frame that cannot be formatted leaves nothing half written behind; the error goes on to be counted. */
-  private format(src: Buffer, offset: number, length: number): void {
+  private formatFrame(src: Buffer, offset: number, length: number): void {
     const mark = this.out.pos
     try {
       this.reader.frame(src, offset, length)

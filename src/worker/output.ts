@@ -81,13 +81,6 @@ export class Output {
     this.pos += n
   }
 
-  /** Drops the first `upTo` bytes (written already), keeping what follows; `records` is what remains. */
-  shift(upTo: number, records: number): void {
-    this.buf.copyWithin(0, upTo, this.pos)
-    this.pos -= upTo
-    this.records = records
-  }
-
   /** The bytes written so far, valid until the next write, and the buffer emptied. */
   take(): Buffer {
     const chunk = this.buf.subarray(0, this.pos)

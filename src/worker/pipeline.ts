@@ -41,7 +41,7 @@ export class Pipeline {
   frame(src: Buffer, offset: number, length: number): void {
     for (const branch of this.branches) {
       try {
-        branch.frame(src, offset, length, (upTo) => this.writeBranch(branch, upTo))
+        branch.frame(src, offset, length, () => this.writeBranch(branch))
       } catch (error) {
         // A frame that cannot be formatted is counted and skipped; it must not stop the others.
         this.stats[STAT_FAILED]++
@@ -55,24 +55,22 @@ export class Pipeline {
    * several sinks a record counts once for each sink it was written to.
    */
   write(): void {
-    for (const branch of this.branches) if (branch.out.pos > 0) this.writeBranch(branch, branch.out.pos)
+    for (const branch of this.branches) if (branch.out.pos > 0) this.writeBranch(branch)
   }
 
-  /** Writes the first `upTo` bytes of a branch's output: all of it, or the records before the last one. */
-  private writeBranch(branch: Branch, upTo: number): void {
+  /** Writes a branch's output; records that cannot be written are counted as failed. */
+  private writeBranch(branch: Branch): void {
     const { out, sink } = branch
-    const whole = upTo === out.pos
-    const records = whole ? out.records : out.records - 1
+    const records = out.records
+    const bytes = out.pos
     try {
-      sink.write(out.buf.subarray(0, upTo))
+      sink.write(out.take())
       this.stats[STAT_WRITTEN] += records
-      this.stats[STAT_BYTES] += upTo
+      this.stats[STAT_BYTES] += bytes
     } catch (error) {
       this.stats[STAT_FAILED] += records
       this.report('write', error)
     }
-    if (whole) out.take()
-    else out.shift(upTo, 1)
   }
 
   /** Opens every file sink's path again (logrotate moved the files). */

@@ -87,10 +87,10 @@ export class RotatingFile {
     }
   }
 
-  /** Renames the active file to its rotated name and starts a new one at the path. */
-  rotate(): void {
+  /** Renames the active file to its rotated name and starts a new one at the path; false when there was nothing to rotate. */
+  rotate(): boolean {
     this.file.refresh()
-    if (this.file.size === 0) return
+    if (this.file.size === 0) return false
     const stamp = this.stamp()
     const n = (this.counters.get(stamp) ?? 0) + 1
     this.counters.set(stamp, n)
@@ -99,13 +99,14 @@ export class RotatingFile {
       renameSync(this.config.path, rotated)
     } catch (error) {
       this.failed(error)
-      return
+      return false
     }
     this.file.reopen()
     this.period = NaN
     this.firstTime = NaN
     if (this.archiver) this.archiver.add(rotated)
     else this.retain()
+    return true
   }
 
   /** Resolves when the archives asked for so far are written (for tests and close). */
