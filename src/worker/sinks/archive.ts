@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream, renameSync, unlinkSync } from 'node:fs'
+import { renameSync, unlinkSync } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import type { Transform } from 'node:stream'
 import { constants, createBrotliCompress, createGzip } from 'node:zlib'
@@ -44,19 +45,29 @@ export class Archiver {
   private async compress(plain: string): Promise<void> {
     const archive = plain + ARCHIVE_EXTENSIONS[this.method]
     const partial = `${archive}.tmp`
+    let input: FileHandle | undefined
+    let output: FileHandle | undefined
     try {
-      await pipeline(createReadStream(plain), compressor(this.method), createWriteStream(partial))
+      // Opened before the archive is: a file that retention deleted while it waited leaves no partial archive.
+      input = await open(plain, 'r')
+      output = await open(partial, 'w')
+      await pipeline(input.createReadStream(), compressor(this.method), output.createWriteStream())
       renameSync(partial, archive)
       unlinkSync(plain)
     } catch (error) {
-      try {
-        unlinkSync(partial)
-      } catch {
-        // Never written, or already gone.
-      }
+      await Promise.all([input?.close(), output?.close()].map((closing) => closing?.catch(() => undefined)))
+      if (output !== undefined) removeQuietly(partial)
       // The plain file was deleted meanwhile (by retention): nothing is lost by not archiving it.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.failed(error)
     }
     this.done()
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {
+    // Already gone.
   }
 }
