@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr'
 import {
-  HEADER_BYTES, KIND_BINDINGS, KIND_HEADER, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  HEADER_BYTES, KIND_BINDINGS, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from './frame.js'
 import { describe, toPlain } from './serialize.js'
@@ -60,9 +60,9 @@ export class FrameEncoder {
     return (this.ints[0] = HEADER_BYTES + packed.length)
   }
 
-  /** Marks the start of the output (csv writes its header row there). */
-  header(time: number): number {
-    this.start(KIND_HEADER, 0, time, 0)
+  /** A frame that only marks a point in the stream: where the output starts (csv writes its header row), where log.reopen() was called. */
+  marker(kind: typeof KIND_HEADER | typeof KIND_REOPEN, time: number): number {
+    this.start(kind, 0, time, 0)
     return (this.ints[0] = HEADER_BYTES)
   }
 

@@ -32,6 +32,8 @@ export const KIND_DROPPED = 4
 export const KIND_FRAGMENT = 5
 /** The output starts here: a format with a header (csv) writes it, unless the destination has it already. */
 export const KIND_HEADER = 6
+/** log.reopen() was called here: file sinks open their path again before the frames after it. */
+export const KIND_REOPEN = 7
 
 export const FRAGMENT_FIRST = 1
 export const FRAGMENT_LAST = 2

@@ -12,7 +12,7 @@ export class InlineTransport implements Transport {
   readonly position = 0
 
   constructor(options: ResolvedOptions) {
-    this.pipeline = new Pipeline({ sinks: options.sinks }, this.stats)
+    this.pipeline = new Pipeline({ sinks: options.sinks }, this.stats, { recover: true })
   }
 
   write(frame: Buffer, length: number): void {
@@ -26,10 +26,6 @@ export class InlineTransport implements Transport {
 
   flush(): Promise<void> {
     return Promise.resolve()
-  }
-
-  async reopen(): Promise<void> {
-    this.pipeline.reopen()
   }
 
   async close(): Promise<void> {

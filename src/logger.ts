@@ -3,6 +3,7 @@ import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './conf
 import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
+import { KIND_HEADER, KIND_REOPEN } from './frame.js'
 import { InlineTransport } from './inline-transport.js'
 import type { LevelName, LevelOption, LevelTable, NameLevels } from './levels.js'
 import { messageText, safeGet } from './serialize.js'
@@ -47,9 +48,9 @@ class Core {
     })
     this.transport = options.worker ? new WorkerTransport(options, this.registry) : new InlineTransport(options)
     // The output starts here: a format with a header row writes it when this frame is read.
-    this.transport.write(this.encoder.buffer, this.encoder.header(0))
+    this.transport.write(this.encoder.buffer, this.encoder.marker(KIND_HEADER, 0))
     if (options.reopen === 'SIGHUP') {
-      const reopen = (): void => void this.transport.reopen()
+      const reopen = (): void => void this.reopen()
       process.on('SIGHUP', reopen)
       this.removeReopenSignal = () => process.off('SIGHUP', reopen)
     }
@@ -57,6 +58,13 @@ class Core {
 
   /** Removes the SIGHUP handler of `reopen: 'SIGHUP'`. */
   removeReopenSignal: (() => void) | undefined
+
+  /** Marks the point in the ring where file sinks open their paths again; resolves once it is read. */
+  reopen(): Promise<void> {
+    if (this.closed) return Promise.resolve()
+    this.transport.write(this.encoder.buffer, this.encoder.marker(KIND_REOPEN, Date.now()))
+    return this.transport.flush()
+  }
 
   /** Sends `fields` (already prepared) into the ring under a new id owned by `owner` (released when it is collected). */
   announce(owner: object, fields: object): number {
@@ -175,7 +183,7 @@ export class Logger<Custom extends string = never> {
    * calls it on SIGHUP.
    */
   reopen(): Promise<void> {
-    return this.#core.transport.reopen()
+    return this.#core.reopen()
   }
 
   /** Flushes, stops the drain worker and closes the destination. Records logged afterwards are counted as dropped. */

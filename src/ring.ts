@@ -23,6 +23,8 @@ export const SLEEP = 128 / INT
 export const LOCK = 192 / INT
 /** Who may drain: STATE_FRESH, STATE_RUNNING or STATE_HANDOVER. */
 export const STATE = 196 / INT
+/** The id of the pipeline that drained last (0: none yet): the other one looks at the files again before it writes. */
+export const FILES_WRITER = 200 / INT
 /** Consumer statistics as float64, so counts pass 2^31 without a second word. */
 const STATS_OFFSET = 256
 

@@ -23,8 +23,6 @@ export interface Transport {
   /** The ring position after the last frame written (0 when there is no ring). */
   readonly position: number
   flush(): Promise<void>
-  /** Opens file destinations again (after logrotate moved them); resolves once done. */
-  reopen(): Promise<void>
   close(): Promise<void>
   /** Writes everything logged so far before this returns: for process exit and signals. */
   drainSync(): void

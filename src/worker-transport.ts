@@ -19,6 +19,9 @@ const EXIT_LOCK_TIMEOUT_MS = 5000
 const MAX_RESTARTS = 5
 const RESTART_WINDOW_MS = 10_000
 
+/** The calling thread's pipeline id on the ring; workers' are their thread ids (1 and up). */
+const CALLER_PIPELINE = -1
+
 const drainFile = fileURLToPath(new URL('./worker/drain.js', import.meta.url))
 
 /**
@@ -45,8 +48,8 @@ export class WorkerTransport implements Transport {
   private closed = false
   /** The latest error either side's pipeline reported. */
   private lastError: string | undefined
-  /** reopen() was asked for while the worker had no port yet. */
-  private reopenPending = false
+  /** Errors said on stderr already, by either side: each is said once. */
+  private readonly reported = new Set<string>()
   private restarts = 0
   private readonly starts: number[] = []
   private readonly flushes = new Map<number, { target: number; resolve: () => void }>()
@@ -108,20 +111,11 @@ export class WorkerTransport implements Transport {
     })
   }
 
-  async reopen(): Promise<void> {
-    if (this.closed) return
-    this.callerPipeline?.reopen()
-    if (Atomics.load(this.ring.control, STATE) === STATE_RUNNING) {
-      // A worker that started on its own has no port yet: it gets the message with the hand-over.
-      if (this.port !== undefined) this.port.postMessage({ type: 'reopen' })
-      else this.reopenPending = true
-    }
-    await this.flush()
-  }
-
   async close(): Promise<void> {
     if (this.closed) return
     await this.flush()
+    // A worker still starting is waited for: it tidies what earlier runs left in the files' folders.
+    await this.running()
     this.closed = true
     forgetOnExit(this)
     this.removeSignalHandlers?.()
@@ -161,9 +155,9 @@ export class WorkerTransport implements Transport {
     }
   }
 
-  /** For tests: resolves once a drain worker owns the ring. */
+  /** Resolves once a drain worker owns the ring, or once none will (the calling thread writes). */
   running(): Promise<void> {
-    if (Atomics.load(this.ring.control, STATE) === STATE_RUNNING) return Promise.resolve()
+    if (this.direct || Atomics.load(this.ring.control, STATE) === STATE_RUNNING) return Promise.resolve()
     return new Promise((resolve) => this.onRunning.push(resolve))
   }
 
@@ -213,6 +207,7 @@ export class WorkerTransport implements Transport {
         break
       case 'error':
         this.lastError = message.text
+        this.reported.add(message.key)
         break
     }
   }
@@ -229,9 +224,7 @@ export class WorkerTransport implements Transport {
       if (Atomics.load(control, LOCK) === LOCK_CALLER) this.drainOnCaller()
       Atomics.store(control, STATE, STATE_RUNNING)
     }
-    port.postMessage({ type: 'start', snapshot: this.registry.snapshot(this.consumer.read) })
-    if (this.reopenPending) port.postMessage({ type: 'reopen' })
-    this.reopenPending = false
+    port.postMessage({ type: 'start', snapshot: this.registry.snapshot(this.consumer.read), reported: [...this.reported] })
     for (const [id, flush] of this.flushes) this.sendFlush(id, flush.target)
     for (const resolve of this.onRunning.splice(0)) resolve()
   }
@@ -262,6 +255,7 @@ export class WorkerTransport implements Transport {
       this.direct = true
       for (const flush of this.flushes.values()) flush.resolve()
       this.flushes.clear()
+      for (const resolve of this.onRunning.splice(0)) resolve()
       return
     }
     // Frames logged meanwhile wait in the ring, or are written by the calling thread if it fills.
@@ -316,7 +310,12 @@ export class WorkerTransport implements Transport {
 
   private callerPipelineFor(read: number): Pipeline {
     // The worker's pipeline tidies what earlier runs left in the sinks' folders; this stand-in does not.
-    const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats, false, (text) => (this.lastError = text)))
+    const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats, {
+      recover: false,
+      ring: { control: this.ring.control, id: CALLER_PIPELINE },
+      reported: this.reported,
+      onError: (_key, text) => (this.lastError = text),
+    }))
     if (read !== this.callerRead) {
       pipeline.replay(this.registry.snapshot(read))
       this.callerRead = read

@@ -1,4 +1,4 @@
-import { KIND_RECORD, OFFSET_KIND, OFFSET_TIME } from '../frame.js'
+import { KIND_RECORD, KIND_REOPEN, OFFSET_KIND, OFFSET_TIME } from '../frame.js'
 import type { Format, FormatOptions } from './format/format.js'
 import { createFormat } from './format/formats.js'
 import { FrameReader } from './frames.js'
@@ -19,7 +19,6 @@ export interface SinkConfig {
 export interface Sink {
   write(chunk: Buffer): void
   isEmpty(): boolean
-  reopen(): void
   close(): void
 }
 
@@ -51,16 +50,19 @@ export class Branch {
     this.reader = new FrameReader(this.format, () => this.sink.isEmpty(), config.minLevel)
   }
 
-  /** Formats one frame. `flush()` writes the output to the sink: the records before a rotation. */
+  /** Formats one frame. `flush()` writes the output to the sink: the records before a rotation or a reopen. */
   frame(src: Buffer, offset: number, length: number, flush: () => void): void {
     const rotating = this.rotating
-    if (rotating === undefined || src[offset + OFFSET_KIND] !== KIND_RECORD) {
+    const kind = src[offset + OFFSET_KIND]
+    if (kind === KIND_REOPEN) {
+      if (rotating !== undefined) this.reopen(rotating, flush)
+      return
+    }
+    if (rotating === undefined || kind !== KIND_RECORD) {
       this.formatFrame(src, offset, length)
       return
     }
     const out = this.out
-    // Another consumer may have written or rotated the file since this one last did.
-    if (out.pos === 0) rotating.file.refresh()
     const time = src.readDoubleLE(offset + OFFSET_TIME)
     if (rotating.periodChanges(time)) {
       if (out.pos > 0) flush()
@@ -82,9 +84,21 @@ export class Branch {
     rotating.noteRecord(time)
   }
 
+  /** Another consumer of the ring wrote to the sink since this branch last did. */
+  resync(): void {
+    this.rotating?.resync()
+  }
+
   /** Rotates, and starts the new file with the format's header (csv's header row), if it has one. */
   private rotate(rotating: RotatingFile): void {
     if (rotating.rotate()) this.format.header()
+  }
+
+  /** Opens the path again where log.reopen() was called: what was logged before goes to the file as it was. */
+  private reopen(rotating: RotatingFile, flush: () => void): void {
+    if (this.out.pos > 0) flush()
+    rotating.reopen()
+    if (rotating.file.isEmpty()) this.format.header()
   }
 
   /** A frame that cannot be formatted leaves nothing half written behind; the error goes on to be counted. */

@@ -18,9 +18,8 @@ export interface DrainTask {
 
 /** Messages from the calling thread. */
 export type ToWorker =
-  | { type: 'start'; snapshot: Uint8Array[] }
+  | { type: 'start'; snapshot: Uint8Array[]; reported: string[] }
   | { type: 'flush'; id: number; target: number }
-  | { type: 'reopen' }
   | { type: 'stop' }
 
 /** Messages to the calling thread. */
@@ -28,7 +27,7 @@ export type ToCaller =
   | { type: 'ready'; threadId: number }
   | { type: 'flushed'; id: number }
   | { type: 'stopped' }
-  | { type: 'error'; text: string }
+  | { type: 'error'; key: string; text: string }
 
 /** Bytes of ring read per batch: one write to the destination each, and a look at the event loop in between. */
 const BATCH_BYTES = 256 << 10
@@ -44,6 +43,10 @@ class Drain {
   private readonly consumer: RingConsumer
   private readonly pipeline: Pipeline
   private readonly flushes: { id: number; target: number }[] = []
+  /** Errors said on stderr already, also by the calling thread's pipeline. */
+  private readonly reported = new Set<string>()
+  /** Errors reported before the port came, by key, told when it does. */
+  private readonly unsent = new Map<string, ToCaller>()
   private port: MessagePort | undefined
   private running = false
   private stopping = false
@@ -51,7 +54,12 @@ class Drain {
   constructor(data: DrainData) {
     this.ring = new RingViews(data.sab)
     this.consumer = new RingConsumer(this.ring)
-    this.pipeline = new Pipeline(data.options, this.ring.stats, true, (text) => this.send({ type: 'error', text }))
+    this.pipeline = new Pipeline(data.options, this.ring.stats, {
+      recover: true,
+      ring: { control: this.ring.control, id: threadId },
+      reported: this.reported,
+      onError: (key, text) => this.send({ type: 'error', key, text }),
+    })
     // Nobody has read the ring yet, so no bindings table is needed: start now.
     if (Atomics.compareExchange(this.ring.control, STATE, STATE_FRESH, STATE_RUNNING) === STATE_FRESH) this.run()
   }
@@ -60,8 +68,8 @@ class Drain {
     this.port = port
     port.on('message', (message: ToWorker) => this.onMessage(message))
     this.send({ type: 'ready', threadId })
-    // An error before the port came (the worker drains from its start) is told now.
-    if (this.pipeline.lastError !== undefined) this.send({ type: 'error', text: this.pipeline.lastError })
+    for (const message of this.unsent.values()) this.send(message)
+    this.unsent.clear()
   }
 
   private run(): void {
@@ -73,6 +81,7 @@ class Drain {
     switch (message.type) {
       case 'start':
         if (this.running) break
+        for (const key of message.reported) this.reported.add(key)
         this.pipeline.replay(message.snapshot)
         this.run()
         break
@@ -80,9 +89,6 @@ class Drain {
         this.flushes.push(message)
         this.answerFlushes()
         this.wake()
-        break
-      case 'reopen':
-        this.pipeline.reopen()
         break
       case 'stop':
         this.stopping = true
@@ -169,6 +175,12 @@ class Drain {
   }
 
   private send(message: ToCaller): void {
+    // An error before the port came (the worker drains from its start) is told when it comes.
+    if (this.port === undefined && message.type === 'error') {
+      // Kept in the order of their latest occurrence: the last one told is metrics().lastError.
+      this.unsent.delete(message.key)
+      this.unsent.set(message.key, message)
+    }
     this.port?.postMessage(message)
   }
 }

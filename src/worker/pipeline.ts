@@ -1,10 +1,22 @@
 import { writeSync } from 'node:fs'
-import { STAT_BYTES, STAT_FAILED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
+import { FILES_WRITER, STAT_BYTES, STAT_FAILED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
 import { Branch, type SinkConfig } from './branch.js'
 
 /** What a pipeline needs to know; plain data, because it crosses into the worker. */
 export interface PipelineOptions {
   sinks: SinkConfig[]
+}
+
+/** How a pipeline shares the logger's files and errors with the other pipeline on the same ring, if there is one. */
+export interface PipelineRole {
+  /** Whether it tidies what earlier runs left in rotating files' folders: one pipeline per logger does (the worker's or the inline one). */
+  recover: boolean
+  /** The ring's control block and an id of this pipeline: when another one wrote last, the files are looked at again first. */
+  ring?: { control: Int32Array; id: number }
+  /** Errors said on stderr already, by `stage:CODE`, also by the other pipeline: each is said once. */
+  reported?: Set<string>
+  /** Told of every error, for metrics().lastError and the other pipeline. */
+  onError?: (key: string, text: string) => void
 }
 
 /**
@@ -14,18 +26,13 @@ export interface PipelineOptions {
  */
 export class Pipeline {
   private readonly branches: Branch[]
-  private readonly reported = new Set<string>()
-
-  /**
-   * @param recover whether this pipeline tidies what an earlier run left in rotating files' folders
-   * (only one pipeline per logger should: the worker's or the inline one).
-   */
+  private readonly reported: Set<string>
   /** The latest error, as `stage CODE: message`. */
   lastError: string | undefined
 
-  /** @param onError told of every error, for metrics().lastError. */
-  constructor(options: PipelineOptions, private readonly stats: Float64Array, recover = true, private readonly onError?: (text: string) => void) {
-    this.branches = options.sinks.map((sink) => new Branch(sink, recover, (error) => this.report('archive', error)))
+  constructor(options: PipelineOptions, private readonly stats: Float64Array, private readonly role: PipelineRole) {
+    this.reported = role.reported ?? new Set()
+    this.branches = options.sinks.map((sink) => new Branch(sink, role.recover, (error) => this.report('archive', error)))
   }
 
   /** True while a fragmented frame is half read: the ring must not change hands then. */
@@ -73,11 +80,6 @@ export class Pipeline {
     }
   }
 
-  /** Opens every file sink's path again (logrotate moved the files). */
-  reopen(): void {
-    for (const branch of this.branches) branch.sink.reopen()
-  }
-
   /** Resolves when the archives of rotated files asked for so far are written. */
   idle(): Promise<void> {
     return Promise.all(this.branches.map((branch) => branch.rotating?.idle())).then(() => undefined)
@@ -87,6 +89,7 @@ export class Pipeline {
   drain(consumer: RingConsumer, maxBytes: number): boolean {
     const from = consumer.read
     const bytes = consumer.ring.bytes
+    this.resync()
     const to = consumer.scan(maxBytes, (offset, length) => this.frame(bytes, offset, length))
     if (to === from) return false
     this.write()
@@ -100,12 +103,22 @@ export class Pipeline {
     for (const branch of this.branches) branch.sink.close()
   }
 
+  /** Looks at the files again when the other pipeline on the ring wrote to them last. */
+  private resync(): void {
+    const ring = this.role.ring
+    if (ring === undefined || Atomics.load(ring.control, FILES_WRITER) === ring.id) return
+    for (const branch of this.branches) branch.resync()
+    Atomics.store(ring.control, FILES_WRITER, ring.id)
+  }
+
   private report(stage: string, error: unknown): void {
     const code = (error as { code?: string } | null)?.code ?? (error instanceof Error ? error.name : 'Error')
-    const message = error instanceof Error ? error.message : String(error)
+    const text = error instanceof Error ? error.message : String(error)
+    // Node's system errors start their message with the code already.
+    const message = text.startsWith(`${code}: `) ? text.slice(code.length + 2) : text
     this.lastError = `${stage} ${code}: ${message}`
-    this.onError?.(this.lastError)
     const key = `${stage}:${code}`
+    this.role.onError?.(key, this.lastError)
     if (this.reported.has(key)) return
     this.reported.add(key)
     try {

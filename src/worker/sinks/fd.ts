@@ -57,9 +57,6 @@ export class FdSink {
     }
   }
 
-  /** A descriptor is not reopened: whoever gave it owns it. */
-  reopen(): void {}
-
   close(): void {
     if (this.ownsFd) this.stream.destroy()
   }

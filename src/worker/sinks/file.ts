@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
 
 /** After a failed write, the file is not tried again for this long: errors are counted, not retried in a loop. */
@@ -25,6 +25,8 @@ export class FileSink {
   }
 
   write(chunk: Buffer): void {
+    // A file deleted, or in a deleted folder, would take the records out of sight: the path is opened again (or fails).
+    if (this.fd >= 0 && this.stat()?.nlink === 0) this.reopen()
     if (this.fd < 0) {
       if (Date.now() - this.failedAt < RETRY_MS) throw this.lastError
       try {
@@ -45,29 +47,35 @@ export class FileSink {
 
   /** True when the file has nothing in it. */
   isEmpty(): boolean {
-    this.refresh()
+    this.size = this.stat()?.size ?? this.size
     return this.size === 0
   }
 
+  /** When the open file was last written, in ms since the epoch (NaN when it is not open). */
+  mtime(): number {
+    return this.stat()?.mtimeMs ?? NaN
+  }
+
   /**
-   * Makes what this process knows true again: the size, and the open file being the one at the
-   * path (another consumer of the ring may have rotated it, someone may have moved it).
+   * Makes what this process knows true again after another consumer of the ring wrote to the path:
+   * the size, and the open file being the one at the path (the other consumer may have rotated it).
+   * True when that opened another file.
    */
-  refresh(): void {
-    if (this.fd < 0) return
+  refresh(): boolean {
+    const open = this.stat()
+    if (open === undefined) return false
+    let atPath: number
     try {
-      const open = fstatSync(this.fd)
-      let atPath: number
-      try {
-        atPath = statSync(this.path).ino
-      } catch {
-        atPath = -1
-      }
-      if (atPath !== open.ino) this.reopen()
-      else this.size = open.size
-    } catch (error) {
-      this.fail(error)
+      atPath = statSync(this.path).ino
+    } catch {
+      atPath = -1
     }
+    if (atPath === open.ino) {
+      this.size = open.size
+      return false
+    }
+    this.reopen()
+    return true
   }
 
   /** Opens the path again: for logrotate (SIGHUP) and after this process renamed the file. */
@@ -85,10 +93,25 @@ export class FileSink {
   }
 
   private open(): void {
-    if (this.mkdir) mkdirSync(dirname(this.path), { recursive: true })
-    this.fd = openSync(this.path, 'a')
-    const stat = fstatSync(this.fd)
-    this.size = stat.size
+    try {
+      this.fd = openSync(this.path, 'a')
+    } catch (error) {
+      // Only a missing folder is made; a parent that is a file stays ENOTDIR.
+      if (!this.mkdir || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      mkdirSync(dirname(this.path), { recursive: true })
+      this.fd = openSync(this.path, 'a')
+    }
+    this.size = fstatSync(this.fd).size
+  }
+
+  private stat(): Stats | undefined {
+    if (this.fd < 0) return undefined
+    try {
+      return fstatSync(this.fd)
+    } catch (error) {
+      this.fail(error)
+      return undefined
+    }
   }
 
   private fail(error: unknown): void {

@@ -41,7 +41,6 @@ export class RotatingFile {
   private readonly pattern: RegExp
   private readonly periodMs: number | undefined
   private readonly short: boolean
-  private readonly counters = new Map<string, number>()
   private readonly archiver: Archiver | undefined
   /** The period and the first record time of the active file; NaN while it has none. */
   private period = NaN
@@ -58,14 +57,23 @@ export class RotatingFile {
     this.periodMs = every === 'hour' ? HOUR : every === 'day' ? DAY : every
     this.short = this.periodMs !== undefined && this.periodMs < DAY
     this.archiver = config.compress === false ? undefined : new Archiver(config.compress, () => this.retain(), failed)
-    for (const file of this.rotated()) this.counters.set(file.stamp, Math.max(this.counters.get(file.stamp) ?? 0, file.n))
-    if (!this.file.isEmpty()) {
-      // A file left by an earlier run belongs to the period it was last written in.
-      const mtime = statSync(config.path).mtimeMs
-      this.firstTime = mtime
-      this.period = this.periodOf(mtime)
-    }
+    this.adopt()
     if (recover) this.recover()
+  }
+
+  /**
+   * Makes what this process knows true again after another consumer of the ring wrote to the file
+   * (the calling thread before the drain worker was up, or the other way round): its size, and a
+   * new file at the path if that one rotated it or reopened it.
+   */
+  resync(): void {
+    if (this.file.refresh()) this.adopt()
+  }
+
+  /** Opens the path again (external rotation): a new file there starts a new period. */
+  reopen(): void {
+    this.file.reopen()
+    this.adopt()
   }
 
   /** True when a record at `time` belongs to a later period than the active file. */
@@ -89,11 +97,10 @@ export class RotatingFile {
 
   /** Renames the active file to its rotated name and starts a new one at the path; false when there was nothing to rotate. */
   rotate(): boolean {
-    this.file.refresh()
     if (this.file.size === 0) return false
     const stamp = this.stamp()
-    const n = (this.counters.get(stamp) ?? 0) + 1
-    this.counters.set(stamp, n)
+    // Numbered after what is there now, never onto an existing file: rename would replace it.
+    const n = Math.max(0, ...this.rotated().filter((f) => f.stamp === stamp).map((f) => f.n)) + 1
     const rotated = join(this.dir, `${this.base}.${stamp}.${n}${this.ext}`)
     try {
       renameSync(this.config.path, rotated)
@@ -102,8 +109,7 @@ export class RotatingFile {
       return false
     }
     this.file.reopen()
-    this.period = NaN
-    this.firstTime = NaN
+    this.adopt()
     if (this.archiver) this.archiver.add(rotated)
     else this.retain()
     return true
@@ -152,7 +158,14 @@ export class RotatingFile {
         else this.archiver.add(path)
       }
     }
-    if (this.archiver === undefined) this.retain()
+    this.retain()
+  }
+
+  /** Takes the file now open as the active one: one left by an earlier run belongs to the period it was last written in. */
+  private adopt(): void {
+    const mtime = this.file.size > 0 ? this.file.mtime() : NaN
+    this.firstTime = mtime
+    this.period = Number.isNaN(mtime) ? NaN : this.periodOf(mtime)
   }
 
   private rotated(): Rotated[] {
