@@ -8,7 +8,7 @@ import { parseDuration, parseSize } from './units.js'
 import type { SinkConfig } from './worker/branch.js'
 import { hasZstd } from './worker/sinks/archive.js'
 import type { FileConfig } from './worker/sinks/rotation.js'
-import type { Destination } from './worker/sinks/fd.js'
+import type { Destination } from './validate.js'
 
 export type { Destination, FormatName, TimeFormatName }
 
@@ -155,6 +155,13 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
   /** 'SIGHUP': reopen file destinations on SIGHUP, for logrotate (same as calling `log.reopen()`). @default false */
   reopen?: 'SIGHUP' | false
   /**
+   * The clock records are timed by, in ms since the epoch, called on the calling thread for each
+   * record: a fake clock for tests (rotation by period, output compared byte for byte). A call
+   * that throws or returns something else than a finite number falls back to Date.now().
+   * @default Date.now
+   */
+  now?: () => number
+  /**
    * Install SIGTERM and SIGINT handlers that write everything logged, then end the process as the
    * signal would have.
    * @default false
@@ -174,6 +181,7 @@ export interface ResolvedOptions {
   blockTimeoutMs: number
   handleSignals: boolean
   reopen: 'SIGHUP' | false
+  now: () => number
   /** The top-level format options (the size limits are the same for every sink). */
   format: FormatOptions
   /** Where records go: `destination` as one sink, or the `sinks`. */
@@ -209,6 +217,20 @@ function count(where: Where, value: unknown, min: number, unit: string): number 
 function timeout(where: Where, value: unknown): number {
   if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return value
   return invalid(where, value, 'a number of milliseconds, 0 or more')
+}
+
+/** A user's clock, made safe: log calls never throw, and a record always has a time. */
+function clock(where: Where, value: unknown): () => number {
+  if (typeof value !== 'function') return invalid(where, value, 'a function returning milliseconds since the epoch')
+  const now = value as () => unknown
+  return () => {
+    try {
+      const time = now()
+      return typeof time === 'number' && Number.isFinite(time) ? time : Date.now()
+    } catch {
+      return Date.now()
+    }
+  }
 }
 
 function record(where: Where, value: unknown): Record<string, unknown> {
@@ -267,7 +289,7 @@ export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen',
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now',
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
@@ -422,6 +444,8 @@ export function resolveOptions(
     blockTimeoutMs: given(options.blockTimeoutMs, timeout, 'blockTimeoutMs', 10_000),
     handleSignals: given(options.handleSignals, flag, 'handleSignals', false),
     reopen: options.reopen === undefined || options.reopen === false ? false : choice(option('reopen'), options.reopen, ['SIGHUP'] as const),
+    // Date.now looked up at each call, so fake timers that replace it apply.
+    now: options.now === undefined ? () => Date.now() : clock(option('now'), options.now),
     format,
     sinks,
   }

@@ -32,6 +32,8 @@ class Core {
   readonly fields: FieldPreparer
   readonly levels: LevelTable
   readonly nameLevels: NameLevels
+  /** The clock records are timed by (the `now` option). */
+  readonly now: () => number
   closed = false
 
   constructor(options: ResolvedOptions) {
@@ -39,6 +41,7 @@ class Core {
     this.fields = new FieldPreparer(options.serializers)
     this.levels = options.levelTable
     this.nameLevels = options.nameLevels
+    this.now = options.now
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
       if (this.closed) return this.transport.position
@@ -217,7 +220,7 @@ export class Logger<Custom extends string = never> {
     const store = currentStore()
     const contextId = store === undefined ? 0 : core.contextId(store)
     // Encode first: encoding may replace encoder.buffer with a larger one.
-    const length = core.encoder.record(level, Date.now(), this.#bindingsId, contextId, message, fields)
+    const length = core.encoder.record(level, core.now(), this.#bindingsId, contextId, message, fields)
     core.transport.write(core.encoder.buffer, length)
   }
 }

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createLogger, type LoggerOptions } from '../dist/src/index.js'
+import { tempDir } from './helpers/files.js'
 
 function errorOf(options: unknown): string {
   try {
@@ -39,6 +42,12 @@ describe('bad options fail at createLogger() with the option, the value and what
     )
   })
 
+  it('rejects a clock that is not a function', () => {
+    expect(errorOf({ now: 1764295467123 })).toBe(
+      'ringlog: invalid option now: 1764295467123; expected a function returning milliseconds since the epoch',
+    )
+  })
+
   it('rejects an option it does not know, naming it', () => {
     expect(errorOf({ bufferSzie: 1024 })).toContain('invalid option bufferSzie: 1024; expected no such option')
   })
@@ -49,5 +58,38 @@ describe('bad options fail at createLogger() with the option, the value and what
       log.level = 'loud' as 'info'
     }).toThrow("ringlog: invalid option level: \"loud\"")
     expect(log.level).toBe('info')
+  })
+})
+
+describe('the now option: the clock records are timed by', () => {
+  it.each([true, false])('times every record by it (worker: %s)', async (worker) => {
+    const path = join(tempDir(), 'app.log')
+    let now = Date.UTC(2026, 10, 28, 2, 4, 27, 123)
+    const log = createLogger({ worker, destination: path, now: () => now })
+    log.info('first')
+    now += 3_600_000
+    log.child({ name: 'db' }).warn('second')
+    await log.close()
+    expect(readFileSync(path, 'utf8')).toBe(
+      '{"time":"2026-11-28T02:04:27.123Z","level":"info","msg":"first"}\n' +
+        '{"time":"2026-11-28T03:04:27.123Z","level":"warn","msg":"second","name":"db"}\n',
+    )
+  })
+
+  it('falls back to Date.now() when the clock throws or gives no finite number, and the log call does not throw', async () => {
+    const path = join(tempDir(), 'app.log')
+    const answers: (() => unknown)[] = [() => { throw new Error('clock broken') }, () => NaN, () => '12', () => Infinity]
+    let call = 0
+    const log = createLogger({ worker: false, destination: path, now: () => answers[call++]() as number })
+    const before = Date.now()
+    for (let i = 0; i < answers.length; i++) log.info('r', { i })
+    const after = Date.now()
+    await log.close()
+    const times = readFileSync(path, 'utf8').trim().split('\n').map((line) => Date.parse((JSON.parse(line) as { time: string }).time))
+    expect(times).toHaveLength(answers.length)
+    for (const time of times) {
+      expect(time).toBeGreaterThanOrEqual(before)
+      expect(time).toBeLessThanOrEqual(after)
+    }
   })
 })

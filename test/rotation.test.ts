@@ -10,7 +10,7 @@ import { fixedClock, runFixture, tempDir } from './helpers/files.js'
 
 // The file sink's rotation (by size, by period), compression of rotated files, retention, the
 // numbering of rotated files across runs, and what a run that ended half way leaves behind.
-// Record times come from Date.now() on the calling thread: fixedClock() or setClock() below.
+// Record times come from the logger's clock: the `now` option (logAt below), or fixedClock() for Date.now().
 
 const modes = [
   { mode: 'worker', worker: true },
@@ -30,21 +30,16 @@ async function open(worker: boolean, path: string, sink: FileSinkOptions = {}, o
 }
 
 /**
- * Logs one record `{ seq, pad? }` at each of `times` (Date.now() on the calling thread returns that
- * time while the record is logged), then closes the logger.
+ * Opens a logger whose clock (the `now` option) reads `times[seq]` while record `seq` is logged,
+ * logs one record `{ seq, pad? }` at each of `times`, then closes the logger.
  */
-async function logAt(log: RingLogger, times: readonly number[], pad?: string): Promise<void> {
-  const real = Date.now
+async function logAt(worker: boolean, path: string, sink: FileSinkOptions, times: readonly number[], pad?: string): Promise<void> {
   let now = times[0]
-  Date.now = () => now
-  try {
-    times.forEach((time, seq) => {
-      now = time
-      log.info('r', pad === undefined ? { seq } : { seq, pad })
-    })
-  } finally {
-    Date.now = real
-  }
+  const log = await open(worker, path, sink, { now: () => now })
+  times.forEach((time, seq) => {
+    now = time
+    log.info('r', pad === undefined ? { seq } : { seq, pad })
+  })
   await log.close()
   expect(log.metrics()).toMatchObject({ written: times.length, failed: 0, dropped: 0 })
 }
@@ -204,7 +199,7 @@ describe.each(modes)('time rotation ($mode)', ({ worker }) => {
       '2026-11-28T03:00:00.000Z', '2026-11-28T03:45:00.000Z', // hour 03
       '2026-11-28T05:00:00.001Z', '2026-11-28T05:30:00.000Z', // hour 05 (04 had none)
     ].map(at)
-    await logAt(await open(worker, join(dir, 'app.log'), { rotate: { every: 'hour' }, compress }), times)
+    await logAt(worker, join(dir, 'app.log'), { rotate: { every: 'hour' }, compress }, times)
     const l = lines(times)
     const ext = compress === 'gzip' ? '.gz' : ''
     expect(contents(dir)).toEqual({
@@ -221,7 +216,7 @@ describe.each(modes)('time rotation ($mode)', ({ worker }) => {
       '2026-11-29T00:00:00.000Z', '2026-11-29T12:00:00.000Z',
       '2026-11-30T00:00:00.000Z', '2026-11-30T08:00:00.000Z',
     ].map(at)
-    await logAt(await open(worker, join(dir, 'app.log'), { rotate: { every: 'day' } }), times)
+    await logAt(worker, join(dir, 'app.log'), { rotate: { every: 'day' } }, times)
     const l = lines(times)
     expect(contents(dir)).toEqual({
       'app.2026-11-28.1.log': l[0] + l[1],
@@ -237,7 +232,7 @@ describe.each(modes)('time rotation ($mode)', ({ worker }) => {
       '2026-11-28T02:15:00.000Z', '2026-11-28T02:29:00.000Z',
       '2026-11-28T02:45:00.000Z',
     ].map(at)
-    await logAt(await open(worker, join(dir, 'app.log'), { rotate: { every: 15 * 60_000 } }), times)
+    await logAt(worker, join(dir, 'app.log'), { rotate: { every: 15 * 60_000 } }, times)
     const l = lines(times)
     expect(contents(dir)).toEqual({
       'app.2026-11-28T02-00.1.log': l[0] + l[1],
@@ -252,7 +247,7 @@ describe.each(modes)('time rotation ($mode)', ({ worker }) => {
     const times = [0, 1, 2, 3, 4].map((i) => base + i * 60_000).concat(at('2026-11-28T03:00:00.000Z'), at('2026-11-28T03:00:00.001Z'))
     const l = lines(times)
     const size = 2 * Buffer.byteLength(l[0]) + 10 // two records a file
-    await logAt(await open(worker, join(dir, 'app.log'), { rotate: { every: 'hour', size } }), times)
+    await logAt(worker, join(dir, 'app.log'), { rotate: { every: 'hour', size } }, times)
     expect(contents(dir)).toEqual({
       'app.2026-11-28T02-00.1.log': l[0] + l[1],
       'app.2026-11-28T02-00.2.log': l[2] + l[3],
@@ -266,7 +261,7 @@ describe.each(modes)('time rotation ($mode)', ({ worker }) => {
     const times = ['2026-11-28T23:59:59.999Z', '2026-11-29T00:00:00.000Z', '2026-11-29T00:00:01.000Z', '2026-11-29T00:00:02.000Z', '2026-11-29T00:00:03.000Z'].map(at)
     const l = lines(times)
     const size = 2 * Buffer.byteLength(l[0]) + 10
-    await logAt(await open(worker, join(dir, 'app.log'), { rotate: { size } }), times)
+    await logAt(worker, join(dir, 'app.log'), { rotate: { size } }, times)
     expect(contents(dir)).toEqual({
       'app.2026-11-28.1.log': l[0] + l[1],
       'app.2026-11-29.1.log': l[2] + l[3],
