@@ -1,7 +1,7 @@
 import { bufferSize, destination, invalid, levelName } from './validate.js'
 import type { LevelTable } from './levels.js'
 import { FORMAT_NAMES, type FormatName } from './worker/format/format.js'
-import type { Destination } from './worker/sinks/fd.js'
+import type { Destination } from './validate.js'
 
 /** What the environment sets; createLogger's own options win over it. */
 export interface EnvironmentOptions {

@@ -1,6 +1,8 @@
 import type { LevelTable } from './levels.js'
 import { isPowerOfTwo, MAX_RING_BYTES, MIN_RING_BYTES } from './ring.js'
-import type { Destination } from './worker/sinks/fd.js'
+
+/** Where records go: 'stdout', 'stderr', a file path (appended to, parent directories made) or a file descriptor. */
+export type Destination = 'stdout' | 'stderr' | string | number
 
 /** Where a bad value came from: `option level`, `environment variable LOG_LEVEL`. */
 export type Where = string

@@ -4,24 +4,19 @@ import sonicBoom from 'sonic-boom'
 // sonic-boom is CommonJS; its types declare a named class that Node's ESM loader cannot see.
 const { SonicBoom } = sonicBoom as unknown as { SonicBoom: typeof import('sonic-boom').SonicBoom }
 
-/** Where records go: 'stdout', 'stderr', a file path (appended to, parent directories made) or a file descriptor. */
-export type Destination = 'stdout' | 'stderr' | string | number
-
-/**
- * A file descriptor or file written through sonic-boom, synchronously: when write() returns the
- * bytes are in the kernel, which is what lets a batch's read position be published as written.
- */
 const MAX_WRITE = 1 << 20
 
+/**
+ * stdout, stderr or a file descriptor, written through sonic-boom synchronously: when write()
+ * returns the bytes are in the kernel, which is what lets a batch's read position be published as
+ * written. (Files are written by FileSink.)
+ */
 export class FdSink {
   private readonly stream: InstanceType<typeof SonicBoom>
-  private readonly ownsFd: boolean
 
-  constructor(destination: Destination) {
-    const fd = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : destination
-    this.ownsFd = typeof fd === 'string'
+  constructor(fd: number) {
     this.stream = new SonicBoom({
-      ...(typeof fd === 'number' ? { fd } : { dest: fd, mkdir: true, append: true }),
+      fd,
       sync: true,
       contentMode: 'buffer',
       // Writes are issued by flushSync() once a batch; this keeps write() from issuing its own.
@@ -57,9 +52,8 @@ export class FdSink {
     }
   }
 
-  close(): void {
-    if (this.ownsFd) this.stream.destroy()
-  }
+  /** The descriptor belongs to whoever gave it (or to the process): it stays open. */
+  close(): void {}
 
   private discardQueued(): void {
     // sonic-boom keeps a failed chunk queued to retry it; the pipeline has already counted it as failed.
