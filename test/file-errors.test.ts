@@ -2,12 +2,12 @@ import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createLogger, type LoggerOptions, type RingLogger } from '../dist/src/index.js'
 import { transportOf } from '../dist/src/logger.js'
 import type { Metrics } from '../dist/src/transport.js'
 import type { WorkerTransport } from '../dist/src/worker-transport.js'
-import { fixture, readRecords, runFixture, tempDir as helperTempDir, type RunResult } from './helpers/files.js'
+import { fixture, readRecords, runFixture, tempDir, type RunResult } from './helpers/files.js'
 
 // A file sink that cannot write: records counted as failed, the error in metrics().lastError and
 // once on stderr, the process running on, the file tried again at most once a second, writing
@@ -24,16 +24,6 @@ const modes = [
 
 /** More than the sink's one second between attempts to open the file again. */
 const RETRY_WAIT_MS = 1100
-
-/**
- * helpers' tempDir(), also removed when the test finishes: the helper's afterEach, registered from
- * inside a running test, does not run for that test under vitest 4, and the directory stays.
- */
-function tempDir(): string {
-  const dir = helperTempDir()
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
 
 async function started(log: RingLogger, worker: boolean): Promise<void> {
   if (worker) await (transportOf(log) as WorkerTransport).running()

@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach } from 'vitest'
+import { onTestFinished } from 'vitest'
 
-/** A fresh temporary directory, removed after the test. */
+/** A fresh temporary directory, removed when the test that made it finishes. */
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ringlog-test-'))
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }
 
