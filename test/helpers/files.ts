@@ -3,12 +3,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { onTestFinished } from 'vitest'
+import { afterAll, onTestFinished } from 'vitest'
 
-/** A fresh temporary directory, removed when the test that made it finishes. */
+/** A fresh temporary directory, removed when the test (or the suite) that made it finishes. */
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ringlog-test-'))
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+  const remove = (): void => rmSync(dir, { recursive: true, force: true })
+  // Inside a test, removed when it finishes; made while collecting a suite, when the file is done.
+  try {
+    onTestFinished(remove)
+  } catch {
+    afterAll(remove)
+  }
   return dir
 }
 

@@ -7,13 +7,15 @@ export default class SummaryReporter implements Reporter {
     let failed = 0
     let skipped = 0
     for (const module of testModules) {
+      let failedHere = 0
       for (const test of module.children.allTests()) {
         const state = test.result().state
         if (state === 'passed') passed++
-        else if (state === 'failed') failed++
+        else if (state === 'failed') failedHere++
         else skipped++
       }
-      if (module.state() === 'failed' && module.children.size === 0) failed++
+      // A file or suite that failed outside any test (an error while collecting, a failing hook) leaves its tests skipped: it counts as failed.
+      failed += module.state() === 'failed' && failedHere === 0 ? 1 : failedHere
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
   }
