@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { Piscina } from 'piscina'
@@ -19,6 +20,8 @@ const EXIT_LOCK_TIMEOUT_MS = 5000
 const MAX_RESTARTS = 5
 const RESTART_WINDOW_MS = 10_000
 
+/** How long close() waits for the first drain worker to come up. */
+const FIRST_START_WAIT_MS = 5000
 /** The calling thread's pipeline id on the ring; workers' are their thread ids (1 and up). */
 const CALLER_PIPELINE = -1
 
@@ -114,8 +117,9 @@ export class WorkerTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return
     await this.flush()
-    // A worker still starting is waited for: it tidies what earlier runs left in the files' folders.
-    await this.running()
+    // The first worker, still starting, is waited for (a while at most): it tidies what earlier runs
+    // left in the files' folders. A replacement is not: the first one did that already.
+    if (this.workerThreadId === -1) await Promise.race([this.running(), delay(FIRST_START_WAIT_MS, undefined, { ref: false })])
     this.closed = true
     forgetOnExit(this)
     this.removeSignalHandlers?.()
@@ -276,6 +280,13 @@ export class WorkerTransport implements Transport {
     const { control } = this.ring
     if (this.options.onFull === 'drop') return false
     if (Atomics.load(control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return true
+    if (this.workerDied()) {
+      // The worker died holding the ring, and this thread, busy logging, has not yet had the event
+      // loop turn that tells it so: take the ring now rather than wait blockTimeoutMs per record.
+      Atomics.store(control, STATE, STATE_HANDOVER)
+      if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
+      if (this.drainOnCaller()) return true
+    }
     const read = Atomics.load(control, READ)
     const now = performance.now()
     if (first || read !== this.stallRead) {
@@ -286,6 +297,12 @@ export class WorkerTransport implements Transport {
     }
     Atomics.wait(control, READ, read, 10)
     return true
+  }
+
+  /** True when the worker that owned the ring has ended (a thread's id reads -1 as soon as it stops, before its 'exit' event). */
+  private workerDied(): boolean {
+    if (this.workerThreadId === -1 || Atomics.load(this.ring.control, STATE) !== STATE_RUNNING) return false
+    return !this.pool.threads.some((thread) => thread.threadId === this.workerThreadId)
   }
 
   /**
