@@ -245,10 +245,7 @@ export class WorkerTransport implements Transport {
       this.stopped?.()
       return
     }
-    const { control } = this.ring
-    Atomics.store(control, STATE, STATE_HANDOVER)
-    // A worker that died inside a batch still holds the lock; its unpublished batch is read again.
-    if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
+    this.takeBackRing()
     if (this.direct) return
     this.restarts++
     const now = performance.now()
@@ -281,10 +278,9 @@ export class WorkerTransport implements Transport {
     if (this.options.onFull === 'drop') return false
     if (Atomics.load(control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return true
     if (this.workerDied()) {
-      // The worker died holding the ring, and this thread, busy logging, has not yet had the event
-      // loop turn that tells it so: take the ring now rather than wait blockTimeoutMs per record.
-      Atomics.store(control, STATE, STATE_HANDOVER)
-      if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
+      // This thread, busy logging, has not yet had the event loop turn that says so (onWorkerGone):
+      // take the ring now rather than wait blockTimeoutMs per record.
+      this.takeBackRing()
       if (this.drainOnCaller()) return true
     }
     const read = Atomics.load(control, READ)
@@ -297,6 +293,14 @@ export class WorkerTransport implements Transport {
     }
     Atomics.wait(control, READ, read, 10)
     return true
+  }
+
+  /** The worker is gone: nobody drains until a new one is handed the ring. */
+  private takeBackRing(): void {
+    const { control } = this.ring
+    Atomics.store(control, STATE, STATE_HANDOVER)
+    // A worker that died inside a batch still holds the lock; its unpublished batch is read again.
+    if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
   }
 
   /** True when the worker that owned the ring has ended (a thread's id reads -1 as soon as it stops, before its 'exit' event). */
