@@ -14,7 +14,8 @@
  */
 import { pino } from 'pino'
 import { Bench } from 'tinybench'
-import { resolveOptions } from '../src/config.js'
+import { pipelineOptions, resolveOptions } from '../src/config.js'
+import { STAT_COUNT } from '../src/ring.js'
 import { FrameEncoder } from '../src/encode.js'
 import { createLogger, withContext } from '../src/index.js'
 import { Pipeline } from '../src/worker/pipeline.js'
@@ -36,7 +37,7 @@ for (let i = 0; i < 1024; i++) {
   const length = encoder.record(30, Date.now(), 0, 0, 'request handled', fields(i))
   frames.push(Buffer.from(encoder.buffer.subarray(0, length)))
 }
-const pipeline = new Pipeline({ sinks: resolveOptions({ destination: '/dev/null' }).sinks }, new Float64Array(4), { recover: false })
+const pipeline = new Pipeline(pipelineOptions(resolveOptions({ destination: '/dev/null' })), new Float64Array(STAT_COUNT), { recover: false })
 const disabled = createLogger({ level: 'warn', destination: '/dev/null', worker: false })
 const log = createLogger({ destination: '/dev/null', bufferSize: 256 << 20 })
 const pinoSync = pino(pino.destination({ dest: '/dev/null', sync: true }))

@@ -2,6 +2,10 @@ import { isatty } from 'node:tty'
 import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, destination, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
+import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
+import { filterOption } from './worker/policy/filter.js'
+import type { PolicyConfig } from './worker/policy/record-policy.js'
+import type { PipelineOptions } from './worker/pipeline.js'
 import { FORMAT_NAMES, type FormatName, type FormatOptions } from './worker/format/format.js'
 import type { TimeFormatName } from './worker/format/time-format.js'
 import { parseDuration, parseSize } from './units.js'
@@ -81,10 +85,12 @@ export type SinkTarget =
 export type SinkOptions<Custom extends string = never> = SinkTarget & FormatFields & {
   /** The lowest level this sink writes; the logger's `level` still decides what is logged at all. */
   level?: LevelOption | NoInfer<Custom>
+  /** Only the records this filter lets through are written to this sink. */
+  filter?: FilterOption
 }
 
 /** Options of createLogger(). `Custom` are the names of custom levels. */
-export interface LoggerOptions<Custom extends string = never> extends FormatFields {
+export interface LoggerOptions<Custom extends string = never> extends FormatFields, PolicyOptions<NoInfer<Custom>> {
   /**
    * The lowest level written. Environment: LOG_LEVEL.
    * @default 'info'
@@ -186,6 +192,8 @@ export interface ResolvedOptions {
   format: FormatOptions
   /** Where records go: `destination` as one sink, or the `sinks`. */
   sinks: SinkConfig[]
+  /** Filtering, deduplication, sampling, rate limiting, redaction, fingers crossed. */
+  policy: PolicyConfig
 }
 
 
@@ -289,11 +297,11 @@ export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now',
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', ...POLICY_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
-const SINK_KEYS = new Set(['type', 'path', 'fd', 'level', 'mkdir', 'rotate', 'compress', 'retain', ...FORMAT_KEYS])
+const SINK_KEYS = new Set(['type', 'path', 'fd', 'level', 'filter', 'mkdir', 'rotate', 'compress', 'retain', ...FORMAT_KEYS])
 const FILE_ONLY = ['mkdir', 'rotate', 'compress', 'retain']
 
 /** A file sink's rotation, compression and retention, checked, in bytes and ms. */
@@ -384,7 +392,8 @@ function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<Fo
   const format = { ...formatFields(fields as FormatFields, where, inherit, dest, env), limits: top.limits, labels: top.labels }
   const minLevel = fields.level === undefined ? 0 : table.threshold(levelName(where('level'), fields.level, table))
   const to = typeof dest === 'string' && fields.type === 'file' ? { file: fileConfig(fields, dest, where) } : target(dest)
-  return { ...to, minLevel, format }
+  const filter = filterOption(where('filter'), fields.filter)
+  return { ...to, minLevel, format, ...(filter === undefined ? {} : { filter }) }
 }
 
 /**
@@ -448,5 +457,12 @@ export function resolveOptions(
     now: options.now === undefined ? () => Date.now() : clock(option('now'), options.now),
     format,
     sinks,
+    policy: resolvePolicy(options, table),
   }
+}
+
+/** What a pipeline is given: the sinks, the record policy, and the keys filters know records by. */
+export function pipelineOptions(options: ResolvedOptions): PipelineOptions {
+  const { messageKey, levelKey, timeKey, labels } = options.format
+  return { sinks: options.sinks, policy: options.policy, keys: { messageKey, levelKey, timeKey, labels } }
 }

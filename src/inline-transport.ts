@@ -1,18 +1,18 @@
-import type { ResolvedOptions } from './config.js'
-import { STAT_BYTES, STAT_FAILED, STAT_WRITTEN } from './ring.js'
-import type { Metrics, Transport } from './transport.js'
+import { pipelineOptions, type ResolvedOptions } from './config.js'
+import { STAT_BYTES, STAT_COUNT, STAT_FAILED, STAT_WRITTEN } from './ring.js'
+import { policyMetrics, type Metrics, type Transport } from './transport.js'
 import { Pipeline } from './worker/pipeline.js'
 
 /** `worker: false`: the same pipeline as the drain worker's, run on the calling thread, one write per record. */
 export class InlineTransport implements Transport {
-  private readonly stats = new Float64Array(4)
+  private readonly stats = new Float64Array(STAT_COUNT)
   private readonly pipeline: Pipeline
   private closed = false
   private dropped = 0
   readonly position = 0
 
   constructor(options: ResolvedOptions) {
-    this.pipeline = new Pipeline({ sinks: options.sinks }, this.stats, { recover: true })
+    this.pipeline = new Pipeline(pipelineOptions(options), this.stats, { recover: true })
   }
 
   write(frame: Buffer, length: number): void {
@@ -45,6 +45,7 @@ export class InlineTransport implements Transport {
       bytes: this.stats[STAT_BYTES],
       ringHighWater: 0,
       workerRestarts: 0,
+      ...policyMetrics(this.stats),
       lastError: this.pipeline.lastError,
     }
   }

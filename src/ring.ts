@@ -46,6 +46,15 @@ export const STAT_WRITTEN = 0
 export const STAT_BYTES = 1
 export const STAT_HIGH_WATER = 2
 export const STAT_FAILED = 3
+/** Records the record policy let go: by the filter, the deduplication, the sampler, the rate limit; held back by fingers crossed and discarded. */
+export const STAT_FILTERED = 4
+export const STAT_DEDUPLICATED = 5
+export const STAT_SAMPLED = 6
+export const STAT_RATE_LIMITED = 7
+export const STAT_DISCARDED = 8
+/** Records (and bindings) the redaction changed. */
+export const STAT_REDACTED = 9
+export const STAT_COUNT = 10
 
 /** A frame length that means: nothing more before the end, continue at offset 0. */
 export const WRAP_MARKER = -1
@@ -76,7 +85,7 @@ export class RingViews {
     if (!isPowerOfTwo(this.capacity)) throw new RangeError(`ring capacity ${this.capacity} is not a power of two`)
     this.mask = this.capacity - 1
     this.control = new Int32Array(sab, 0, CONTROL_BYTES / INT)
-    this.stats = new Float64Array(sab, STATS_OFFSET, 4)
+    this.stats = new Float64Array(sab, STATS_OFFSET, STAT_COUNT)
     this.bytes = Buffer.from(sab, CONTROL_BYTES, this.capacity)
     this.ints = new Int32Array(sab, CONTROL_BYTES, this.capacity / INT)
     this.floats = new Float64Array(sab, CONTROL_BYTES, this.capacity / 8)

@@ -1,3 +1,5 @@
+import { STAT_DEDUPLICATED, STAT_DISCARDED, STAT_FILTERED, STAT_RATE_LIMITED, STAT_REDACTED, STAT_SAMPLED } from './ring.js'
+
 /** What the logger's counters say; see Logger.metrics(). */
 export interface Metrics {
   /** Records written to the destination. */
@@ -12,8 +14,32 @@ export interface Metrics {
   ringHighWater: number
   /** Drain workers started to replace one that died. */
   workerRestarts: number
+  /** Records the `filter` let go. */
+  filtered: number
+  /** Repeats of an identical record skipped by `dedupe` (each run is written once, then noted with its count). */
+  deduplicated: number
+  /** Records `sample` left out. */
+  sampled: number
+  /** Records `rateLimit` suppressed. */
+  rateLimited: number
+  /** Records `fingersCrossed` held back and then discarded (their request logged no error). */
+  discarded: number
+  /** Records and child bindings in which `redact` changed something. */
+  redacted: number
   /** The latest error writing, formatting or archiving, like `write ENOSPC: no space left on device`; undefined while there was none. */
   lastError: string | undefined
+}
+
+/** The record policy's counters, from the consumer's stats. */
+export function policyMetrics(stats: Float64Array): Pick<Metrics, 'filtered' | 'deduplicated' | 'sampled' | 'rateLimited' | 'discarded' | 'redacted'> {
+  return {
+    filtered: stats[STAT_FILTERED],
+    deduplicated: stats[STAT_DEDUPLICATED],
+    sampled: stats[STAT_SAMPLED],
+    rateLimited: stats[STAT_RATE_LIMITED],
+    discarded: stats[STAT_DISCARDED],
+    redacted: stats[STAT_REDACTED],
+  }
 }
 
 /** Where a logger's frames go: the ring and its drain worker, or the inline pipeline. */

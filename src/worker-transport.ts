@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type { BindingsRegistry } from './bindings.js'
-import type { ResolvedOptions } from './config.js'
+import { pipelineOptions, type ResolvedOptions } from './config.js'
 import { drainOnExit, drainOnSignals, forgetOnExit } from './exit.js'
 import {
   LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingProducer, RingViews, STAT_BYTES,
   STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE, STATE_FRESH, STATE_HANDOVER, STATE_RUNNING,
 } from './ring.js'
 import { RingFrameWriter } from './ring-writer.js'
-import type { Metrics, Transport } from './transport.js'
+import { policyMetrics, type Metrics, type Transport } from './transport.js'
 import type { DrainData, DrainTask, ToCaller } from './worker/drain.js'
 import { Pipeline, type PipelineOptions } from './worker/pipeline.js'
 
@@ -69,7 +69,7 @@ export class WorkerTransport implements Transport {
     this.producer = new RingProducer(this.ring, (needed, first) => this.waitForRoom(needed, first))
     this.writer = new RingFrameWriter(this.ring, this.producer, options.onFull === 'block')
     this.consumer = new RingConsumer(this.ring)
-    this.pipelineOptions = { sinks: options.sinks }
+    this.pipelineOptions = pipelineOptions(options)
     const workerData: DrainData = { sab: this.ring.sab, options: this.pipelineOptions }
     this.pool = new Piscina({
       filename: drainFile,
@@ -155,6 +155,7 @@ export class WorkerTransport implements Transport {
       bytes: stats[STAT_BYTES],
       ringHighWater: stats[STAT_HIGH_WATER],
       workerRestarts: this.restarts,
+      ...policyMetrics(stats),
       lastError: this.lastError,
     }
   }

@@ -3,6 +3,7 @@ import type { Format, FormatOptions } from './format/format.js'
 import { createFormat } from './format/formats.js'
 import { FrameReader } from './frames.js'
 import { Output } from './output.js'
+import type { FilterConfig } from './policy/filter.js'
 import { FdSink } from './sinks/fd.js'
 import { RotatingFile, type FileConfig } from './sinks/rotation.js'
 
@@ -12,6 +13,8 @@ export interface SinkConfig {
   file?: FileConfig
   /** Records below this level number are not written to this sink. */
   minLevel: number
+  /** Only the records this filter lets through are written to this sink. */
+  filter?: FilterConfig
   format: FormatOptions
 }
 

@@ -1,10 +1,18 @@
 import { writeSync } from 'node:fs'
-import { FILES_WRITER, STAT_BYTES, STAT_FAILED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
+import { KIND_RECORD, OFFSET_KIND } from '../frame.js'
+import { FILES_WRITER, STAT_BYTES, STAT_FAILED, STAT_FILTERED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
 import { Branch, type SinkConfig } from './branch.js'
+import { FragmentJoiner } from './fragments.js'
+import { compileFilter, type Filter } from './policy/filter.js'
+import { RecordPolicy, type PolicyConfig } from './policy/record-policy.js'
+import type { RecordKeys } from './policy/record-view.js'
 
 /** What a pipeline needs to know; plain data, because it crosses into the worker. */
 export interface PipelineOptions {
   sinks: SinkConfig[]
+  policy: PolicyConfig
+  /** The logger's message, level and time keys and level labels: what filters call 'msg', 'level' and 'time'. */
+  keys: RecordKeys
 }
 
 /** How a pipeline shares the logger's files and errors with the other pipeline on the same ring, if there is one. */
@@ -26,6 +34,13 @@ export interface PipelineRole {
  */
 export class Pipeline {
   private readonly branches: Branch[]
+  private readonly joiner = new FragmentJoiner()
+  /** Each sink's own filter, if it has one. */
+  private readonly sinkFilters: (Filter | undefined)[]
+  /** There when a policy stage or a sink's filter is configured. */
+  private readonly policy: RecordPolicy | undefined
+  /** Where a whole frame goes: the policy, or straight to the branches. */
+  private readonly entry: (src: Buffer, offset: number, length: number) => void
   private readonly reported: Set<string>
   /** The latest error, as `stage CODE: message`. */
   lastError: string | undefined
@@ -33,11 +48,19 @@ export class Pipeline {
   constructor(options: PipelineOptions, private readonly stats: Float64Array, private readonly role: PipelineRole) {
     this.reported = role.reported ?? new Set()
     this.branches = options.sinks.map((sink) => new Branch(sink, role.recover, (error) => this.report('archive', error)))
+    this.sinkFilters = options.sinks.map((sink) => (sink.filter === undefined ? undefined : compileFilter(sink.filter)))
+    if (RecordPolicy.wanted(options.policy) || this.sinkFilters.some((filter) => filter !== undefined)) {
+      const policy = new RecordPolicy(options.policy, options.keys, stats, this.whole)
+      this.policy = policy
+      this.entry = (src, offset, length) => policy.frame(src, offset, length)
+    } else {
+      this.entry = this.whole
+    }
   }
 
   /** True while a fragmented frame is half read: the ring must not change hands then. */
   get midFrame(): boolean {
-    return this.branches.some((branch) => branch.reader.midFrame)
+    return this.joiner.midFrame
   }
 
   /** Feeds frames known from before (child bindings) without writing anything. */
@@ -46,7 +69,19 @@ export class Pipeline {
   }
 
   frame(src: Buffer, offset: number, length: number): void {
-    for (const branch of this.branches) {
+    this.joiner.frame(src, offset, length, this.entry)
+  }
+
+  /** A whole frame, past the record policy, to every sink's branch. */
+  private readonly whole = (src: Buffer, offset: number, length: number): void => {
+    const branches = this.branches
+    for (let i = 0; i < branches.length; i++) {
+      const branch = branches[i]
+      const filter = this.sinkFilters[i]
+      if (filter !== undefined && src[offset + OFFSET_KIND] === KIND_RECORD && !filter(this.policy!.view(src, offset, length).get)) {
+        this.stats[STAT_FILTERED]++
+        continue
+      }
       try {
         branch.frame(src, offset, length, () => this.writeBranch(branch))
       } catch (error) {
@@ -99,6 +134,7 @@ export class Pipeline {
   }
 
   close(): void {
+    this.policy?.close()
     this.write()
     for (const branch of this.branches) branch.sink.close()
   }

@@ -1,0 +1,106 @@
+import { HEADER_BYTES, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_LEVEL, OFFSET_TIME } from '../../frame.js'
+import { PlainDecoder } from '../format/plain-decoder.js'
+import type { Plain, PlainObject } from '../format/values.js'
+
+/** The keys a record's own parts are known by, besides 'msg', 'level' and 'time'. */
+export interface RecordKeys {
+  messageKey: string
+  levelKey: string
+  timeKey: string
+  labels: Readonly<Record<number, string>>
+}
+
+/** Policies see every value whole: the size limits are the formats' business. */
+const WHOLE = { maxDepth: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity }
+
+/**
+ * One record frame as fields a policy can ask for by path. The payload is decoded only when a field
+ * is asked for, once per record; a record's own fields win over its request context's, which win
+ * over its child bindings'.
+ */
+export class RecordView {
+  private readonly decoder = new PlainDecoder(WHOLE)
+  private readonly paths = new Map<string, string[]>()
+  private src: Buffer = Buffer.alloc(0)
+  private offset = 0
+  private length = 0
+  /** Whether the message, and the fields, were decoded for this record. */
+  private messageRead = false
+  private fieldsRead = false
+  private messageEnd = 0
+  private decodedMessage: string | undefined
+  private decodedFields: PlainObject | undefined
+
+  /** @param tables child bindings and request contexts by id, decoded. */
+  constructor(private readonly keys: RecordKeys, private readonly tables: ReadonlyMap<number, PlainObject>) {}
+
+  set(src: Buffer, offset: number, length: number): void {
+    this.src = src
+    this.offset = offset
+    this.length = length
+    this.messageRead = false
+    this.fieldsRead = false
+  }
+
+  get level(): number {
+    return this.src[this.offset + OFFSET_LEVEL]
+  }
+
+  get time(): number {
+    return this.src.readDoubleLE(this.offset + OFFSET_TIME)
+  }
+
+  get bindingsId(): number {
+    return this.src.readUInt32LE(this.offset + OFFSET_BINDINGS)
+  }
+
+  get contextId(): number {
+    return this.src.readUInt32LE(this.offset + OFFSET_CONTEXT)
+  }
+
+  /** The message, or undefined for a record without one. */
+  get message(): string | undefined {
+    if (!this.messageRead) {
+      this.messageRead = true
+      const message = this.decoder.value(this.src, this.offset + HEADER_BYTES, 0)
+      this.messageEnd = this.decoder.end
+      this.decodedMessage = typeof message === 'string' ? message : undefined
+    }
+    return this.decodedMessage
+  }
+
+  /** The record's own fields (not its bindings' or context's), decoded: a fresh object each record, safe to change. */
+  get fields(): PlainObject | undefined {
+    if (!this.fieldsRead) {
+      this.fieldsRead = true
+      // The fields start where the message ends.
+      void this.message
+      const end = this.offset + this.length
+      this.decodedFields = this.messageEnd < end ? this.decoder.fields(this.src, this.messageEnd) : undefined
+    }
+    return this.decodedFields
+  }
+
+  /** The value at a dotted path ('status', 'req.method'), the message ('msg'), the level's label ('level') or the time. */
+  readonly get = (path: string): unknown => {
+    const { keys } = this
+    if (path === 'msg' || path === keys.messageKey) return this.message
+    if (path === 'level' || path === keys.levelKey) return keys.labels[this.level] ?? this.level
+    if (path === 'time' || path === keys.timeKey) return this.time
+    let parts = this.paths.get(path)
+    if (parts === undefined) this.paths.set(path, (parts = path.split('.')))
+    const found = at(this.fields, parts)
+    if (found !== undefined) return found
+    const context = this.tables.get(this.contextId)
+    return (context === undefined ? undefined : at(context, parts)) ?? at(this.tables.get(this.bindingsId), parts)
+  }
+}
+
+function at(fields: PlainObject | undefined, parts: readonly string[]): Plain | undefined {
+  let value: Plain | undefined = fields
+  for (const part of parts) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+    value = value[part]
+  }
+  return value
+}
