@@ -308,11 +308,11 @@ describe('rate limiting: a token bucket per message', () => {
     expect([all.allow(ERROR, 0, 'a'), all.allow(60, 0, 'a')]).toEqual([true, false])
   })
 
-  it('keeps 10,000 keys: beyond that the least recently used bucket is forgotten', () => {
+  it('keeps 10,000 keys: beyond that the oldest bucket that owes no summary is forgotten', () => {
     const limiter = new RateLimiter(rateLimitOption('option rateLimit', { rate: 1, per: '1 hour', burst: 1 })!)
     expect([limiter.allow(INFO, 0, 'k0'), limiter.allow(INFO, 0, 'k0')]).toEqual([true, false])
     for (let i = 1; i < 10_000; i++) limiter.allow(INFO, 0, `k${i}`)
-    // Using k0 again leaves k1 the least recently used.
+    // k0 owes a summary: k1 is the oldest that does not.
     expect(limiter.allow(INFO, 0, 'k0')).toBe(false)
     expect(limiter.allow(INFO, 0, 'k10000')).toBe(true)
     expect(limiter.allow(INFO, 0, 'k1')).toBe(true)

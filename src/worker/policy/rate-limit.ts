@@ -54,8 +54,10 @@ interface Bucket {
 }
 
 /**
- * At most this many buckets are kept: beyond it the least recently used one is dropped, its pending
- * count with it, so with more keys than this the limits and summaries are best-effort.
+ * At most this many buckets are kept. Beyond it, buckets that have refilled and owe no summary are
+ * forgotten (a new bucket is the same); if none has, the oldest key's that owes none; if every key
+ * owes one, the oldest key's, its pending count with it. With more busy keys than this the limits
+ * and summaries are best-effort.
  */
 const MAX_KEYS = 10_000
 
@@ -65,6 +67,7 @@ export class RateLimiter {
   private readonly per: number
   private readonly full: number
   private readonly exemptFrom: number
+  private sweptAt = -Infinity
   /** Records suppressed in total so far. */
   suppressed = 0
 
@@ -80,18 +83,14 @@ export class RateLimiter {
     if (level >= this.exemptFrom) return true
     let bucket = this.buckets.get(key)
     if (bucket === undefined) {
-      if (this.buckets.size >= MAX_KEYS) this.buckets.delete(this.buckets.keys().next().value!)
+      if (this.buckets.size >= MAX_KEYS) this.forget(time)
       bucket = { credit: this.full, last: time, count: 0, since: 0 }
-    } else {
-      // Re-inserted so that the Map's order is least recently used first.
-      this.buckets.delete(key)
+      this.buckets.set(key, bucket)
+    } else if (time > bucket.last) {
       // A time that goes back (another thread's clock, a clock step) refills nothing.
-      if (time > bucket.last) {
-        bucket.credit = Math.min(this.full, bucket.credit + (time - bucket.last) * this.rate)
-        bucket.last = time
-      }
+      bucket.credit = Math.min(this.full, bucket.credit + (time - bucket.last) * this.rate)
+      bucket.last = time
     }
-    this.buckets.set(key, bucket)
     if (bucket.credit >= this.per) {
       bucket.credit -= this.per
       return true
@@ -99,6 +98,26 @@ export class RateLimiter {
     if (bucket.count++ === 0) bucket.since = time
     this.suppressed++
     return false
+  }
+
+  private forget(time: number): void {
+    const { buckets } = this
+    // A sweep looks at every bucket: once per refill period at most, so many new keys stay cheap.
+    if (time - this.sweptAt >= this.per) {
+      this.sweptAt = time
+      for (const [key, bucket] of buckets) {
+        if (bucket.count === 0 && bucket.credit + Math.max(0, time - bucket.last) * this.rate >= this.full) buckets.delete(key)
+      }
+    }
+    if (buckets.size < MAX_KEYS) return
+    // The oldest key that owes no summary goes; if every key owes one, the oldest.
+    for (const [key, bucket] of buckets) {
+      if (bucket.count === 0) {
+        buckets.delete(key)
+        return
+      }
+    }
+    buckets.delete(buckets.keys().next().value!)
   }
 
   /** Right after allow() let `key` through: what it held back before, to write first; then forgotten. */

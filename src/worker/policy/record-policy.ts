@@ -13,7 +13,7 @@ import { compileFilter, type Filter, type FilterConfig } from './filter.js'
 import { FingersCrossed, type FingersCrossedConfig } from './fingers-crossed.js'
 import { RateLimiter, type RateLimitConfig, type Suppressed } from './rate-limit.js'
 import { RecordView, type RecordKeys } from './record-view.js'
-import { pathKeys, Redactor, type RedactConfig } from './redact.js'
+import { PathKeyScan, Redactor, type RedactConfig } from './redact.js'
 import { Sampler, type SampleConfig } from './sampler.js'
 
 /** What happens to records between the ring and the sinks, as plain data (it crosses into the worker). */
@@ -57,8 +57,8 @@ export class RecordPolicy {
   private readonly limiter: RateLimiter | undefined
   private readonly rateKey: string | undefined
   private readonly redactor: Redactor | undefined
-  /** Redaction looks at a record's fields only when its bytes hold one of these keys (or always, when undefined). */
-  private readonly redactHints: Buffer[] | undefined
+  /** Redaction looks at a record's fields only when this finds one of the paths' keys in its bytes (or always, when undefined). */
+  private readonly redactScan: PathKeyScan | undefined
   private readonly fingers: FingersCrossed | undefined
   private readonly decoder = new PlainDecoder(WHOLE)
   private readonly packr = new Packr({ useRecords: false, moreTypes: true })
@@ -76,8 +76,7 @@ export class RecordPolicy {
     }
     if (config.redact !== undefined) {
       this.redactor = new Redactor(config.redact)
-      const keys = config.redact.detectors.length > 0 ? undefined : pathKeys(config.redact.paths)
-      this.redactHints = keys?.map((key) => Buffer.from(key))
+      this.redactScan = config.redact.detectors.length > 0 ? undefined : PathKeyScan.of(config.redact.paths)
     }
     if (config.fingersCrossed !== undefined) this.fingers = new FingersCrossed(config.fingersCrossed)
   }
@@ -249,12 +248,9 @@ export class RecordPolicy {
 
   /** Whether redaction has anything to look at: without detectors, only records whose bytes hold one of the paths' keys. */
   private mayHold(src: Buffer, offset: number, length: number): boolean {
-    const hints = this.redactHints
-    if (hints === undefined) return true
-    const payload = src.subarray(offset + HEADER_BYTES, offset + length)
-    for (const hint of hints) if (payload.indexOf(hint) !== -1) return true
-    return false
+    return this.redactScan === undefined || this.redactScan.mayHold(src, offset + HEADER_BYTES, offset + length)
   }
+
 
   private countDiscarded(): void {
     const fingers = this.fingers

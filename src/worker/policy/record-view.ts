@@ -10,6 +10,9 @@ export interface RecordKeys {
   labels: Readonly<Record<number, string>>
 }
 
+/** msgpack str32: the encoder writes every message so. */
+const STR32 = 0xdb
+
 /** Policies see every value whole: the size limits are the formats' business. */
 const WHOLE = { maxDepth: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity }
 
@@ -29,6 +32,9 @@ export class RecordView {
   private fieldsRead = false
   private messageEnd = 0
   private decodedMessage: string | undefined
+  /** The bytes of the last message decoded (-1: none to compare with). */
+  private lastBytes = Buffer.allocUnsafe(64)
+  private lastLength = -1
   private decodedFields: PlainObject | undefined
 
   /** @param tables child bindings and request contexts by id, decoded. */
@@ -62,9 +68,17 @@ export class RecordView {
   get message(): string | undefined {
     if (!this.messageRead) {
       this.messageRead = true
-      const message = this.decoder.value(this.src, this.offset + HEADER_BYTES, 0)
+      const { src } = this
+      const p = this.offset + HEADER_BYTES
+      // Records mostly repeat the message before them (one call site in a loop): its bytes are compared, not decoded again.
+      if (src[p] === STR32 && this.sameAsLast(src, p + 5, src.readUInt32BE(p + 1))) {
+        this.messageEnd = p + 5 + this.lastLength
+        return this.decodedMessage
+      }
+      const message = this.decoder.value(src, p, 0)
       this.messageEnd = this.decoder.end
       this.decodedMessage = typeof message === 'string' ? message : undefined
+      this.remember(src, p)
     }
     return this.decodedMessage
   }
@@ -79,6 +93,25 @@ export class RecordView {
       this.decodedFields = this.messageEnd < end ? this.decoder.fields(this.src, this.messageEnd) : undefined
     }
     return this.decodedFields
+  }
+
+  private sameAsLast(src: Buffer, start: number, length: number): boolean {
+    if (length !== this.lastLength) return false
+    const last = this.lastBytes
+    for (let i = 0; i < length; i++) if (src[start + i] !== last[i]) return false
+    return true
+  }
+
+  /** Keeps the bytes of a str32 message just decoded; anything else is not compared again. */
+  private remember(src: Buffer, p: number): void {
+    if (src[p] !== STR32 || this.decodedMessage === undefined) {
+      this.lastLength = -1
+      return
+    }
+    const length = this.messageEnd - p - 5
+    if (length > this.lastBytes.length) this.lastBytes = Buffer.allocUnsafe(Math.max(length, this.lastBytes.length * 2))
+    src.copy(this.lastBytes, 0, p + 5, this.messageEnd)
+    this.lastLength = length
   }
 
   /** The value at a dotted path ('status', 'req.method'), the message ('msg'), the level's label ('level') or the time. */

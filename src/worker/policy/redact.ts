@@ -105,18 +105,52 @@ function parsePath(path: string): (string | null)[] | string {
 }
 
 /**
- * For each path, the last key it names: a record whose bytes hold none of them has nothing at any
- * path. Undefined when a path names no key (only wildcards and indexes), so every record is looked at.
+ * Tells, without decoding, whether msgpack bytes may hold a value at one of the paths: they must
+ * hold the last key each path names, as a msgpack string (msgpackr writes keys shorter than 32
+ * bytes as fixstr: a header byte 0xa0 + length, then the bytes).
  */
-export function pathKeys(paths: readonly string[]): string[] | undefined {
-  const keys: string[] = []
-  for (const path of paths) {
-    const segments = parsePath(path)
-    const key = typeof segments === 'string' ? undefined : segments.findLast((s) => s !== null && !/^\d+$/.test(s))
-    if (key === undefined || key === null) return undefined
-    keys.push(key)
+export class PathKeyScan {
+  /** Keys by their fixstr header byte. */
+  private readonly byHeader = new Map<number, Buffer[]>()
+
+  private constructor(keys: readonly Buffer[]) {
+    for (const key of keys) {
+      const header = 0xa0 | key.length
+      const same = this.byHeader.get(header)
+      if (same === undefined) this.byHeader.set(header, [key])
+      else same.push(key)
+    }
   }
-  return keys
+
+  /** Undefined when a path names no key (only wildcards and indexes) or a long one: every record must be looked at. */
+  static of(paths: readonly string[]): PathKeyScan | undefined {
+    const keys: Buffer[] = []
+    for (const path of paths) {
+      const segments = parsePath(path)
+      const key = typeof segments === 'string' ? undefined : segments.findLast((s) => s !== null && !/^\d+$/.test(s))
+      if (key === undefined || key === null || Buffer.byteLength(key) > 31) return undefined
+      keys.push(Buffer.from(key))
+    }
+    return new PathKeyScan(keys)
+  }
+
+  mayHold(src: Buffer, start: number, end: number): boolean {
+    const byHeader = this.byHeader
+    for (let p = start; p < end; p++) {
+      const b = src[p]
+      // Only fixstr headers can start a key.
+      if ((b & 0xe0) !== 0xa0) continue
+      const keys = byHeader.get(b)
+      if (keys !== undefined) for (const key of keys) if (equalAt(src, p + 1, end, key)) return true
+    }
+    return false
+  }
+}
+
+function equalAt(src: Buffer, p: number, end: number, key: Buffer): boolean {
+  if (p + key.length > end) return false
+  for (let i = 0; i < key.length; i++) if (src[p + i] !== key[i]) return false
+  return true
 }
 
 /** The compiled paths: a trie walked one key at a time, also by the JSON writer that never builds objects. */
