@@ -1,7 +1,9 @@
+import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import type { PlainObject } from '../dist/src/worker/format/values.js'
 import {
   compilePaths,
+  PathKeyScan,
   DETECTORS,
   NO_NODES,
   Redactor,
@@ -363,5 +365,42 @@ describe('Redactor: detectors', () => {
     const fields: PlainObject = { 'bob@example.com': 1 }
     expect(new Redactor(config([], { detectors: ['email'] })).fields(fields)).toBe(0)
     expect(fields).toEqual({ 'bob@example.com': 1 })
+  })
+})
+
+describe('PathKeyScan: whether a record may hold a path, without decoding it', () => {
+  const packr = new Packr({ useRecords: false, moreTypes: true })
+  const scan = PathKeyScan.of(['req.headers.authorization', '*.password', 'users[*].ssn', 'list[0]'])!
+  const holds = (value: unknown): boolean => {
+    const bytes = packr.pack(value)
+    return scan.mayHold(bytes, 0, bytes.length)
+  }
+
+  it('finds a path\'s last key at any depth, in maps and arrays', () => {
+    expect(holds({ req: { headers: { authorization: 'x' } } })).toBe(true)
+    expect(holds({ a: [{ b: { password: 1 } }] })).toBe(true)
+    expect(holds({ users: [{ name: 'a' }, { ssn: '1' }] })).toBe(true)
+    expect(holds({ list: [1, 2] })).toBe(true)
+  })
+
+  it('finds a key written as str8 (more than 31 bytes away from fixstr) and a key that is also a value', () => {
+    const long = PathKeyScan.of(['a.' + 'k'.repeat(40)])!
+    const bytes = packr.pack({ a: { ['k'.repeat(40)]: 1 } })
+    expect(long.mayHold(bytes, 0, bytes.length)).toBe(true)
+    expect(holds({ note: 'password' })).toBe(true)
+  })
+
+  it('says no for records without the keys, skipping long strings, numbers and binary values whole', () => {
+    expect(holds({ reqId: 'req-1', status: 200, text: 'x'.repeat(300) + 'password', bytes: new Uint8Array([0xa8, 0x70]), n: 1.5 })).toBe(false)
+    expect(holds({ authorizatio: 1, passwords: 2 })).toBe(false)
+  })
+
+  it('decodes to be sure when an Error is nested (its keys are not in the bytes)', () => {
+    expect(holds({ cause: { inner: new Error('boom') } })).toBe(true)
+  })
+
+  it('cannot narrow paths that name no key', () => {
+    expect(PathKeyScan.of(['*'])).toBeUndefined()
+    expect(PathKeyScan.of(['[*]', 'a'])).toBeUndefined()
   })
 })

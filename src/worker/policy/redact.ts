@@ -1,5 +1,6 @@
 import type { Plain, PlainObject } from '../format/values.js'
 import { invalid, type Where } from '../../validate.js'
+import { isPrefixTag, skipValue, stringLength, stringStart, TAG_ERROR } from '../format/msgpack.js'
 
 /** Redaction as plain data (it crosses into a worker thread). */
 export interface RedactConfig {
@@ -105,50 +106,63 @@ function parsePath(path: string): (string | null)[] | string {
 }
 
 /**
- * Tells, without decoding, whether msgpack bytes may hold a value at one of the paths: they must
- * hold the last key each path names, as a msgpack string (msgpackr writes keys shorter than 32
- * bytes as fixstr: a header byte 0xa0 + length, then the bytes).
+ * Tells, without decoding, whether a record's msgpack may hold a value at one of the paths: one of
+ * its strings must be the last key a path names. The walk steps into maps and arrays and over
+ * every other value, so string values are looked at too (a needless decode at worst), never skipped.
  */
 export class PathKeyScan {
-  /** Keys by their fixstr header byte. */
-  private readonly byHeader = new Map<number, Buffer[]>()
+  /** Keys by their byte length. */
+  private readonly byLength = new Map<number, Buffer[]>()
 
   private constructor(keys: readonly Buffer[]) {
     for (const key of keys) {
-      const header = 0xa0 | key.length
-      const same = this.byHeader.get(header)
-      if (same === undefined) this.byHeader.set(header, [key])
+      const same = this.byLength.get(key.length)
+      if (same === undefined) this.byLength.set(key.length, [key])
       else same.push(key)
     }
   }
 
-  /** Undefined when a path names no key (only wildcards and indexes) or a long one: every record must be looked at. */
+  /** Undefined when a path names no key (only wildcards and indexes): every record must be looked at. */
   static of(paths: readonly string[]): PathKeyScan | undefined {
     const keys: Buffer[] = []
     for (const path of paths) {
       const segments = parsePath(path)
       const key = typeof segments === 'string' ? undefined : segments.findLast((s) => s !== null && !/^\d+$/.test(s))
-      if (key === undefined || key === null || Buffer.byteLength(key) > 31) return undefined
+      if (key === undefined || key === null) return undefined
       keys.push(Buffer.from(key))
     }
     return new PathKeyScan(keys)
   }
 
   mayHold(src: Buffer, start: number, end: number): boolean {
-    const byHeader = this.byHeader
-    for (let p = start; p < end; p++) {
-      const b = src[p]
-      // Only fixstr headers can start a key.
-      if ((b & 0xe0) !== 0xa0) continue
-      const keys = byHeader.get(b)
-      if (keys !== undefined) for (const key of keys) if (equalAt(src, p + 1, end, key)) return true
+    let p = start
+    while (p < end) {
+      const t = src[p]
+      if ((t & 0xe0) === 0xa0 || t === 0xd9 || t === 0xda || t === 0xdb) {
+        const at = stringStart(src, p)
+        const length = stringLength(src, p)
+        const keys = this.byLength.get(length)
+        if (keys !== undefined) for (const key of keys) if (equalAt(src, at, key)) return true
+        p = at + length
+      } else if (t >= 0x80 && t <= 0x9f) {
+        p++
+      } else if (t === 0xdc || t === 0xde) {
+        p += 3
+      } else if (t === 0xdd || t === 0xdf) {
+        p += 5
+      } else if (isPrefixTag(src, p)) {
+        // An Error nested in the fields is an array without its keys ('message', 'stack'): decode to be sure.
+        if (src[p + 1] === TAG_ERROR) return true
+        p += 3
+      } else {
+        p = skipValue(src, p)
+      }
     }
     return false
   }
 }
 
-function equalAt(src: Buffer, p: number, end: number, key: Buffer): boolean {
-  if (p + key.length > end) return false
+function equalAt(src: Buffer, p: number, key: Buffer): boolean {
   for (let i = 0; i < key.length; i++) if (src[p + i] !== key[i]) return false
   return true
 }
