@@ -146,7 +146,7 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
   onFull?: 'block' | 'drop'
   /**
    * With onFull 'block': how long a log call waits for a worker that frees no room at all before
-   * it drops the record (counted as dropped).
+   * it drops the record (counted as dropped); later calls then drop theirs at once until room is freed.
    * @default 10000
    */
   blockTimeoutMs?: number

@@ -60,9 +60,18 @@ export class WorkerTransport implements Transport {
   private stopped: (() => void) | undefined
   private removeSignalHandlers: (() => void) | undefined
   private workerThreadId = -1
+  /** The control channel of the last worker that said it was ready. */
+  private readyPort: MessagePort | undefined
   private onRunning: (() => void)[] = []
+  /** READ when the ring was found full, and since when it has not moved. */
   private stallRead = 0
   private stallSince = 0
+  /**
+   * A frame was dropped after blockTimeoutMs without progress: later frames are dropped at once
+   * until READ moves. Waiting again for each would stall a caller that logs in a loop for
+   * blockTimeoutMs per record, with no turn of the event loop that would tell it the worker died.
+   */
+  private stalledOut = false
 
   constructor(private readonly options: ResolvedOptions, private readonly registry: BindingsRegistry) {
     this.ring = RingViews.create(options.bufferSize)
@@ -188,7 +197,8 @@ export class WorkerTransport implements Transport {
     this.port = port1
     const task: DrainTask = { port: port2 }
     this.pool.run(task, { transferList: [port2] }).catch((error: unknown) => {
-      if (!this.closed) this.warn(`cannot start the drain worker: ${error instanceof Error ? error.message : String(error)}`)
+      // A worker that said it was ready and then fails its task has died: its port's 'close' handles that.
+      if (!this.closed && this.readyPort !== port1) this.warn(`cannot start the drain worker: ${error instanceof Error ? error.message : String(error)}`)
       port1.close()
     })
   }
@@ -198,6 +208,7 @@ export class WorkerTransport implements Transport {
     switch (message.type) {
       case 'ready':
         this.workerThreadId = message.threadId
+        this.readyPort = port
         this.handOver(port)
         break
       case 'flushed': {
@@ -286,10 +297,12 @@ export class WorkerTransport implements Transport {
     }
     const read = Atomics.load(control, READ)
     const now = performance.now()
-    if (first || read !== this.stallRead) {
+    if (read !== this.stallRead || (first && !this.stalledOut)) {
       this.stallRead = read
       this.stallSince = now
-    } else if (now - this.stallSince > this.options.blockTimeoutMs) {
+      this.stalledOut = false
+    } else if (this.stalledOut || now - this.stallSince > this.options.blockTimeoutMs) {
+      this.stalledOut = true
       return false
     }
     Atomics.wait(control, READ, read, 10)

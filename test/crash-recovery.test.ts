@@ -16,13 +16,13 @@ describe('crash recovery', () => {
     const log = createLogger({ destination: file, bufferSize: 1 << 20 })
     const child = log.child({ service: 'billing' })
     const total = 200_000
-    let killed: Promise<number> | undefined
     for (let seq = 0; seq < total; seq++) {
       ;(seq % 2 === 0 ? log : child).info('record', { seq })
       if (seq % 1000 === 999) await turn()
-      if (seq === 100_000) killed = (transportOf(log) as WorkerTransport).killWorker()
+      // Killed while it drains a backlog; the event loop tells this thread before it logs on (the
+      // test below is the case where it does not).
+      if (seq === 100_000) await (transportOf(log) as WorkerTransport).killWorker()
     }
-    await killed
     await log.flush()
     const metrics = log.metrics()
     await log.close()
@@ -42,5 +42,40 @@ describe('crash recovery', () => {
       // Bindings sent before the crash are known to the new worker.
       expect(record.service).toBe(seq % 2 === 0 ? undefined : 'billing')
     })
+  })
+
+  it('a caller that logs on without a turn of the event loop after the worker died waits blockTimeoutMs once, not per record', async () => {
+    const file = join(tempDir(), 'stall.log')
+    const blockTimeoutMs = 300
+    const log = createLogger({ destination: file, bufferSize: 1 << 16, blockTimeoutMs })
+    log.info('before')
+    await log.flush()
+    const transport = transportOf(log) as WorkerTransport
+    await transport.running()
+    const killed = transport.killWorker()
+    // The thread stops meanwhile; this thread hears of it only in a later turn of its event loop.
+    const until = performance.now() + 200
+    while (performance.now() < until) { /* no turn */ }
+    const started = performance.now()
+    const total = 20_000
+    for (let seq = 0; seq < total; seq++) log.info('record', { seq })
+    const elapsed = performance.now() - started
+    await killed
+    log.info('after')
+    await log.flush()
+    await transport.running()
+    const metrics = log.metrics()
+    await log.close()
+
+    // The 64 KiB ring holds about 1,400 of these records: the rest found it full.
+    expect(elapsed).toBeLessThan(blockTimeoutMs * 5)
+    expect(metrics.dropped).toBeGreaterThan(total / 2)
+    expect(metrics.workerRestarts).toBe(1)
+    const records = readRecords(file)
+    const seqs = records.filter((record) => record.msg === 'record').map((record) => record.seq)
+    expect(seqs.length).toBe(total - metrics.dropped)
+    expect(seqs).toEqual([...seqs.keys()])
+    expect(records[0].msg).toBe('before')
+    expect(records.at(-1)!.msg).toBe('after')
   })
 })
