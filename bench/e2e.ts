@@ -7,6 +7,8 @@
  *        BENCH_SET=formats        ringlog in each of its formats against pino sync, instead of the
  *                                 default set (ringlog, pino sync/async/transport, winston)
  *        BENCH_SET=files          ringlog's file sink plain, and rotating every 10 MB with gzip
+ *        BENCH_SET=policy         ringlog plain against ringlog with per-name levels, a sampler, a rate
+ *                                 limiter and five redaction paths (all keeping every record), as ratios of plain
  * Tip:   node --expose-gc dist/bench/e2e.js   runs a full GC between runs for steadier RSS numbers.
  *
  * Per run it measures: logs/sec on the calling thread (the logging loop alone), logs/sec end to end
@@ -29,7 +31,8 @@ const RSS_EVERY_RECORDS = 10_000
 const RSS_EVERY_MS = 5
 const POLL_TIMEOUT_MS = 120_000
 const MESSAGE = 'request handled'
-const BASELINE = 'pino sync'
+const PINO_SYNC = 'pino sync'
+const POLICY_BASELINE = 'ringlog plain'
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -107,7 +110,7 @@ function ringlog(bufferSize: number, name: string, options: LoggerOptions = {}, 
 }
 
 const pinoSync: Variant = {
-  name: BASELINE,
+  name: PINO_SYNC,
   async create(file) {
     const dest = pino.destination({ dest: file, sync: true })
     const log = pino(dest)
@@ -194,6 +197,19 @@ const SETS: Record<string, Variant[]> = {
     ringlog(8 << 20, 'ringlog rotate+gzip', {}, 'rotated', { rotate: { size: '10 MB' }, compress: 'gzip', retain: { count: 3 } }),
     pinoSync,
   ],
+  policy: [
+    // Both named, so both write the same records: the difference is the policy's cost.
+    ringlog(8 << 20, POLICY_BASELINE, { name: 'http.api' }),
+    ringlog(8 << 20, 'ringlog policy', {
+      // Every stage runs on every record, and keeps it: the cost is the stages', not fewer records written.
+      name: 'http.api',
+      levels: { db: 'debug', 'http.*': 'info', 'http.static': 'warn' },
+      sample: { first: 100, thereafter: 1 },
+      rateLimit: { rate: 1e9, per: '1s' },
+      redact: ['req.headers.authorization', '*.password', 'user.email', 'card.number', 'users[*].ssn'],
+    }),
+    ringlog(8 << 20, 'ringlog redact hit', { name: 'http.api', redact: ['reqId', '*.password', 'user.email', 'card.number', 'users[*].ssn'] }),
+  ],
   formats: [
     ringlog(8 << 20, 'ringlog json'),
     ringlog(8 << 20, 'ringlog logfmt', { format: 'logfmt' }),
@@ -204,6 +220,8 @@ const SETS: Record<string, Variant[]> = {
   ],
 }
 const SET = process.env.BENCH_SET || 'libraries'
+/** The variant the ratios are against: pino sync, or for the policy set ringlog without a policy. */
+const BASELINE = SET === 'policy' ? POLICY_BASELINE : PINO_SYNC
 const VARIANTS = SETS[SET] ?? (() => { throw new Error(`BENCH_SET must be one of ${Object.keys(SETS).join(', ')}, got ${JSON.stringify(SET)}`) })()
 
 /** Counts newlines in a growing file, reading only what was appended since the last call. */
@@ -332,7 +350,7 @@ function table(results: Map<string, Result[]>): string {
   const base = medians.get(BASELINE)
   if (base === undefined) throw new Error(`no results for ${BASELINE}`)
   const lines = [
-    '| variant | calling thread logs/s | end-to-end logs/s | peak RSS MiB | RSS growth MiB | calling vs pino sync | e2e vs pino sync |',
+    `| variant | calling thread logs/s | end-to-end logs/s | peak RSS MiB | RSS growth MiB | calling vs ${BASELINE} | e2e vs ${BASELINE} |`,
     '|---|---:|---:|---:|---:|---:|---:|',
   ]
   for (const [name, m] of medians) {
