@@ -90,7 +90,11 @@ export class FingersCrossed {
       const held = this.held.get(request)
       if (held !== undefined) {
         this.held.delete(request)
-        for (const entry of held) release(entry.frame)
+        // The sweep looks only a few times per window: records past it are discarded here too.
+        for (const entry of held) {
+          if (time - entry.time > config.window) this.discarded++
+          else release(entry.frame)
+        }
       }
     }
     return false

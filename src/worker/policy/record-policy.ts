@@ -31,12 +31,14 @@ export type FrameSink = (src: Buffer, offset: number, length: number) => void
 const WARN = 40
 const WHOLE = { maxDepth: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity }
 
-/** The record a run of identical records ended with: the repeat note is written as it. */
+/** The record a run of identical records began with: the repeat note is written as it. */
 interface Run {
   level: number
   bindingsId: number
   contextId: number
   lastTime: number
+  /** The first record passed sampling and the rate limit: its repeats are noted only then. */
+  written: boolean
 }
 
 /**
@@ -140,8 +142,10 @@ export class RecordPolicy {
         this.stats[STAT_DEDUPLICATED]++
         return
       }
+      // The note endRun() writes goes through the sinks' filters, which point the view elsewhere.
+      const { bindingsId, contextId } = view
       this.endRun()
-      this.run = { level, bindingsId: view.bindingsId, contextId: view.contextId, lastTime: time }
+      this.run = { level, bindingsId, contextId, lastTime: time, written: false }
       view.set(src, offset, length)
     }
     if (this.sampler !== undefined && !this.sampler.keep(level, time, view.message ?? '')) {
@@ -161,6 +165,7 @@ export class RecordPolicy {
         view.set(src, offset, length)
       }
     }
+    if (this.run !== undefined) this.run.written = true
     this.redactRecord(src, offset, length)
   }
 
@@ -198,20 +203,25 @@ export class RecordPolicy {
     this.next(src, offset, length)
   }
 
-  /** The repeats of the run that just ended, as one record like the repeated one. */
+  /**
+   * The repeats of the run that just ended, as one record like the repeated one, redacted and held
+   * back with it. A run whose first record was sampled out or rate-limited leaves no note: its
+   * repeats count as deduplicated.
+   */
   private endRun(): void {
     const deduper = this.deduper
     const run = this.run
     if (deduper === undefined || run === undefined) return
     const repeated = deduper.takeRepeated()
-    if (repeated === 0) return
-    const length = this.encoder.record(run.level, run.lastTime, run.bindingsId, run.contextId, `last record repeated ${repeated} times`, { repeated })
-    this.next(this.encoder.buffer, 0, length)
+    if (repeated === 0 || !run.written) return
+    const message = `last record repeated ${repeated} ${repeated === 1 ? 'time' : 'times'}`
+    const length = this.encoder.record(run.level, run.lastTime, run.bindingsId, run.contextId, message, { repeated })
+    this.redactRecord(this.encoder.buffer, 0, length)
   }
 
   private suppressedNote(suppressed: Suppressed, time: number): void {
     const { key, count, since } = suppressed
-    const message = `rate limit: ${count} records suppressed`
+    const message = `rate limit: ${count} ${count === 1 ? 'record' : 'records'} suppressed`
     const length = this.encoder.record(WARN, time, 0, 0, message, { rateLimitKey: key, suppressed: count, since: new Date(since).toISOString() })
     const buffer = this.encoder.buffer
     this.redactRecord(buffer, 0, length)
@@ -250,7 +260,6 @@ export class RecordPolicy {
   private mayHold(src: Buffer, offset: number, length: number): boolean {
     return this.redactScan === undefined || this.redactScan.mayHold(src, offset + HEADER_BYTES, offset + length)
   }
-
 
   private countDiscarded(): void {
     const fingers = this.fingers
