@@ -47,6 +47,16 @@ export function getContext(): Readonly<Record<string, unknown>> | undefined {
   return storage.getStore()?.fields
 }
 
+/** @internal a context to enter more than once (a request's, for its handlers and its access record): its ids are kept. */
+export function newContext(fields: Record<string, unknown>): ContextStore {
+  return merged(fields)
+}
+
+/** @internal runs `fn` inside a context made by newContext(). */
+export function runInContext<T>(store: ContextStore, fn: () => T): T {
+  return storage.run(store, fn)
+}
+
 /** @internal the logger's view: the store itself, which caches its ids. */
 export function currentStore(): ContextStore | undefined {
   return storage.getStore()

@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { contentLength, nodeHeaders, whenDone } from './node-response.js'
+import { RequestLogging, type HttpLoggingOptions, type RequestLogger, type RequestScope } from './request-logging.js'
+
+export type { HttpLoggingOptions, RequestLogger } from './request-logging.js'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- how Express's request type is extended
+  namespace Express {
+    interface Request {
+      /** The request's id: from x-request-id or traceparent, or new. */
+      id: string
+      /** A logger whose records carry the request id. */
+      log: RequestLogger
+    }
+  }
+}
+
+/** The parts of Express this module uses, so that its types are not needed to build against ringlog. */
+interface ExpressRequest extends IncomingMessage {
+  app?: ExpressApp
+  originalUrl?: string
+  baseUrl?: string
+  route?: { path?: unknown }
+}
+interface ExpressApp {
+  use(handler: ErrorHandler): unknown
+  router?: { stack: { handle: unknown }[] }
+}
+type Next = (error?: unknown) => void
+type ErrorHandler = (error: unknown, request: ExpressRequest, response: ServerResponse, next: Next) => void
+
+/** Express middleware: `app.use(expressLogger({ logger: log }))`, before the routes. */
+export type ExpressLoggerMiddleware = (request: IncomingMessage, response: ServerResponse, next: Next) => void
+
+/**
+ * Request id, request context, `req.log` and one access record per request, for Express 5.
+ * Errors a handler throws (or passes to next) are in the access record, with their stack, and go
+ * on to the app's own error handlers.
+ */
+export function expressLogger(options: HttpLoggingOptions<IncomingMessage>): ExpressLoggerMiddleware {
+  return expressIntegration(options, 'expressLogger()').middleware
+}
+
+/** @internal the middleware, and how a framework built on Express (NestJS) tells it what a handler threw. */
+export function expressIntegration(options: HttpLoggingOptions<IncomingMessage>, where: string): {
+  middleware: ExpressLoggerMiddleware
+  fail(request: IncomingMessage, error: unknown): void
+} {
+  const logging = new RequestLogging(options, where)
+  const failures = new WeakMap<IncomingMessage, unknown>()
+  const watched = new WeakSet<ExpressApp>()
+  const remember: ErrorHandler = (error, request, _response, next) => {
+    failures.set(request, error)
+    next(error)
+  }
+
+  const middleware: ExpressLoggerMiddleware = (incoming, response, next) => {
+    const request = incoming as ExpressRequest
+    if (request.app !== undefined && !watched.has(request.app)) {
+      watched.add(request.app)
+      watchErrors(request.app, middleware, remember)
+    }
+    const scope: RequestScope = logging.begin(request, request.method ?? 'GET', request.originalUrl ?? request.url ?? '/', nodeHeaders(request), request.socket.remoteAddress)
+    response.setHeader(logging.requestIdHeader, scope.id)
+    Object.defineProperty(request, 'id', { value: scope.id, configurable: true, enumerable: true, writable: true })
+    Object.defineProperty(request, 'log', { get: () => scope.log, configurable: true, enumerable: false })
+    whenDone(response, (aborted) => {
+      const route = typeof request.route?.path === 'string' ? `${request.baseUrl ?? ''}${request.route.path}` : undefined
+      logging.end(scope, { status: response.statusCode, route, bytes: contentLength(response), error: failures.get(request), aborted })
+    })
+    scope.run(next)
+  }
+  return { middleware, fail: (request, error) => failures.set(request, error) }
+}
+
+/**
+ * Puts an error handler after the routes, before the app's own error handlers, the first time a
+ * request comes (the routes are in place by then): it notes the error and passes it on.
+ */
+function watchErrors(app: ExpressApp, middleware: ExpressLoggerMiddleware, remember: ErrorHandler): void {
+  app.use(remember)
+  const stack = app.router?.stack
+  if (stack === undefined) return
+  const layer = stack.pop()!
+  const after = stack.findIndex((entry) => entry.handle === middleware)
+  const firstErrorHandler = stack.findIndex((entry, at) => at > after && typeof entry.handle === 'function' && entry.handle.length === 4)
+  stack.splice(firstErrorHandler === -1 ? stack.length : firstErrorHandler, 0, layer)
+}

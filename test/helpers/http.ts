@@ -1,0 +1,175 @@
+/**
+ * The scenarios every framework integration passes, against a real server on 127.0.0.1: the app
+ * under test serves GET /hello/:id (logs 'handled' through the framework's request logger, then
+ * 'after await' through the plain logger, answers `hello <id>`), GET /boom (throws), GET /health,
+ * and the framework's own 404 for anything else. The records are compared whole, with only the
+ * time, the duration and a stack trace replaced.
+ */
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createLogger, type Logger } from '../../dist/src/index.js'
+import type { HttpLoggingOptions } from '../../dist/src/http/request-logging.js'
+import { readRecords, tempDir } from './files.js'
+
+export interface Served {
+  url: string
+  close(): Promise<void>
+}
+
+/** Starts the app with the integration on, logging to `log`, with the integration's options besides `logger`. */
+export type Serve = (log: Logger, options: Omit<HttpLoggingOptions<never>, 'logger' | 'user'> & { user?: (request: never) => string | number | undefined }) => Promise<Served>
+
+export interface FrameworkTraits {
+  /** The status the framework answers a thrown Error with (its own error handling), and what its body holds. */
+  errorStatus: number
+  errorBody: string
+  /** The route pattern the framework reports for GET /hello/:id. */
+  helloRoute: string
+  /** The user extractor of the `user` scenario: reads the x-user header from the framework's request. */
+  user: (request: never) => string | number | undefined
+}
+
+type Row = Record<string, unknown>
+
+const AGENT = 'ringlog-test'
+const NEW_ID = /^[\w-]{8}-[\da-z]+$/
+
+/** The records of `file`, with time, duration and stack replaced by fixed values once checked. */
+function normalized(file: string): Row[] {
+  return readRecords(file).map((record) => {
+    expect(typeof record.time).toBe('string')
+    const row: Row = { ...record, time: '<time>' }
+    if ('durationMs' in row) {
+      expect(typeof row.durationMs).toBe('number')
+      expect(row.durationMs as number).toBeGreaterThanOrEqual(0)
+      row.durationMs = '<ms>'
+    }
+    const err = row.err as Row | undefined
+    if (err !== undefined) {
+      expect(String(err.stack)).toMatch(/^Error: boom\n\s+at /)
+      row.err = { ...err, stack: '<stack>' }
+    }
+    return row
+  })
+}
+
+async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; id: string | null; body: string; length: string | null }> {
+  const response = await fetch(url, { headers: { 'user-agent': AGENT, ...headers } })
+  const body = await response.text()
+  return { status: response.status, id: response.headers.get('x-request-id'), body, length: response.headers.get('content-length') }
+}
+
+function access(level: string, msg: string, requestId: string, fields: Row): Row {
+  return { time: '<time>', level, msg, requestId, method: 'GET', ...fields, durationMs: '<ms>', remoteAddress: '127.0.0.1', userAgent: AGENT }
+}
+
+/** Runs every scenario against the app `serve` starts, in worker and inline mode. */
+export function integrationSuite(framework: string, serve: Serve, traits: FrameworkTraits): void {
+  describe.each([true, false])(`${framework} (worker: %s)`, (worker) => {
+    async function run(options: Parameters<Serve>[1], body: (url: string) => Promise<void>): Promise<Row[]> {
+      const file = join(tempDir(), 'http.log')
+      const log = createLogger({ destination: file, worker })
+      const served = await serve(log, options)
+      try {
+        await body(served.url)
+      } finally {
+        await served.close()
+        await log.close()
+      }
+      return normalized(file)
+    }
+
+    it('a request with x-request-id: the id is echoed and on every record of the request; one access record', async () => {
+      let answer: Awaited<ReturnType<typeof get>> | undefined
+      const records = await run({}, async (url) => {
+        answer = await get(`${url}/hello/42?token=secret`, { 'x-request-id': 'req-42', authorization: 'Bearer abc', cookie: 'sid=1' })
+      })
+      expect(answer).toMatchObject({ status: 200, id: 'req-42', body: 'hello 42' })
+      expect(records).toEqual([
+        { time: '<time>', level: 'info', msg: 'handled', requestId: 'req-42', id: '42' },
+        { time: '<time>', level: 'info', msg: 'after await', requestId: 'req-42' },
+        access('info', 'request completed', 'req-42', { route: traits.helloRoute, path: '/hello/42', status: 200, bytes: 8 }),
+      ])
+    })
+
+    it('a request without an id gets a new one, echoed; a valid traceparent gives its trace id; an invalid id is replaced', async () => {
+      const answers: Awaited<ReturnType<typeof get>>[] = []
+      const records = await run({}, async (url) => {
+        answers.push(await get(`${url}/hello/1`))
+        answers.push(await get(`${url}/hello/2`, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }))
+        answers.push(await get(`${url}/hello/3`, { 'x-request-id': 'has space"quote' }))
+      })
+      const [fresh, traced, replaced] = answers.map((answer) => answer.id!)
+      expect(fresh).toMatch(NEW_ID)
+      expect(traced).toBe('0af7651916cd43dd8448eb211c80319c')
+      expect(replaced).toMatch(NEW_ID)
+      expect(replaced).not.toBe(fresh)
+      expect(records.map((record) => [record.msg, record.requestId])).toEqual([
+        ['handled', fresh], ['after await', fresh], ['request completed', fresh],
+        ['handled', traced], ['after await', traced], ['request completed', traced],
+        ['handled', replaced], ['after await', replaced], ['request completed', replaced],
+      ])
+    })
+
+    it('a 404 is one warn access record without a route', async () => {
+      let answer: Awaited<ReturnType<typeof get>> | undefined
+      const records = await run({}, async (url) => {
+        answer = await get(`${url}/missing`, { 'x-request-id': 'r404' })
+      })
+      expect(answer!.status).toBe(404)
+      const bytes = answer!.length === null ? {} : { bytes: Number(answer!.length) }
+      expect(records).toEqual([access('warn', 'request completed', 'r404', { path: '/missing', status: 404, ...bytes })])
+    })
+
+    it("a thrown error is logged once, with its stack, in the error access record; the framework's error handling still answers", async () => {
+      let answer: Awaited<ReturnType<typeof get>> | undefined
+      const records = await run({}, async (url) => {
+        answer = await get(`${url}/boom`, { 'x-request-id': 'r500' })
+      })
+      expect(answer).toMatchObject({ status: traits.errorStatus, id: 'r500' })
+      expect(answer!.body).toContain(traits.errorBody)
+      const bytes = answer!.length === null ? {} : { bytes: Number(answer!.length) }
+      expect(records).toEqual([
+        {
+          ...access('error', 'request failed', 'r500', { route: '/boom', path: '/boom', status: traits.errorStatus, ...bytes }),
+          err: { type: 'Error', message: 'boom', stack: '<stack>' },
+        },
+      ])
+    })
+
+    it('200 concurrent requests: every record carries its own request id', async () => {
+      const answers: Awaited<ReturnType<typeof get>>[] = []
+      const records = await run({}, async (url) => {
+        answers.push(...(await Promise.all(Array.from({ length: 200 }, (_, i) => get(`${url}/hello/${i}`, { 'x-request-id': `c-${i}` })))))
+      })
+      answers.forEach((answer, i) => expect(answer).toMatchObject({ status: 200, id: `c-${i}`, body: `hello ${i}` }))
+      expect(records.length).toBe(600)
+      const byId = new Map<string, Row[]>()
+      for (const record of records) byId.set(record.requestId as string, [...(byId.get(record.requestId as string) ?? []), record])
+      expect(byId.size).toBe(200)
+      for (let i = 0; i < 200; i++) {
+        expect(byId.get(`c-${i}`)).toEqual([
+          { time: '<time>', level: 'info', msg: 'handled', requestId: `c-${i}`, id: String(i) },
+          { time: '<time>', level: 'info', msg: 'after await', requestId: `c-${i}` },
+          access('info', 'request completed', `c-${i}`, { route: traits.helloRoute, path: `/hello/${i}`, status: 200, bytes: `hello ${i}`.length }),
+        ])
+      }
+    })
+
+    it('skip, query, headers and user: health checks unrecorded, the query string and chosen headers kept, the user in the context', async () => {
+      const records = await run({ skip: ['/health'], query: true, headers: ['x-forwarded-for'], user: traits.user }, async (url) => {
+        expect((await get(`${url}/health`)).status).toBe(200)
+        await get(`${url}/hello/7?page=2`, { 'x-request-id': 'rq', 'x-user': 'ann', 'x-forwarded-for': '10.0.0.1' })
+      })
+      expect(records).toEqual([
+        { time: '<time>', level: 'info', msg: 'handled', requestId: 'rq', userId: 'ann', id: '7' },
+        { time: '<time>', level: 'info', msg: 'after await', requestId: 'rq', userId: 'ann' },
+        {
+          ...access('info', 'request completed', 'rq', { route: traits.helloRoute, path: '/hello/7', query: 'page=2', status: 200, bytes: 7 }),
+          userId: 'ann',
+          headers: { 'x-forwarded-for': '10.0.0.1' },
+        },
+      ])
+    })
+  })
+}
