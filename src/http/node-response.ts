@@ -9,7 +9,9 @@ export function nodeHeaders(request: IncomingMessage): HeaderOf {
 /** The response's Content-Length, when it has one (a streamed response has not). */
 export function contentLength(response: ServerResponse): number | undefined {
   const value = response.getHeader('content-length')
-  const bytes = typeof value === 'string' ? Number(value) : value
+  // Node sets the length it sends for a body given whole to end() without a header here; so
+  // does @hono/node-server. It has been there since Node 0.x and is read only when no header is.
+  const bytes = value === undefined ? (response as { _contentLength?: unknown })._contentLength : typeof value === 'string' ? Number(value) : value
   return typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined
 }
 

@@ -23,6 +23,8 @@ export interface FrameworkTraits {
   /** The status the framework answers a thrown Error with (its own error handling), and what its body holds. */
   errorStatus: number
   errorBody: string
+  /** Fields the framework's error handling adds to a thrown Error (Koa: its status). */
+  errorFields?: Row
   /** The route pattern the framework reports for GET /hello/:id. */
   helloRoute: string
   /** The user extractor of the `user` scenario: reads the x-user header from the framework's request. */
@@ -132,7 +134,7 @@ export function integrationSuite(framework: string, serve: Serve, traits: Framew
       expect(records).toEqual([
         {
           ...access('error', 'request failed', 'r500', { route: '/boom', path: '/boom', status: traits.errorStatus, ...bytes }),
-          err: { type: 'Error', message: 'boom', stack: '<stack>' },
+          err: { type: 'Error', message: 'boom', stack: '<stack>', ...traits.errorFields },
         },
       ])
     })
