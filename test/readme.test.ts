@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { describe, expect, it } from 'vitest'
-import { tempDir } from './helpers/files.js'
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 
 const root = new URL('..', import.meta.url)
 const readme = readFileSync(new URL('README.md', root), 'utf8')
 const entry = pathToFileURL(join(root.pathname, 'dist/src/index.js')).href
+const integration = (name: string): string => pathToFileURL(join(root.pathname, `dist/src/http/${name}.js`)).href
 
 /** Each ```js block that is followed directly by a ```text block: the example and its output. */
 const examples = [...readme.matchAll(/```js\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g)].map((match) => ({
@@ -20,17 +20,27 @@ const examples = [...readme.matchAll(/```js\n([\s\S]*?)```\s*```text\n([\s\S]*?)
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g
 const EPOCH = /"time":\d{13}/g
 const CLOCK = /^\d\d:\d\d:\d\d\.\d{3} /gm
+const DURATION = /"durationMs":[\d.]+/g
 // csv ends its lines with CRLF, which a Markdown block cannot show.
-const normalize = (text: string): string => text.replaceAll('\r\n', '\n').replace(ISO_TIME, '<time>').replace(EPOCH, '"time":<epoch>').replace(CLOCK, '<clock> ')
+const normalize = (text: string): string => text.replaceAll('\r\n', '\n').replace(ISO_TIME, '<time>').replace(EPOCH, '"time":<epoch>').replace(CLOCK, '<clock> ').replace(DURATION, '"durationMs":<ms>')
 
 describe('README examples', () => {
+  let examplesDir = ''
+  beforeEach(() => {
+    mkdirSync(join(root.pathname, 'node_modules/.cache'), { recursive: true })
+    examplesDir = mkdtempSync(join(root.pathname, 'node_modules/.cache/readme-'))
+    onTestFinished(() => rmSync(examplesDir, { recursive: true, force: true }))
+  })
+
   it('has examples to run', () => {
     expect(examples.length).toBeGreaterThanOrEqual(5)
   })
 
   it.each(examples)('prints what README says: $title', ({ code, expected }) => {
-    const file = join(tempDir(), 'example.mjs')
-    writeFileSync(file, code.replaceAll("from 'ringlog'", `from '${entry}'`))
+    // Inside the project's node_modules, so that the frameworks' packages an example imports are found.
+    const file = join(examplesDir, 'example.mjs')
+    const source = code.replaceAll("from 'ringlog'", `from '${entry}'`).replace(/from 'ringlog\/(\w+)'/g, (_, name: string) => `from '${integration(name)}'`)
+    writeFileSync(file, source)
     // The examples decide colors and levels themselves, not the environment the tests run in.
     const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined }
     const stdout = execFileSync(process.execPath, [file], { encoding: 'utf8', env })
