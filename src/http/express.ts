@@ -63,8 +63,9 @@ export function expressIntegration(options: HttpLoggingOptions<IncomingMessage>,
     }
     const scope: RequestScope = logging.begin(request, request.method ?? 'GET', request.originalUrl ?? request.url ?? '/', nodeHeaders(request), request.socket.remoteAddress)
     response.setHeader(logging.requestIdHeader, scope.id)
-    Object.defineProperty(request, 'id', { value: scope.id, configurable: true, enumerable: true, writable: true })
-    Object.defineProperty(request, 'log', { get: () => scope.log, configurable: true, enumerable: false })
+    const extended = request as ExpressRequest & { id: string; log: RequestLogger }
+    extended.id = scope.id
+    extended.log = scope.log
     whenDone(response, (aborted) => {
       const route = typeof request.route?.path === 'string' ? `${request.baseUrl ?? ''}${request.route.path}` : undefined
       logging.end(scope, { status: response.statusCode, route, bytes: contentLength(response), error: failures.get(request), aborted })

@@ -35,8 +35,9 @@ export function koaLogger(options: HttpLoggingOptions<KoaContext>): KoaLoggerMid
     const { req, res } = ctx
     const scope = logging.begin(ctx, ctx.method, ctx.originalUrl, nodeHeaders(req), req.socket.remoteAddress)
     ctx.set(header, scope.id)
-    Object.defineProperty(ctx, 'requestId', { value: scope.id, configurable: true, enumerable: true, writable: true })
-    Object.defineProperty(ctx, 'log', { get: () => scope.log, configurable: true, enumerable: false })
+    const extended = ctx as KoaContext & KoaRequestLogging
+    extended.requestId = scope.id
+    extended.log = scope.log
     let error: unknown
     whenDone(res, (aborted) => {
       const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined

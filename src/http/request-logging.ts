@@ -48,14 +48,41 @@ export interface Outcome {
   aborted: boolean
 }
 
-/** A request being handled: its id, the context its records carry, and its child logger, made on first use. */
+/**
+ * The request's logger: the child bound to its request id is made when a record is first logged
+ * through it, since most requests never do and a child costs microseconds.
+ */
+class DeferredLogger implements RequestLogger {
+  #child: RequestLogger | undefined
+
+  constructor(private readonly parent: RequestLogger, private readonly requestId: string) {}
+
+  private get bound(): RequestLogger {
+    return (this.#child ??= this.parent.child({ requestId: this.requestId }))
+  }
+
+  // A ringlog logger's level methods are bound to it, so they can be handed out.
+  get trace(): LogFn { return this.bound.trace }
+  get debug(): LogFn { return this.bound.debug }
+  get info(): LogFn { return this.bound.info }
+  get warn(): LogFn { return this.bound.warn }
+  get error(): LogFn { return this.bound.error }
+  get fatal(): LogFn { return this.bound.fatal }
+
+  child(bindings: Record<string, unknown>): RequestLogger {
+    return this.bound.child(bindings)
+  }
+}
+
+/** A request being handled: its id, the context its records carry, and its logger. */
 export class RequestScope {
   readonly started = performance.now()
-  #log: RequestLogger | undefined
+  /** The request's logger: its records carry the request id even where the context does not reach. */
+  readonly log: RequestLogger
   readonly #context: ContextStore
 
   constructor(
-    private readonly logger: RequestLogger,
+    logger: RequestLogger,
     readonly id: string,
     context: Record<string, unknown>,
     readonly method: string,
@@ -65,16 +92,12 @@ export class RequestScope {
     readonly headers: Record<string, string> | undefined,
   ) {
     this.#context = newContext(context)
+    this.log = new DeferredLogger(logger, id)
   }
 
   /** Runs the rest of the request (the next handlers) inside its context. */
   run<T>(fn: () => T): T {
     return runInContext(this.#context, fn)
-  }
-
-  /** The request's logger: its records carry the request id even where the context does not reach. */
-  get log(): RequestLogger {
-    return (this.#log ??= this.logger.child({ requestId: this.id }))
   }
 }
 
