@@ -38,12 +38,13 @@ export type ExpressLoggerMiddleware = (request: IncomingMessage, response: Serve
  * Errors a handler throws (or passes to next) are in the access record, with their stack, and go
  * on to the app's own error handlers.
  */
-export function expressLogger(options: HttpLoggingOptions<IncomingMessage>): ExpressLoggerMiddleware {
+/** @typeParam Request Express's request type, for `user` (`import type { Request } from 'express'`). */
+export function expressLogger<Request extends IncomingMessage = IncomingMessage>(options: HttpLoggingOptions<Request>): ExpressLoggerMiddleware {
   return expressIntegration(options, 'expressLogger()').middleware
 }
 
 /** @internal the middleware, and how a framework built on Express (NestJS) tells it what a handler threw. */
-export function expressIntegration(options: HttpLoggingOptions<IncomingMessage>, where: string): {
+export function expressIntegration<Request extends IncomingMessage>(options: HttpLoggingOptions<Request>, where: string): {
   middleware: ExpressLoggerMiddleware
   fail(request: IncomingMessage, error: unknown): void
 } {
@@ -61,7 +62,7 @@ export function expressIntegration(options: HttpLoggingOptions<IncomingMessage>,
       watched.add(request.app)
       watchErrors(request.app, middleware, remember)
     }
-    const scope: RequestScope = logging.begin(request, request.method ?? 'GET', request.originalUrl ?? request.url ?? '/', nodeHeaders(request), request.socket.remoteAddress)
+    const scope: RequestScope = logging.begin(incoming as Request, request.method ?? 'GET', request.originalUrl ?? request.url ?? '/', nodeHeaders(request), request.socket.remoteAddress)
     response.setHeader(logging.requestIdHeader, scope.id)
     const extended = request as ExpressRequest & { id: string; log: RequestLogger }
     extended.id = scope.id

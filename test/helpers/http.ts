@@ -17,9 +17,9 @@ export interface Served {
 }
 
 /** Starts the app with the integration on, logging to `log`, with the integration's options besides `logger`. */
-export type Serve = (log: Logger, options: Omit<HttpLoggingOptions<never>, 'logger' | 'user'> & { user?: (request: never) => string | number | undefined }) => Promise<Served>
+export type Serve<Request> = (log: Logger, options: Omit<HttpLoggingOptions<Request>, 'logger'>) => Promise<Served>
 
-export interface FrameworkTraits {
+export interface FrameworkTraits<Request> {
   /** The status the framework answers a thrown Error with (its own error handling), and what its body holds. */
   errorStatus: number
   errorBody: string
@@ -28,7 +28,7 @@ export interface FrameworkTraits {
   /** The route pattern the framework reports for GET /hello/:id. */
   helloRoute: string
   /** The user extractor of the `user` scenario: reads the x-user header from the framework's request. */
-  user: (request: never) => string | number | undefined
+  user: (request: Request) => string | number | undefined
 }
 
 type Row = Record<string, unknown>
@@ -66,9 +66,9 @@ function access(level: string, msg: string, requestId: string, fields: Row): Row
 }
 
 /** Runs every scenario against the app `serve` starts, in worker and inline mode. */
-export function integrationSuite(framework: string, serve: Serve, traits: FrameworkTraits): void {
+export function integrationSuite<Request>(framework: string, serve: Serve<Request>, traits: FrameworkTraits<Request>): void {
   describe.each([true, false])(`${framework} (worker: %s)`, (worker) => {
-    async function run(options: Parameters<Serve>[1], body: (url: string) => Promise<void>): Promise<Row[]> {
+    async function run(options: Parameters<Serve<Request>>[1], body: (url: string) => Promise<void>): Promise<Row[]> {
       const file = join(tempDir(), 'http.log')
       const log = createLogger({ destination: file, worker })
       const served = await serve(log, options)
