@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { createLogger, type Logger } from '../dist/src/index.js'
 import { fastifyLogger, fastifyLoggerInstance, type FastifyLoggerPluginOptions } from '../dist/src/http/fastify.js'
@@ -267,30 +267,5 @@ describe.each([true, false])('Fastify({ loggerInstance }) (worker: %s)', (worker
       completed('req-3', 404),
       { time: '<time>', level: 'warn', msg: 'quiet warn', reqId: 'req-4' },
     ])
-  })
-})
-
-describe('Fastify({ loggerInstance }) with a ringlog logger as it is', () => {
-  it('works, but without Fastify serializers: req and res are written as the whole Fastify objects', async () => {
-    const file = join(tempDir(), 'fastify.log')
-    const log = createLogger({ destination: file, worker: false })
-    // Fastify's types want a `silent` method, which ringlog's Logger has not.
-    const app = Fastify({ loggerInstance: log as unknown as FastifyBaseLogger })
-    app.get('/', async () => 'ok')
-    try {
-      await get(`${await listen(app)}/`)
-    } finally {
-      await app.close()
-      await log.close()
-    }
-    const records = normalized(file)
-    expect(records.map((record) => [record.msg, record.reqId])).toEqual([
-      [expect.stringMatching(/^Server listening at /), undefined],
-      ['incoming request', 'req-1'],
-      ['request completed', 'req-1'],
-    ])
-    // Fastify hands its serializers to child(bindings, options), whose options ringlog ignores.
-    expect(Object.keys(records[1].req as Row)).toContain('raw')
-    expect(Object.keys(records[2].res as Row)).toContain('raw')
   })
 })
