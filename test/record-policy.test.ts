@@ -160,6 +160,22 @@ describe.each([false, true])('record policy (worker: %s)', (worker) => {
       expect(text).toBe(lines(`{"time":"${at(0)}","level":"info","msg":"in context","svc":"ctx"}`))
       expectCounters(metrics, { written: 1, filtered: 1 })
     })
+
+    it('a Date field is compared as its ISO string, in a record and in child bindings', async () => {
+      const filter: FilterOption = { any: [{ field: 'when', equals: at(5) }, { field: 'since', matches: /^2026-11-28T02:04:27\.001Z$/ }] }
+      const { text, metrics } = await logged(worker, { filter }, (log) => {
+        log.info('match', { when: new Date(T0 + 5) })
+        log.info('other', { when: new Date(T0 + 6) })
+        log.child({ since: new Date(T0 + 1) }).info('bound')
+      })
+      expect(text).toBe(
+        lines(
+          `{"time":"${at(0)}","level":"info","msg":"match","when":"${at(5)}"}`,
+          `{"time":"${at(0)}","level":"info","msg":"bound","since":"${at(1)}"}`,
+        ),
+      )
+      expectCounters(metrics, { written: 2, filtered: 1 })
+    })
   })
 
   describe('per-sink filter', () => {

@@ -65,7 +65,9 @@ export class Pipeline {
 
   /** Feeds frames known from before (child bindings) without writing anything. */
   replay(frames: readonly Uint8Array[]): void {
+    if (this.policy !== undefined) this.policy.replaying = true
     for (const frame of frames) this.frame(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), 0, frame.byteLength)
+    if (this.policy !== undefined) this.policy.replaying = false
   }
 
   frame(src: Buffer, offset: number, length: number): void {

@@ -13,7 +13,11 @@ export class PlainDecoder {
   /** The position after the value last decoded. */
   end = 0
 
-  constructor(private readonly limits: Limits) {}
+  /**
+   * @param keepDates Dates stay Date objects (typed as objects without keys), for data that is
+   * encoded again (redaction): as ISO strings they would come back as strings, cut by maxStringLength.
+   */
+  constructor(private readonly limits: Limits, private readonly keepDates = false) {}
 
   /** A record's fields: the map at p as an object; anything else as `{ value }`. */
   fields(src: Buffer, p: number): PlainObject {
@@ -76,9 +80,10 @@ export class PlainDecoder {
       return type === TAG_ERROR ? this.error(src, p, depth) : this.regexp(src, p)
     }
     const end = skipValue(src, p)
-    const value = leaf(unpack(src.subarray(p, end)), this.limits, depth)
+    const decoded = unpack(src.subarray(p, end))
     this.end = end
-    return value
+    if (this.keepDates && decoded instanceof Date) return decoded as unknown as PlainObject
+    return leaf(decoded, this.limits, depth)
   }
 
   private string(src: Buffer, start: number, end: number): string {

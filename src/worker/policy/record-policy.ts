@@ -62,10 +62,12 @@ export class RecordPolicy {
   /** Redaction looks at a record's fields only when this finds one of the paths' keys in its bytes (or always, when undefined). */
   private readonly redactScan: PathKeyScan | undefined
   private readonly fingers: FingersCrossed | undefined
-  private readonly decoder = new PlainDecoder(WHOLE)
+  private readonly decoder = new PlainDecoder(WHOLE, true)
   private readonly packr = new Packr({ useRecords: false, moreTypes: true })
   private readonly encoder = new FrameEncoder()
   private run: Run | undefined
+  /** Frames fed again (bindings known from before, for a consumer that starts late): redacted, not counted again. */
+  replaying = false
 
   constructor(config: PolicyConfig, keys: RecordKeys, private readonly stats: Float64Array, private readonly next: FrameSink) {
     this.recordView = new RecordView(keys, this.tables)
@@ -232,7 +234,7 @@ export class RecordPolicy {
     const id = src.readUInt32LE(offset + OFFSET_BINDINGS)
     const redactor = this.redactor
     if (redactor !== undefined && redactor.fields(fields) > 0) {
-      this.stats[STAT_REDACTED]++
+      if (!this.replaying) this.stats[STAT_REDACTED]++
       const packed = this.packr.pack(fields)
       const frame = Buffer.allocUnsafe(HEADER_BYTES + packed.length)
       src.copy(frame, 0, offset, offset + HEADER_BYTES)

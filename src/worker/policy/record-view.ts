@@ -22,7 +22,8 @@ const WHOLE = { maxDepth: Infinity, maxStringLength: Infinity, maxArrayLength: I
  * over its child bindings'.
  */
 export class RecordView {
-  private readonly decoder = new PlainDecoder(WHOLE)
+  // Dates stay Dates: a redacted record's fields are encoded again (get() gives them as ISO strings).
+  private readonly decoder = new PlainDecoder(WHOLE, true)
   private readonly paths = new Map<string, string[]>()
   private src: Buffer = Buffer.alloc(0)
   private offset = 0
@@ -135,5 +136,5 @@ function at(fields: PlainObject | undefined, parts: readonly string[]): Plain | 
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
     value = value[part]
   }
-  return value
+  return (value as unknown) instanceof Date ? (value as unknown as Date).toISOString() : value
 }
