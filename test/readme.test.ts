@@ -2,18 +2,23 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import ts from 'typescript'
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 
 const root = new URL('..', import.meta.url)
+const DECORATORS: ts.CompilerOptions = {
+  experimentalDecorators: true, emitDecoratorMetadata: true, module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022,
+}
 const readme = readFileSync(new URL('README.md', root), 'utf8')
 const entry = pathToFileURL(join(root.pathname, 'dist/src/index.js')).href
 const integration = (name: string): string => pathToFileURL(join(root.pathname, `dist/src/http/${name}.js`)).href
 
-/** Each ```js block that is followed directly by a ```text block: the example and its output. */
-const examples = [...readme.matchAll(/```js\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g)].map((match) => ({
-  code: match[1],
-  expected: match[2],
-  title: match[1].split('\n').find((line) => /log\.|console\.log/.test(line))?.trim() ?? 'example',
+/** Each ```js or ```ts block that is followed directly by a ```text block: the example and its output. */
+const examples = [...readme.matchAll(/```(js|ts)\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g)].map((match) => ({
+  // TypeScript examples (NestJS's decorators) are compiled as a Nest project's tsconfig would.
+  code: match[1] === 'ts' ? ts.transpileModule(match[2], { compilerOptions: DECORATORS }).outputText : match[2],
+  expected: match[3],
+  title: match[2].split('\n').find((line) => /log\.|console\.log/.test(line))?.trim() ?? 'example',
 }))
 
 // Times differ from run to run: ISO times, epoch milliseconds, and pretty's time of day.
