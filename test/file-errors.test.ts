@@ -194,6 +194,8 @@ describe.each(modes)('a deleted directory ($mode)', ({ worker }) => {
       await log.flush()
       expect(seqs(path)).toEqual([0])
       rmSync(sub, { recursive: true })
+      // The link count is looked at once a second at most.
+      await sleep(RETRY_WAIT_MS)
 
       // The open file's link count is 0 now: the path is opened again, folder made, before the write.
       log.info('while deleted', { seq: 1 })
@@ -218,6 +220,7 @@ describe.each(modes)('a deleted directory ($mode)', ({ worker }) => {
       await log.flush()
       expect(log.metrics()).toMatchObject({ written: 1, failed: 0, lastError: undefined })
       rmSync(sub, { recursive: true })
+      await sleep(RETRY_WAIT_MS)
 
       log.info('while deleted', { seq: 1 })
       log.info('while deleted', { seq: 2 })

@@ -3,6 +3,11 @@ import { dirname } from 'node:path'
 
 /** After a failed write, the file is not tried again for this long: errors are counted, not retried in a loop. */
 const RETRY_MS = 1000
+/**
+ * How often a write first checks that the open file is still linked: an fstat costs twice the write
+ * itself, and a service logging a record per request writes a record at a time.
+ */
+const LINK_CHECK_MS = 1000
 
 /**
  * A file appended to with synchronous writes (when write() returns the bytes are in the kernel).
@@ -15,6 +20,7 @@ export class FileSink {
   size = 0
   private failedAt = -Infinity
   private lastError: unknown
+  private linkCheckedAt = -Infinity
 
   constructor(readonly path: string, private readonly mkdir: boolean) {
     try {
@@ -25,8 +31,16 @@ export class FileSink {
   }
 
   write(chunk: Buffer): void {
-    // A file deleted, or in a deleted folder, would take the records out of sight: the path is opened again (or fails).
-    if (this.fd >= 0 && this.stat()?.nlink === 0) this.reopen()
+    // A file deleted, or in a deleted folder, would take the records out of sight: the path is
+    // opened again (or fails). Noticed within LINK_CHECK_MS.
+    if (this.fd >= 0) {
+      // Not Date.now(): tests give the logger a clock by replacing it.
+      const now = performance.now()
+      if (now - this.linkCheckedAt >= LINK_CHECK_MS) {
+        this.linkCheckedAt = now
+        if (this.stat()?.nlink === 0) this.reopen()
+      }
+    }
     if (this.fd < 0) {
       if (Date.now() - this.failedAt < RETRY_MS) throw this.lastError
       try {
