@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises'
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { threadId, workerData, type MessagePort } from 'node:worker_threads'
 import {
   LOCK, LOCK_FREE, LOCK_WORKER, RingConsumer, RingViews, SLEEP, STATE, STATE_FRESH, STATE_RUNNING, WRITE,
@@ -37,6 +37,12 @@ const SLICE_MS = 4
 const SPINS = 1000
 /** Park at most this long, so a lost wake-up costs a delay, not a hang. */
 const PARK_MS = 500
+/**
+ * Woken from parking by a frame, the worker waits this long for more before it reads: a service
+ * that logs a record per request would otherwise cost a wake-up (a futex call on the calling
+ * thread) and a write system call per record. Records are written this much later at most.
+ */
+const LINGER_MS = 1
 
 class Drain {
   private readonly ring: RingViews
@@ -123,7 +129,7 @@ class Drain {
         continue
       }
       if (this.stopping && !this.pipeline.midFrame) return this.stop()
-      if (!this.spin()) await this.park()
+      if (!this.spin() && (await this.park()) && !this.stopping && this.flushes.length === 0) await sleep(LINGER_MS)
       sliceStart = performance.now()
     }
   }
@@ -136,16 +142,19 @@ class Drain {
     return false
   }
 
-  private async park(): Promise<void> {
+  /** Waits for a frame (or PARK_MS). True when a producer's frame woke it. */
+  private async park(): Promise<boolean> {
     const { control } = this.ring
     const read = this.consumer.read
     Atomics.store(control, SLEEP, 1)
+    let woken = false
     // Look again after raising the flag: a frame published before the producer saw it is here now.
     if (Atomics.load(control, WRITE) === read) {
       const wait = Atomics.waitAsync(control, WRITE, read, PARK_MS)
-      if (wait.async) await wait.value
+      woken = (wait.async ? await wait.value : wait.value) === 'ok'
     }
     Atomics.store(control, SLEEP, 0)
+    return woken && Atomics.load(control, WRITE) !== read
   }
 
   private wake(): void {
