@@ -6,16 +6,21 @@
  * A child logger that is garbage collected releases its id; the entry is kept until the consumer
  * has read past the release, because records before it may still be in the ring.
  */
+/** Released entries kept before those consumers have read past are looked for. */
+const PRUNE_EVERY = 1024
+
 export class BindingsRegistry {
   private next = 1
   private readonly live = new Map<number, Uint8Array>()
   private released: { frame: Uint8Array; position: number }[] = []
+  private pruneAt = PRUNE_EVERY
   private readonly finalizer = new FinalizationRegistry<number>((id) => this.onCollected(id))
 
   /**
    * @param release writes the release frame for an id and returns the ring position after it
+   * @param consumed the ring position consumers have read up to
    */
-  constructor(private readonly release: (id: number) => number) {}
+  constructor(private readonly release: (id: number) => number, private readonly consumed: () => number) {}
 
   nextId(): number {
     return this.next++
@@ -28,7 +33,7 @@ export class BindingsRegistry {
 
   /** The bindings frames a consumer starting at `read` needs to have seen. */
   snapshot(read: number): Uint8Array[] {
-    this.released = this.released.filter((entry) => ((entry.position - read) | 0) > 0)
+    this.forgetRead(read)
     return [...this.released.map((entry) => entry.frame), ...this.live.values()]
   }
 
@@ -37,5 +42,15 @@ export class BindingsRegistry {
     if (frame === undefined) return
     this.live.delete(id)
     this.released.push({ frame, position: this.release(id) })
+    // A context per request is released per request: what consumers have read past goes, now and
+    // then, or the list would grow for as long as the process runs.
+    if (this.released.length >= this.pruneAt) {
+      this.forgetRead(this.consumed())
+      this.pruneAt = Math.max(PRUNE_EVERY, this.released.length * 2)
+    }
+  }
+
+  private forgetRead(read: number): void {
+    this.released = this.released.filter((entry) => ((entry.position - read) | 0) > 0)
   }
 }

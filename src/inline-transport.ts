@@ -10,6 +10,7 @@ export class InlineTransport implements Transport {
   private closed = false
   private dropped = 0
   readonly position = 0
+  readonly consumed = 0
 
   constructor(options: ResolvedOptions) {
     this.pipeline = new Pipeline(pipelineOptions(options), this.stats, { recover: true })

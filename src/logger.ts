@@ -48,7 +48,7 @@ class Core {
       const length = this.encoder.release(id, Date.now())
       this.transport.write(this.encoder.buffer, length)
       return this.transport.position
-    })
+    }, () => this.transport.consumed)
     this.transport = options.worker ? new WorkerTransport(options, this.registry) : new InlineTransport(options)
     // The output starts here: a format with a header row writes it when this frame is read.
     this.transport.write(this.encoder.buffer, this.encoder.marker(KIND_HEADER, 0))

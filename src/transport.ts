@@ -48,6 +48,8 @@ export interface Transport {
   write(frame: Buffer, length: number): void
   /** The ring position after the last frame written (0 when there is no ring). */
   readonly position: number
+  /** The ring position consumers have read up to (`position` when there is no ring). */
+  readonly consumed: number
   flush(): Promise<void>
   close(): Promise<void>
   /** Writes everything logged so far before this returns: for process exit and signals. */

@@ -102,6 +102,10 @@ export class WorkerTransport implements Transport {
     return this.producer.position
   }
 
+  get consumed(): number {
+    return Atomics.load(this.ring.control, READ)
+  }
+
   write(frame: Buffer, length: number): void {
     if (this.direct) return this.writeDirect(frame, length)
     if (this.closed) {

@@ -65,3 +65,14 @@ describe('memory', () => {
     expect(peakRss - startRss).toBeLessThan(bufferSize + 100 * 1024 * 1024)
   })
 })
+
+describe.each([true, false])('request contexts (worker: %s)', (worker) => {
+  it('a context per record, 1,000,000 of them: the heap after each 200,000 stays where it was', async () => {
+    const run = await runFixture('context-churn.mjs', [String(worker), '5', '200000'])
+    expect(run.code).toBe(0)
+    const heap = JSON.parse(run.stdout) as number[]
+    expect(heap.length).toBe(5)
+    // Before released contexts were forgotten, each round kept about 60 MB.
+    expect(heap[4] - heap[1]).toBeLessThan(10 * 1024 * 1024)
+  })
+})
