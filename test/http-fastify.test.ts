@@ -210,7 +210,7 @@ describe('fastifyLogger options', () => {
     const log = createLogger({ destination: join(tempDir(), 'http.log'), worker: false })
     const app = quietFastify()
     try {
-      await expect(app.register(fastifyLogger, { logger: log, bogus: 1 } as FastifyLoggerPluginOptions)).rejects.toThrow('ringlog: invalid fastifyLogger() option bogus: 1; expected one of logger, skip, query, user, requestIdHeader, headers')
+      await expect(app.register(fastifyLogger, { logger: log, bogus: 1 } as FastifyLoggerPluginOptions)).rejects.toThrow('ringlog: invalid fastifyLogger() option bogus: 1; expected one of logger, skip, context, query, user, requestIdHeader, headers')
     } finally {
       await app.close().catch(() => {})
       await log.close()

@@ -193,7 +193,7 @@ export const fastifyLogger: FastifyPluginCallback<FastifyLoggerPluginOptions> = 
     // plugin is meant for, Fastify's request.log writes nothing; and because its records should carry
     // the id that is echoed, in the context and in the access record, not Fastify's `reqId` counter.
     // reply.log stays Fastify's: Fastify's own records (request completed, errors) go through it.
-    request.log = root.child({ requestId: scope.id })
+    request.log = root.child(scope.fields)
     pending.set(request, { scope, response: reply.raw, error: undefined, ended: false })
     // The rest of the request runs inside its context, as @fastify/request-context does it. No
     // preValidation hook enters it again for a request with a body (as that plugin does):

@@ -20,6 +20,13 @@ export interface HttpLoggingOptions<Request> {
   logger: RequestLogger
   /** Paths that get no access record (health checks): exact paths, patterns, or a test. A failed request is recorded anyway. */
   skip?: readonly (string | RegExp)[] | ((path: string) => boolean)
+  /**
+   * Runs each request inside a request context, so that every record logged while handling it, by
+   * any logger, carries the request id (and `userId`). Off, only `req.log` and the access record
+   * do: AsyncLocalStorage costs every promise a hook on Node 20, which a promise-heavy framework
+   * feels (a third of Hono's hello-world throughput here). @default true
+   */
+  context?: boolean
   /** Adds the query string to the access record as `query`. @default false */
   query?: boolean
   /** The id of the user making the request, added to the request context as `userId` (omitted when undefined). */
@@ -32,7 +39,7 @@ export interface HttpLoggingOptions<Request> {
 
 /** Headers that carry credentials: never in a record. */
 const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie']
-const OPTION_KEYS = ['logger', 'skip', 'query', 'user', 'requestIdHeader', 'headers']
+const OPTION_KEYS = ['logger', 'skip', 'context', 'query', 'user', 'requestIdHeader', 'headers']
 const HEADER_NAME = /^[!#$%&'*+.^`|~\w-]+$/
 
 /** How a request ended, as the framework tells it. */
@@ -55,10 +62,10 @@ export interface Outcome {
 class DeferredLogger implements RequestLogger {
   #child: RequestLogger | undefined
 
-  constructor(private readonly parent: RequestLogger, private readonly requestId: string) {}
+  constructor(private readonly parent: RequestLogger, private readonly bindings: Record<string, unknown>) {}
 
   private get bound(): RequestLogger {
-    return (this.#child ??= this.parent.child({ requestId: this.requestId }))
+    return (this.#child ??= this.parent.child(this.bindings))
   }
 
   // A ringlog logger's level methods are bound to it, so they can be handed out.
@@ -79,25 +86,32 @@ export class RequestScope {
   readonly started = performance.now()
   /** The request's logger: its records carry the request id even where the context does not reach. */
   readonly log: RequestLogger
-  readonly #context: ContextStore
+  /** Undefined with the `context` option off. */
+  readonly #context: ContextStore | undefined
 
   constructor(
     logger: RequestLogger,
     readonly id: string,
-    context: Record<string, unknown>,
+    /** `{ requestId, userId? }`: the request context's fields, and the request logger's bindings. */
+    readonly fields: Record<string, unknown>,
+    inContext: boolean,
     readonly method: string,
     readonly url: string,
     readonly remoteAddress: string | undefined,
     readonly userAgent: string | undefined,
     readonly headers: Record<string, string> | undefined,
   ) {
-    this.#context = newContext(context)
-    this.log = new DeferredLogger(logger, id)
+    this.#context = inContext ? newContext(fields) : undefined
+    this.log = new DeferredLogger(logger, fields)
   }
 
-  /** Runs the rest of the request (the next handlers) inside its context. */
+  get inContext(): boolean {
+    return this.#context !== undefined
+  }
+
+  /** Runs the rest of the request (the next handlers) inside its context, if it has one. */
   run<T>(fn: () => T): T {
-    return runInContext(this.#context, fn)
+    return this.#context === undefined ? fn() : runInContext(this.#context, fn)
   }
 }
 
@@ -112,6 +126,7 @@ export class RequestLogging<Request> {
   readonly logger: RequestLogger
   readonly requestIdHeader: string
   private readonly skips: (path: string) => boolean
+  private readonly context: boolean
   private readonly query: boolean
   private readonly user: ((request: Request) => string | number | undefined) | undefined
   private readonly headers: readonly string[]
@@ -120,12 +135,14 @@ export class RequestLogging<Request> {
   constructor(options: HttpLoggingOptions<Request>, where: Where) {
     if (options === null || typeof options !== 'object') invalid(`${where} options`, options, '{ logger, ... }')
     for (const key of Object.keys(options)) if (!OPTION_KEYS.includes(key)) invalid(`${where} option ${key}`, (options as unknown as Record<string, unknown>)[key], `one of ${OPTION_KEYS.join(', ')}`)
-    const { logger, skip, query = false, user, requestIdHeader = 'x-request-id', headers = [] } = options
+    const { logger, skip, context = true, query = false, user, requestIdHeader = 'x-request-id', headers = [] } = options
     if (logger === null || typeof logger !== 'object' || typeof logger.info !== 'function' || typeof logger.child !== 'function') {
       invalid(`${where} option logger`, logger, 'a ringlog logger, from createLogger()')
     }
     this.logger = logger
     this.skips = skipTest(`${where} option skip`, skip)
+    if (typeof context !== 'boolean') invalid(`${where} option context`, context, 'true or false')
+    this.context = context
     if (typeof query !== 'boolean') invalid(`${where} option query`, query, 'true or false')
     this.query = query
     if (user !== undefined && typeof user !== 'function') invalid(`${where} option user`, user, 'a function of the request')
@@ -144,9 +161,9 @@ export class RequestLogging<Request> {
   begin(request: Request, method: string, url: string, header: HeaderOf, remoteAddress: string | undefined): RequestScope {
     const id = requestIdOf(header(this.requestIdHeader), header('traceparent'))
     const userId = this.user?.(request)
-    const context = userId === undefined ? { requestId: id } : { requestId: id, userId }
+    const fields = userId === undefined ? { requestId: id } : { requestId: id, userId }
     const agent = header('user-agent')
-    return new RequestScope(this.logger, id, context, method, url, remoteAddress, typeof agent === 'string' ? agent : undefined, this.picked(header))
+    return new RequestScope(this.logger, id, fields, this.context, method, url, remoteAddress, typeof agent === 'string' ? agent : undefined, this.picked(header))
   }
 
   /** The access record: info, warn for 4xx, error for 5xx; with what the handler threw. */
@@ -156,7 +173,9 @@ export class RequestLogging<Request> {
     const path = mark === -1 ? url : url.slice(0, mark)
     const { status, error } = outcome
     if (error === undefined && status < 500 && this.skips(path)) return
-    const fields: Record<string, unknown> = { method: scope.method }
+    // Without a context, the record carries the request's fields itself, where the context's would be.
+    const fields: Record<string, unknown> = scope.inContext ? {} : { ...scope.fields }
+    fields.method = scope.method
     if (outcome.route !== undefined) fields.route = outcome.route
     fields.path = path
     if (this.query && mark !== -1) fields.query = url.slice(mark + 1)

@@ -158,6 +158,17 @@ export function integrationSuite<Request>(framework: string, serve: Serve<Reques
       }
     })
 
+    it('context: false: the request logger and the access record carry the request id and user, other records do not', async () => {
+      const records = await run({ context: false, user: traits.user }, async (url) => {
+        expect((await get(`${url}/hello/9`, { 'x-request-id': 'nc', 'x-user': 'bob' })).id).toBe('nc')
+      })
+      expect(records).toEqual([
+        { time: '<time>', level: 'info', msg: 'handled', requestId: 'nc', userId: 'bob', id: '9' },
+        { time: '<time>', level: 'info', msg: 'after await' },
+        { ...access('info', 'request completed', 'nc', { route: traits.helloRoute, path: '/hello/9', status: 200, bytes: 7 }), userId: 'bob' },
+      ])
+    })
+
     it('skip, query, headers and user: health checks unrecorded, the query string and chosen headers kept, the user in the context', async () => {
       const records = await run({ skip: ['/health'], query: true, headers: ['x-forwarded-for'], user: traits.user }, async (url) => {
         expect((await get(`${url}/health`)).status).toBe(200)
