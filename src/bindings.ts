@@ -46,7 +46,8 @@ export class BindingsRegistry {
     // then, or the list would grow for as long as the process runs.
     if (this.released.length >= this.pruneAt) {
       this.forgetRead(this.consumed())
-      this.pruneAt = Math.max(PRUNE_EVERY, this.released.length * 2)
+      // What remains is what consumers have not read yet: at most a ring's worth.
+      this.pruneAt = this.released.length + PRUNE_EVERY
     }
   }
 
