@@ -1,3 +1,6 @@
+/** Released entries kept before those consumers have read past are looked for. */
+const PRUNE_EVERY = 1024
+
 /**
  * The calling thread's table of child-logger bindings, each kept as the frame that announced it.
  *
@@ -6,9 +9,6 @@
  * A child logger that is garbage collected releases its id; the entry is kept until the consumer
  * has read past the release, because records before it may still be in the ring.
  */
-/** Released entries kept before those consumers have read past are looked for. */
-const PRUNE_EVERY = 1024
-
 export class BindingsRegistry {
   private next = 1
   private readonly live = new Map<number, Uint8Array>()

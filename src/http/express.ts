@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { contentLength, nodeHeaders, whenDone } from './node-response.js'
+import { nodeHeaders, recordWhenSent } from './node-response.js'
 import { RequestLogging, type HttpLoggingOptions, type RequestLogger, type RequestScope } from './request-logging.js'
 
 export type { HttpLoggingOptions, RequestLogger } from './request-logging.js'
@@ -67,10 +67,10 @@ export function expressIntegration<Request extends IncomingMessage>(options: Htt
     const extended = request as ExpressRequest & { id: string; log: RequestLogger }
     extended.id = scope.id
     extended.log = scope.log
-    whenDone(response, (aborted) => {
-      const route = typeof request.route?.path === 'string' ? `${request.baseUrl ?? ''}${request.route.path}` : undefined
-      logging.end(scope, { status: response.statusCode, route, bytes: contentLength(response), error: failures.get(request), aborted })
-    })
+    recordWhenSent(logging, scope, response, () => ({
+      route: typeof request.route?.path === 'string' ? `${request.baseUrl ?? ''}${request.route.path}` : undefined,
+      error: failures.get(request),
+    }))
     scope.run(next)
   }
   return { middleware, fail: (request, error) => failures.set(request, error) }

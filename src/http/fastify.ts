@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyPluginCallback, FastifyRequest } from 'fastify'
 import { describe } from '../serialize.js'
 import { invalid } from '../validate.js'
-import { contentLength, nodeHeaders } from './node-response.js'
+import { nodeHeaders, nodeOutcome } from './node-response.js'
 import { RequestLogging, type HttpLoggingOptions, type RequestLogger, type RequestScope } from './request-logging.js'
 
 export type { HttpLoggingOptions, RequestLogger } from './request-logging.js'
@@ -177,7 +177,7 @@ export const fastifyLogger: FastifyPluginCallback<FastifyLoggerPluginOptions> = 
     state.ended = true
     const { scope, response, error } = state
     // routeOptions.url is the pattern of the route that matched; the 404 handler has none.
-    logging.end(scope, { status: response.statusCode, route: request.routeOptions.url, bytes: contentLength(response), error, aborted })
+    logging.end(scope, nodeOutcome(response, request.routeOptions.url, error, aborted))
   }
 
   app.decorateRequest('requestId', '')

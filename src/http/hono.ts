@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import { routePath } from 'hono/route'
-import { contentLength, whenDone } from './node-response.js'
+import { recordWhenSent } from './node-response.js'
 import { RequestLogging, type HttpLoggingOptions, type RequestLogger } from './request-logging.js'
 
 export type { HttpLoggingOptions, RequestLogger } from './request-logging.js'
@@ -37,7 +37,7 @@ export function honoLogger(options: HttpLoggingOptions<Context>): MiddlewareHand
     const error = c.error
     const outgoing = env?.outgoing
     if (outgoing !== undefined) {
-      whenDone(outgoing, (aborted) => logging.end(scope, { status: outgoing.statusCode, route, bytes: contentLength(outgoing), error, aborted }))
+      recordWhenSent(logging, scope, outgoing, () => ({ route, error }))
       return
     }
     const length = c.res.headers.get('content-length')

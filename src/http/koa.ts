@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { contentLength, nodeHeaders, whenDone } from './node-response.js'
+import { nodeHeaders, recordWhenSent } from './node-response.js'
 import { RequestLogging, type HttpLoggingOptions, type RequestLogger } from './request-logging.js'
 
 export type { HttpLoggingOptions, RequestLogger } from './request-logging.js'
@@ -39,10 +39,7 @@ export function koaLogger(options: HttpLoggingOptions<KoaContext>): KoaLoggerMid
     extended.requestId = scope.id
     extended.log = scope.log
     let error: unknown
-    whenDone(res, (aborted) => {
-      const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined
-      logging.end(scope, { status: res.statusCode, route, bytes: contentLength(res), error, aborted })
-    })
+    recordWhenSent(logging, scope, res, () => ({ route: typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined, error }))
     try {
       await scope.run(next)
     } catch (thrown) {

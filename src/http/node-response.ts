@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { HeaderOf } from './request-logging.js'
+import type { HeaderOf, Outcome, RequestLogging, RequestScope } from './request-logging.js'
 
 /** The headers of a Node request, as the integrations read them. */
 export function nodeHeaders(request: IncomingMessage): HeaderOf {
@@ -7,7 +7,7 @@ export function nodeHeaders(request: IncomingMessage): HeaderOf {
 }
 
 /** The response's Content-Length, when it has one (a streamed response has not). */
-export function contentLength(response: ServerResponse): number | undefined {
+function contentLength(response: ServerResponse): number | undefined {
   const value = response.getHeader('content-length')
   // Node sets the length it sends for a body given whole to end() without a header here; so
   // does @hono/node-server. It has been there since Node 0.x and is read only when no header is.
@@ -15,7 +15,23 @@ export function contentLength(response: ServerResponse): number | undefined {
   return typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : undefined
 }
 
-/** Calls `done` once the response is sent, or the connection is gone before (aborted). */
-export function whenDone(response: ServerResponse, done: (aborted: boolean) => void): void {
-  response.once('close', () => done(!response.writableFinished))
+/** How a Node response ended, with what the framework knows of the route and the error. */
+export function nodeOutcome(response: ServerResponse, route: string | undefined, error: unknown, aborted: boolean): Outcome {
+  return { status: response.statusCode, route, bytes: contentLength(response), error, aborted }
+}
+
+/**
+ * Writes the request's access record once the response is sent, or the client is gone first
+ * (aborted); `ending` gives the route and the error as the framework knows them then.
+ */
+export function recordWhenSent<Request>(
+  logging: RequestLogging<Request>,
+  scope: RequestScope,
+  response: ServerResponse,
+  ending: () => { route: string | undefined; error: unknown },
+): void {
+  response.once('close', () => {
+    const { route, error } = ending()
+    logging.end(scope, nodeOutcome(response, route, error, !response.writableFinished))
+  })
 }

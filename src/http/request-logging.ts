@@ -91,9 +91,8 @@ export class RequestScope {
 
   constructor(
     logger: RequestLogger,
-    readonly id: string,
     /** `{ requestId, userId? }`: the request context's fields, and the request logger's bindings. */
-    readonly fields: Record<string, unknown>,
+    readonly fields: { requestId: string; userId?: string | number },
     inContext: boolean,
     readonly method: string,
     readonly url: string,
@@ -103,6 +102,10 @@ export class RequestScope {
   ) {
     this.#context = inContext ? newContext(fields) : undefined
     this.log = new DeferredLogger(logger, fields)
+  }
+
+  get id(): string {
+    return this.fields.requestId
   }
 
   get inContext(): boolean {
@@ -163,7 +166,7 @@ export class RequestLogging<Request> {
     const userId = this.user?.(request)
     const fields = userId === undefined ? { requestId: id } : { requestId: id, userId }
     const agent = header('user-agent')
-    return new RequestScope(this.logger, id, fields, this.context, method, url, remoteAddress, typeof agent === 'string' ? agent : undefined, this.picked(header))
+    return new RequestScope(this.logger, fields, this.context, method, url, remoteAddress, typeof agent === 'string' ? agent : undefined, this.picked(header))
   }
 
   /** The access record: info, warn for 4xx, error for 5xx; with what the handler threw. */

@@ -36,15 +36,17 @@ type Row = Record<string, unknown>
 const AGENT = 'ringlog-test'
 const NEW_ID = /^[\w-]{8}-[\da-z]+$/
 
-/** The records of `file`, with time, duration and stack replaced by fixed values once checked. */
-function normalized(file: string): Row[] {
+/** The records of `file`, with time, the durations named and a stack replaced by fixed values once checked. */
+export function normalized(file: string, durations: readonly string[] = ['durationMs']): Row[] {
   return readRecords(file).map((record) => {
     expect(typeof record.time).toBe('string')
     const row: Row = { ...record, time: '<time>' }
-    if ('durationMs' in row) {
-      expect(typeof row.durationMs).toBe('number')
-      expect(row.durationMs as number).toBeGreaterThanOrEqual(0)
-      row.durationMs = '<ms>'
+    for (const key of durations) {
+      if (key in row) {
+        expect(typeof row[key]).toBe('number')
+        expect(row[key] as number).toBeGreaterThanOrEqual(0)
+        row[key] = '<ms>'
+      }
     }
     const err = row.err as Row | undefined
     if (err !== undefined) {
