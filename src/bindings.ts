@@ -12,6 +12,7 @@ const PRUNE_EVERY = 1024
 export class BindingsRegistry {
   private next = 1
   private readonly live = new Map<number, Uint8Array>()
+  private readonly kept: Uint8Array[] = []
   private released: { frame: Uint8Array; position: number }[] = []
   private pruneAt = PRUNE_EVERY
   private readonly finalizer = new FinalizationRegistry<number>((id) => this.onCollected(id))
@@ -31,10 +32,15 @@ export class BindingsRegistry {
     this.finalizer.register(owner, id)
   }
 
-  /** The bindings frames a consumer starting at `read` needs to have seen. */
+  /** A frame every consumer needs, for as long as the logger lives: an event definition. */
+  keep(frame: Uint8Array): void {
+    this.kept.push(frame)
+  }
+
+  /** The frames a consumer starting at `read` needs to have seen. */
   snapshot(read: number): Uint8Array[] {
     this.forgetRead(read)
-    return [...this.released.map((entry) => entry.frame), ...this.live.values()]
+    return [...this.kept, ...this.released.map((entry) => entry.frame), ...this.live.values()]
   }
 
   private onCollected(id: number): void {

@@ -173,6 +173,14 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    * @default false
    */
   handleSignals?: boolean
+  /**
+   * What `log.event()` does with a value that does not fit its field's type: throw a TypeError
+   * naming the event, the field, the type and the value ('always'; 'dev' when NODE_ENV is not
+   * 'production'), or write the record as `log.info()` would and count it in
+   * `metrics().invalidEvents` ('off'; 'dev' in production).
+   * @default 'dev'
+   */
+  validate?: 'off' | 'dev' | 'always'
 }
 
 export interface ResolvedOptions {
@@ -186,6 +194,8 @@ export interface ResolvedOptions {
   onFull: 'block' | 'drop'
   blockTimeoutMs: number
   handleSignals: boolean
+  /** Whether log.event() throws on a value that does not fit its field. */
+  validateEvents: boolean
   reopen: 'SIGHUP' | false
   now: () => number
   /** The top-level format options (the size limits are the same for every sink). */
@@ -225,6 +235,10 @@ function count(where: Where, value: unknown, min: number, unit: string): number 
 function timeout(where: Where, value: unknown): number {
   if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return value
   return invalid(where, value, 'a number of milliseconds, 0 or more')
+}
+
+function validation(mode: 'off' | 'dev' | 'always', env: NodeJS.ProcessEnv): boolean {
+  return mode === 'always' || (mode === 'dev' && env.NODE_ENV !== 'production')
 }
 
 /** A user's clock, made safe: log calls never throw, and a record always has a time. */
@@ -297,7 +311,7 @@ export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', ...POLICY_KEYS,
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', ...POLICY_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
@@ -452,6 +466,7 @@ export function resolveOptions(
     onFull: given(options.onFull, (w, v) => choice(w, v, ['block', 'drop'] as const), 'onFull', 'block'),
     blockTimeoutMs: given(options.blockTimeoutMs, timeout, 'blockTimeoutMs', 10_000),
     handleSignals: given(options.handleSignals, flag, 'handleSignals', false),
+    validateEvents: validation(given(options.validate, (w, v) => choice(w, v, ['off', 'dev', 'always'] as const), 'validate', 'dev'), env),
     reopen: options.reopen === undefined || options.reopen === false ? false : choice(option('reopen'), options.reopen, ['SIGHUP'] as const),
     // Date.now looked up at each call, so fake timers that replace it apply.
     now: options.now === undefined ? () => Date.now() : clock(option('now'), options.now),

@@ -1,8 +1,9 @@
 import { Packr } from 'msgpackr'
 import {
-  HEADER_BYTES, KIND_BINDINGS, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  HEADER_BYTES, KIND_BINDINGS, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from './frame.js'
+import type { EventSchema } from './events/schema.js'
 import { describe, toPlain } from './serialize.js'
 
 /**
@@ -12,8 +13,10 @@ import { describe, toPlain } from './serialize.js'
 export class FrameEncoder {
   /** The last encoded frame is in buffer[0, length). Valid until the next call. */
   buffer!: Buffer
-  private floats!: Float64Array
-  private ints!: Int32Array
+  // Views of buffer for the header and for events' compiled encoders (src/events/encoder.ts).
+  floats!: Float64Array
+  ints!: Int32Array
+  shorts!: Uint16Array
   // Plain maps, no shared record structures: a restarted worker must decode any frame on its own.
   // moreTypes tags Sets, Errors, RegExps and typed arrays, so the worker can write each as itself.
   private readonly packr = new Packr({ useRecords: false, moreTypes: true })
@@ -28,8 +31,7 @@ export class FrameEncoder {
     const messageMax = message === undefined ? 1 : 5 + message.length * 3
     this.ensure(HEADER_BYTES + messageMax + (packed === undefined ? 0 : packed.length))
     const buf = this.buffer
-    this.start(KIND_RECORD, level, time, bindingsId)
-    this.ints[OFFSET_CONTEXT / 4] = contextId
+    this.header(KIND_RECORD, level, time, bindingsId, contextId)
     let p = HEADER_BYTES
     if (message === undefined) {
       buf[p++] = 0xc0
@@ -55,24 +57,38 @@ export class FrameEncoder {
   bindings(id: number, time: number, fields: object): number {
     const packed = this.pack(fields)
     this.ensure(HEADER_BYTES + packed.length)
-    this.start(KIND_BINDINGS, 0, time, id)
+    this.header(KIND_BINDINGS, 0, time, id, 0)
     packed.copy(this.buffer, HEADER_BYTES)
     return (this.ints[0] = HEADER_BYTES + packed.length)
   }
 
+  /** An event's definition, sent once before its first record: the worker compiles its formatter from it. */
+  eventDefinition(schema: EventSchema): number {
+    const packed = this.pack(schema)
+    this.ensure(HEADER_BYTES + packed.length)
+    this.header(KIND_EVENT_DEFINITION, 0, 0, schema.id, 0)
+    packed.copy(this.buffer, HEADER_BYTES)
+    return (this.ints[0] = HEADER_BYTES + packed.length)
+  }
+
+  /** A json field's value packed, as a copy: msgpackr's buffer is reused by the next pack. */
+  packed(value: unknown): Uint8Array {
+    return Uint8Array.prototype.slice.call(this.pack(value))
+  }
+
   /** A frame that only marks a point in the stream: where the output starts (csv writes its header row), where log.reopen() was called. */
   marker(kind: typeof KIND_HEADER | typeof KIND_REOPEN, time: number): number {
-    this.start(kind, 0, time, 0)
+    this.header(kind, 0, time, 0, 0)
     return (this.ints[0] = HEADER_BYTES)
   }
 
   release(id: number, time: number): number {
-    this.start(KIND_RELEASE, 0, time, id)
+    this.header(KIND_RELEASE, 0, time, id, 0)
     return (this.ints[0] = HEADER_BYTES)
   }
 
   /** Never throws: what msgpackr refuses is made plain data first (cycles, throwing getters, huge BigInts). */
-  private pack(value: object): Buffer {
+  private pack(value: unknown): Buffer {
     try {
       return this.packr.pack(value)
     } catch {
@@ -84,7 +100,7 @@ export class FrameEncoder {
     }
   }
 
-  private start(kind: number, level: number, time: number, bindingsId: number): void {
+  header(kind: number, level: number, time: number, bindingsId: number, contextId: number): void {
     const buf = this.buffer
     buf[OFFSET_KIND] = kind
     buf[OFFSET_LEVEL] = level
@@ -92,10 +108,10 @@ export class FrameEncoder {
     buf[7] = 0
     this.floats[OFFSET_TIME / 8] = time
     this.ints[OFFSET_BINDINGS / 4] = bindingsId
-    this.ints[OFFSET_CONTEXT / 4] = 0
+    this.ints[OFFSET_CONTEXT / 4] = contextId
   }
 
-  private ensure(bytes: number): void {
+  ensure(bytes: number): void {
     if (bytes > this.buffer.length) this.grow(Math.max(bytes, this.buffer.length * 2))
   }
 
@@ -104,5 +120,6 @@ export class FrameEncoder {
     this.buffer = Buffer.allocUnsafeSlow(bytes)
     this.floats = new Float64Array(this.buffer.buffer, 0, bytes >> 3)
     this.ints = new Int32Array(this.buffer.buffer, 0, bytes >> 2)
+    this.shorts = new Uint16Array(this.buffer.buffer, 0, bytes >> 1)
   }
 }

@@ -5,7 +5,7 @@
  *   4  uint8   kind
  *   5  uint8   level (records) or fragment flags (fragments)
  *   8  float64 time, ms since the epoch
- *   16 uint32  bindings id (0: none)
+ *   16 uint32  bindings id (0: none; an event definition: the event id)
  *   20 uint32  request context id (0: none)
  *   24         payload
  *
@@ -34,6 +34,11 @@ export const KIND_FRAGMENT = 5
 export const KIND_HEADER = 6
 /** log.reopen() was called here: file sinks open their path again before the frames after it. */
 export const KIND_REOPEN = 7
+
+/** A declared event's definition (src/events/schema.ts): payload is its schema as a msgpack map; the bindings id is the event id. */
+export const KIND_EVENT_DEFINITION = 8
+/** A declared event: payload laid out by src/events/layout.ts, typed values without keys. */
+export const KIND_EVENT = 9
 
 export const FRAGMENT_FIRST = 1
 export const FRAGMENT_LAST = 2

@@ -6,3 +6,5 @@ export type {
 } from './policy-options.js'
 export type { Metrics } from './transport.js'
 export { withContext, bindContext, getContext, newRequestId } from './context.js'
+export { defineEvent } from './events/schema.js'
+export type { EventDefinition, EventFields, EventSpec, FieldSpec, ScalarType } from './events/schema.js'

@@ -3,6 +3,8 @@ import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './conf
 import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
+import { encoderOf, invalidValue, type EventEncoder } from './events/encoder.js'
+import { EVENT_KEY, VERSION_KEY, type EventDefinition, type EventFields, type EventSchema, type FieldSpec } from './events/schema.js'
 import { KIND_HEADER, KIND_REOPEN } from './frame.js'
 import { InlineTransport } from './inline-transport.js'
 import type { LevelName, LevelOption, LevelTable, NameLevels } from './levels.js'
@@ -34,6 +36,12 @@ class Core {
   readonly nameLevels: NameLevels
   /** The clock records are timed by (the `now` option). */
   readonly now: () => number
+  /** Whether log.event() throws on a value that does not fit its field (the `validate` option). */
+  readonly validateEvents: boolean
+  /** Events written as log.info would, because a value did not fit its field. */
+  invalidEvents = 0
+  /** By event id: the encoders of the events whose definition this logger tree has sent. */
+  private readonly events: EventEncoder[] = []
   closed = false
 
   constructor(options: ResolvedOptions) {
@@ -42,6 +50,7 @@ class Core {
     this.levels = options.levelTable
     this.nameLevels = options.nameLevels
     this.now = options.now
+    this.validateEvents = options.validateEvents
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
       if (this.closed) return this.transport.position
@@ -91,6 +100,21 @@ class Core {
     return id
   }
 
+  /** The encoder of an event; its definition is sent into the ring before its first record, and to every later consumer. */
+  eventEncoder(schema: EventSchema): EventEncoder {
+    let encode = this.events[schema.id]
+    if (encode === undefined) {
+      const length = this.encoder.eventDefinition(schema)
+      this.registry.keep(Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length))
+      this.transport.write(this.encoder.buffer, length)
+      encode = this.events[schema.id] = encoderOf(schema)
+    }
+    return encode
+  }
+
+  /** A json field's value as log.info would write it: its serializer applied, an Error in full. */
+  readonly prepareJson = (key: string, value: unknown): unknown => (this.fields.prepare({ [key]: value }) as Record<string, unknown>)[key]
+
   /** The level a logger of this name starts at: its entry in `levels`, else `inherited`. */
   startLevel(name: string | undefined, inherited: string): string {
     return this.nameLevels.levelFor(name) ?? inherited
@@ -123,6 +147,7 @@ export class Logger<Custom extends string = never> {
   readonly #bindings: Readonly<Record<string, unknown>> | undefined
   readonly #bindingsId: number
   #levelName = 'info'
+  #threshold = 0
 
   /** @internal use createLogger() */
   constructor(
@@ -147,6 +172,7 @@ export class Logger<Custom extends string = never> {
     const levels = this.#core.levels
     const min = levels.threshold(levelName('option level', level, levels))
     this.#levelName = level
+    this.#threshold = min
     // A disabled level is the shared no-op, decided here once, not tested on every call.
     const methods = this as unknown as Record<string, LogFn>
     for (const [name, value] of Object.entries(levels.values)) {
@@ -175,6 +201,37 @@ export class Logger<Custom extends string = never> {
     return new Logger<Custom>(core, level, name, { ...this.#bindings, ...own }) as RingLogger<Custom>
   }
 
+  /**
+   * Logs a declared event (`defineEvent()`): the record `log[level](message, { event, v, ...fields })`
+   * would write, encoded by the event's compiled encoder. A value that does not fit its field
+   * throws (`validate`), or the record is written as log.info would and counted.
+   */
+  event<Fields extends Record<string, FieldSpec>>(definition: EventDefinition<Fields>, fields: EventFields<Fields>): void {
+    const schema = definition.schema
+    if (schema.level < this.#threshold) return
+    const core = this.#core
+    const encode = core.eventEncoder(schema)
+    const store = currentStore()
+    const contextId = store === undefined ? 0 : core.contextId(store)
+    let length: number
+    try {
+      length = encode(core.encoder, fields, core.now(), this.#bindingsId, contextId, core.prepareJson)
+    } catch {
+      // A getter or a Proxy threw: the generic path reads each value on its own.
+      length = -1 - schema.fields.length
+    }
+    if (length >= 0) {
+      core.transport.write(core.encoder.buffer, length)
+      return
+    }
+    const invalidField = -1 - length
+    if (core.validateEvents && invalidField < schema.fields.length) throw invalidValue(schema, invalidField, fields)
+    core.invalidEvents++
+    const record: Record<string, unknown> = { [EVENT_KEY]: schema.name, [VERSION_KEY]: schema.version }
+    for (const field of schema.fields) record[field.name] = safeGet(fields, field.name)
+    this.#write(schema.level, record, schema.message)
+  }
+
   /** Resolves once every record logged before the call is written to the destination. */
   flush(): Promise<void> {
     return this.#core.transport.flush()
@@ -198,7 +255,7 @@ export class Logger<Custom extends string = never> {
   }
 
   metrics(): Metrics {
-    return this.#core.transport.metrics()
+    return { ...this.#core.transport.metrics(), invalidEvents: this.#core.invalidEvents }
   }
 
   #write(level: number, a: unknown, b: unknown): void {

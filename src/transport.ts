@@ -26,6 +26,8 @@ export interface Metrics {
   discarded: number
   /** Records and child bindings in which `redact` changed something. */
   redacted: number
+  /** Declared events with a value that did not fit its field, written as log.info would write them (`validate: 'off'`). */
+  invalidEvents: number
   /** The latest error writing, formatting or archiving, like `write ENOSPC: no space left on device`; undefined while there was none. */
   lastError: string | undefined
 }
@@ -54,5 +56,6 @@ export interface Transport {
   close(): Promise<void>
   /** Writes everything logged so far before this returns: for process exit and signals. */
   drainSync(): void
-  metrics(): Metrics
+  /** The counters the transport keeps: all but those of the calling thread's logger. */
+  metrics(): Omit<Metrics, 'invalidEvents'>
 }

@@ -159,7 +159,7 @@ export class WorkerTransport implements Transport {
     this.direct = true
   }
 
-  metrics(): Metrics {
+  metrics(): Omit<Metrics, 'invalidEvents'> {
     const { stats } = this.ring
     return {
       written: stats[STAT_WRITTEN],

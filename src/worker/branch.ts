@@ -1,4 +1,4 @@
-import { KIND_RECORD, KIND_REOPEN, OFFSET_KIND, OFFSET_TIME } from '../frame.js'
+import { KIND_EVENT, KIND_RECORD, KIND_REOPEN, OFFSET_KIND, OFFSET_TIME } from '../frame.js'
 import type { Format, FormatOptions } from './format/format.js'
 import { createFormat } from './format/formats.js'
 import { FrameReader } from './frames.js'
@@ -61,7 +61,7 @@ export class Branch {
       if (rotating !== undefined) this.reopen(rotating, flush)
       return
     }
-    if (rotating === undefined || kind !== KIND_RECORD) {
+    if (rotating === undefined || (kind !== KIND_RECORD && kind !== KIND_EVENT)) {
       this.formatFrame(src, offset, length)
       return
     }

@@ -1,22 +1,26 @@
+import { unpack } from 'msgpackr'
+import type { EventSchema } from '../events/schema.js'
+import { OFFSET_EVENT_ID } from '../events/layout.js'
 import {
-  HEADER_BYTES, KIND_BINDINGS, KIND_DROPPED, KIND_HEADER, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT,
+  HEADER_BYTES, KIND_BINDINGS, KIND_DROPPED, KIND_EVENT, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT,
   OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME,
 } from '../frame.js'
 import { WARN, type Format } from './format/format.js'
 
 /**
  * Turns whole frames into formatted records, and keeps the table of child bindings and request
- * contexts (one table: both are fields announced once under an id).
+ * contexts (one table: both are fields announced once under an id) and the table of declared events.
  */
-export class FrameReader<Prepared> {
+export class FrameReader<Prepared, Event = unknown> {
   private readonly bindings = new Map<number, Prepared>()
+  private readonly events = new Map<number, Event>()
 
   /**
    * @param startsOutput whether the destination is still empty when the header frame arrives (a
    * file appended to already has its header).
    */
   constructor(
-    private readonly format: Format<Prepared>,
+    private readonly format: Format<Prepared, Event>,
     private readonly startsOutput: () => boolean,
     /** Records below this level are skipped (a sink's own level). */
     private readonly minLevel = 0,
@@ -39,6 +43,30 @@ export class FrameReader<Prepared> {
         )
         return
       }
+      case KIND_EVENT: {
+        if (src[offset + OFFSET_LEVEL] < this.minLevel) return
+        const id = src.readUInt32LE(offset + OFFSET_EVENT_ID)
+        const event = this.events.get(id)
+        if (event === undefined) throw new Error(`event ${id} arrived without its definition`)
+        const bindingsId = src.readUInt32LE(offset + OFFSET_BINDINGS)
+        const contextId = src.readUInt32LE(offset + OFFSET_CONTEXT)
+        this.format.event(
+          src[offset + OFFSET_LEVEL],
+          src.readDoubleLE(offset + OFFSET_TIME),
+          event,
+          src,
+          offset,
+          bindingsId === 0 ? undefined : this.bindings.get(bindingsId),
+          contextId === 0 ? undefined : this.bindings.get(contextId),
+        )
+        return
+      }
+      case KIND_EVENT_DEFINITION: {
+        const id = src.readUInt32LE(offset + OFFSET_BINDINGS)
+        // A consumer sees a definition again when it is handed the table after reading the ring: compiled once.
+        if (!this.events.has(id)) this.events.set(id, this.format.prepareEvent(eventSchema(src, offset, length)))
+        return
+      }
       case KIND_BINDINGS: {
         const payload = Buffer.from(src.subarray(offset + HEADER_BYTES, offset + length))
         this.bindings.set(src.readUInt32LE(offset + OFFSET_BINDINGS), this.format.prepareBindings(payload))
@@ -56,4 +84,9 @@ export class FrameReader<Prepared> {
         return
     }
   }
+}
+
+/** The schema an event definition frame carries. */
+export function eventSchema(src: Buffer, offset: number, length: number): EventSchema {
+  return unpack(src.subarray(offset + HEADER_BYTES, offset + length)) as EventSchema
 }

@@ -1,8 +1,10 @@
 import { writeSync } from 'node:fs'
-import { KIND_RECORD, OFFSET_KIND } from '../frame.js'
+import { KIND_EVENT, KIND_EVENT_DEFINITION, KIND_RECORD, OFFSET_BINDINGS, OFFSET_KIND } from '../frame.js'
 import { FILES_WRITER, STAT_BYTES, STAT_FAILED, STAT_FILTERED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
 import { Branch, type SinkConfig } from './branch.js'
+import { EventRecords } from './events/event-records.js'
 import { FragmentJoiner } from './fragments.js'
+import { eventSchema } from './frames.js'
 import { compileFilter, type Filter } from './policy/filter.js'
 import { RecordPolicy, type PolicyConfig } from './policy/record-policy.js'
 import type { RecordKeys } from './policy/record-view.js'
@@ -51,8 +53,21 @@ export class Pipeline {
     this.sinkFilters = options.sinks.map((sink) => (sink.filter === undefined ? undefined : compileFilter(sink.filter)))
     if (RecordPolicy.wanted(options.policy) || this.sinkFilters.some((filter) => filter !== undefined)) {
       const policy = new RecordPolicy(options.policy, options.keys, stats, this.whole)
+      const events = new EventRecords()
       this.policy = policy
-      this.entry = (src, offset, length) => policy.frame(src, offset, length)
+      // The policy's stages read record frames: an event becomes the record log.info would have written.
+      this.entry = (src, offset, length) => {
+        switch (src[offset + OFFSET_KIND]) {
+          case KIND_EVENT_DEFINITION:
+            events.define(src.readUInt32LE(offset + OFFSET_BINDINGS), eventSchema(src, offset, length))
+            return
+          case KIND_EVENT:
+            policy.frame(events.buffer, 0, events.record(src, offset))
+            return
+          default:
+            policy.frame(src, offset, length)
+        }
+      }
     } else {
       this.entry = this.whole
     }

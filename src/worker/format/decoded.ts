@@ -1,3 +1,5 @@
+import type { EventSchema } from '../../events/schema.js'
+import { compileDecode, type EventDecode } from '../events/event-reader.js'
 import type { Output } from '../output.js'
 import { DROPPED_MESSAGE, levelText, WARN, type Format, type FormatOptions } from './format.js'
 import { skipValue, stringLength, stringStart } from './msgpack.js'
@@ -19,7 +21,13 @@ export interface DecodedRecord {
  * The base of the formats that write from decoded values (logfmt, text, csv, pretty): they lay out
  * every value themselves, so the fields are decoded once into plain data and handed to `line()`.
  */
-export abstract class DecodedFormat implements Format<PlainObject> {
+/** A declared event as these formats need it: its message, cut to the limit, and its compiled decoder. */
+export interface DecodedEvent {
+  message: string | undefined
+  decode: EventDecode
+}
+
+export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent> {
   protected readonly time: TimeFormat
   private readonly decoder: PlainDecoder
 
@@ -45,7 +53,28 @@ export abstract class DecodedFormat implements Format<PlainObject> {
     } else {
       p = skipValue(src, p)
     }
-    const own = p < end ? this.decoder.fields(src, p) : undefined
+    this.write(level, time, message, bindings, context, p < end ? this.decoder.fields(src, p) : undefined)
+  }
+
+  prepareEvent(schema: EventSchema): DecodedEvent {
+    const { limits } = this.options
+    return {
+      message: schema.message === undefined ? undefined : truncateString(schema.message, limits.maxStringLength),
+      decode: compileDecode(schema, this.decoder, limits, false),
+    }
+  }
+
+  event(
+    level: number, time: number, event: DecodedEvent, src: Buffer, frame: number,
+    bindings: PlainObject | undefined, context: PlainObject | undefined,
+  ): void {
+    this.write(level, time, event.message, bindings, context, event.decode(src, frame))
+  }
+
+  private write(
+    level: number, time: number, message: string | undefined,
+    bindings: PlainObject | undefined, context: PlainObject | undefined, own: PlainObject | undefined,
+  ): void {
     const fields = bindings === undefined && context === undefined ? own ?? {} : { ...bindings, ...context, ...own }
     this.line({ time, level, label: levelText(this.options, level), message, fields })
     this.out.records++

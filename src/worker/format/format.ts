@@ -1,3 +1,4 @@
+import type { EventSchema } from '../../events/schema.js'
 import type { TimeFormatName } from './time-format.js'
 import type { Limits } from './values.js'
 
@@ -28,11 +29,15 @@ export const WARN = 40
 /**
  * Turns record frames into text in an Output. `Prepared` is what the format makes of a child's
  * bindings or a request context once, so records that refer to them by id pay nothing more.
+ * `Event` is what it makes of a declared event's schema once: compiled code that reads its frames.
  */
-export interface Format<Prepared> {
+export interface Format<Prepared, Event = unknown> {
   prepareBindings(payload: Buffer): Prepared
   /** The record whose message (msgpack str or nil) starts at p and whose fields run to end. */
   record(level: number, time: number, src: Buffer, p: number, end: number, bindings: Prepared | undefined, context: Prepared | undefined): void
+  prepareEvent(schema: EventSchema): Event
+  /** A declared event's frame at src[frame...], written as the record `{ event, v, ...fields }` with the event's message. */
+  event(level: number, time: number, event: Event, src: Buffer, frame: number, bindings: Prepared | undefined, context: Prepared | undefined): void
   /** A warning that `count` records were dropped because the ring was full. */
   dropped(time: number, count: number): void
   /** The line a new output starts with (csv's header), or nothing. */

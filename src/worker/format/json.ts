@@ -1,3 +1,7 @@
+import { Packr } from 'msgpackr'
+import { EVENT_KEY, VERSION_KEY, type EventSchema } from '../../events/schema.js'
+import { compileDecode, type EventDecode } from '../events/event-reader.js'
+import { compileJson, type EventJson } from '../events/event-json.js'
 import type { Output } from '../output.js'
 import { DROPPED_MESSAGE, levelText, WARN, type Format, type FormatOptions } from './format.js'
 import { mapHeader, skipValue, stringLength, stringStart } from './msgpack.js'
@@ -14,6 +18,19 @@ export interface JsonBindings {
   readonly payload: Buffer
 }
 
+/** A declared event made ready once: its message member, its keys, its compiled writer and decoder. */
+export interface JsonEvent {
+  /** `,"msg":"…"`, or nothing for an event without a message. */
+  readonly message: Buffer
+  /** `event`, `v` and the fields' names, to spot one that bindings or the context have too. */
+  readonly keys: readonly string[]
+  readonly json: EventJson
+  /** For a record whose keys collide with its bindings' or context's: the fields as plain data, merged. */
+  readonly decode: EventDecode
+}
+
+const packr = new Packr({ useRecords: false })
+
 /** Beyond this many keys in bindings, a record's keys are decoded and looked up in the set instead. */
 const COMPARED_KEYS = 8
 
@@ -22,7 +39,7 @@ const COMPARED_KEYS = 8
  * context, then the fields. A later key replaces an earlier one of the same name in its place, as
  * in `{ ...bindings, ...context, ...fields }`.
  */
-export class JsonFormat implements Format<JsonBindings> {
+export class JsonFormat implements Format<JsonBindings, JsonEvent> {
   private readonly time: TimeFormat
   private readonly writer: JsonWriter
   private readonly decoder: PlainDecoder
@@ -49,12 +66,53 @@ export class JsonFormat implements Format<JsonBindings> {
         keys.add(this.decoder.key(payload, p))
         p = skipValue(payload, skipValue(payload, p))
       }
-      const start = this.out.pos
-      this.writer.mapEntries(payload, header[1], header[0], 1)
-      json = Buffer.from(this.out.buf.subarray(start, this.out.pos))
-      this.out.pos = start
+      json = this.render(() => this.writer.mapEntries(payload, header[1], header[0], 1))
     }
     return { json, keys, keyBytes: [...keys].map((key) => Buffer.from(key)), payload }
+  }
+
+  prepareEvent(schema: EventSchema): JsonEvent {
+    const { message } = schema
+    return {
+      message: message === undefined ? Buffer.alloc(0) : this.render(() => {
+        this.out.bytes(this.messagePrefix, 0, this.messagePrefix.length)
+        this.writer.value(packr.pack(message), 0, 1)
+      }),
+      keys: [EVENT_KEY, VERSION_KEY, ...schema.fields.map((field) => field.name)],
+      json: compileJson(schema, (write) => this.render(write), this.writer),
+      decode: compileDecode(schema, this.decoder, this.options.limits, false),
+    }
+  }
+
+  event(
+    level: number, time: number, event: JsonEvent, src: Buffer, frame: number,
+    bindings: JsonBindings | undefined, context: JsonBindings | undefined,
+  ): void {
+    const out = this.out
+    this.start(level, time)
+    out.bytes(event.message, 0, event.message.length)
+    if (eventCollides(event, bindings, context)) {
+      this.writer.plainEntries({
+        ...(bindings && this.decoder.fields(bindings.payload, 0)),
+        ...(context && this.decoder.fields(context.payload, 0)),
+        ...event.decode(src, frame),
+      })
+    } else {
+      if (bindings !== undefined) out.bytes(bindings.json, 0, bindings.json.length)
+      if (context !== undefined) out.bytes(context.json, 0, context.json.length)
+      event.json(out, this.writer, src, frame)
+    }
+    out.ascii('}\n')
+    out.records++
+  }
+
+  /** The bytes `write` puts in the output, taken out again: parts of lines made once. */
+  private render(write: () => void): Buffer {
+    const start = this.out.pos
+    write()
+    const bytes = Buffer.from(this.out.buf.subarray(start, this.out.pos))
+    this.out.pos = start
+    return bytes
   }
 
   record(
@@ -136,6 +194,15 @@ export class JsonFormat implements Format<JsonBindings> {
     }
     return false
   }
+}
+
+function eventCollides(event: JsonEvent, bindings: JsonBindings | undefined, context: JsonBindings | undefined): boolean {
+  if (bindings === undefined && context === undefined) return false
+  if (bindings !== undefined && context !== undefined) {
+    for (const key of context.keys) if (bindings.keys.has(key)) return true
+  }
+  for (const key of event.keys) if (bindings?.keys.has(key) || context?.keys.has(key)) return true
+  return false
 }
 
 function hasKey(bindings: JsonBindings | undefined, src: Buffer, start: number, length: number): boolean {

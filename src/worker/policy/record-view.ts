@@ -14,7 +14,7 @@ export interface RecordKeys {
 const STR32 = 0xdb
 
 /** Policies see every value whole: the size limits are the formats' business. */
-const WHOLE = { maxDepth: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity }
+export const WHOLE = { maxDepth: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity }
 
 /**
  * One record frame as fields a policy can ask for by path. The payload is decoded only when a field
