@@ -1,5 +1,10 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { autoColors, resolveOptions } from './config.js'
+import { compareRegistries, registryJsonSchema } from './events/json-schema.js'
+import { definedEvents } from './events/schema.js'
 import { LEVELS } from './levels.js'
 import type { DecodedRecord } from './worker/format/decoded.js'
 import { Output } from './worker/output.js'
@@ -7,13 +12,20 @@ import { PrettyFormat } from './worker/format/pretty.js'
 import type { PlainObject } from './worker/format/values.js'
 
 /**
- * `ringlog pretty`: JSON lines on stdin (ringlog's or pino's) printed by the pretty format; lines
- * that are not a JSON object pass through unchanged.
+ * The `ringlog` command. `ringlog pretty`: JSON lines on stdin (ringlog's or pino's) printed by the
+ * pretty format; lines that are not a JSON object pass through unchanged. `ringlog schema`: the
+ * declared events of the given modules as JSON Schema, or checked against a stored one.
  */
 
 const USAGE = `usage: ringlog pretty [--color | --no-color]
   Reads JSON log lines on stdin (ringlog's or pino's) and prints them for people.
   Lines that are not JSON objects are printed unchanged.
+
+usage: ringlog schema [--check <stored.json>] <module>...
+  Imports the modules (which call defineEvent) and prints every declared event, each version, as
+  one JSON Schema document. With --check, compares the events with a document printed before and
+  lists the changes; exits with 1 if one is breaking (an event version or a field removed, a field
+  retyped, made optional, or an enum value removed).
 `
 
 const LABELS: Readonly<Record<string, number>> = LEVELS
@@ -84,9 +96,39 @@ function pretty(args: string[]): void {
   })
 }
 
+async function schema(args: string[]): Promise<void> {
+  const at = args.indexOf('--check')
+  const stored = at < 0 ? undefined : args[at + 1]
+  const modules = at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)]
+  if ((at >= 0 && (stored === undefined || stored.startsWith('--'))) || modules.length === 0 || modules.some((m) => m.startsWith('--'))) {
+    process.stderr.write(`ringlog schema: ${modules.length === 0 ? 'no module given' : 'bad arguments'}\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
+  for (const module of modules) await import(pathToFileURL(resolve(module)).href)
+  const current = registryJsonSchema(definedEvents())
+  if (stored === undefined) {
+    process.stdout.write(`${JSON.stringify(current, null, 2)}\n`)
+    return
+  }
+  const changes = compareRegistries(JSON.parse(readFileSync(stored, 'utf8')), current)
+  for (const change of changes.breaking) process.stdout.write(`breaking: ${change}\n`)
+  for (const change of changes.compatible) process.stdout.write(`compatible: ${change}\n`)
+  if (changes.breaking.length === 0 && changes.compatible.length === 0) process.stdout.write('no changes\n')
+  process.exitCode = changes.breaking.length > 0 ? 1 : 0
+}
+
 const [command, ...rest] = process.argv.slice(2)
 if (command === 'pretty') {
   pretty(rest)
+} else if (command === 'schema') {
+  schema(rest).catch((error: unknown) => {
+    process.stderr.write(`ringlog schema: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 2
+  }).finally(() => {
+    // A module that also makes a logger keeps the process alive: what was asked for is printed.
+    process.stdout.write('', () => process.exit())
+  })
 } else {
   process.stderr.write(command === undefined || command === '--help' ? USAGE : `ringlog: unknown command ${JSON.stringify(command)}\n${USAGE}`)
   process.exitCode = command === '--help' ? 0 : 2
