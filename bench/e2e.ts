@@ -9,6 +9,8 @@
  *        BENCH_SET=files          ringlog's file sink plain, and rotating every 10 MB with gzip
  *        BENCH_SET=policy         ringlog plain against ringlog with per-name levels, a sampler, a rate
  *                                 limiter and five redaction paths (all keeping every record), as ratios of plain
+ *        BENCH_SET=events         the same records as a declared event (log.event), with the default
+ *                                 ring and with one that holds the whole run, against log.info and pino sync
  * Tip:   node --expose-gc dist/bench/e2e.js   runs a full GC between runs for steadier RSS numbers.
  *
  * Per run it measures: logs/sec on the calling thread (the logging loop alone), logs/sec end to end
@@ -23,7 +25,7 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import winston from 'winston'
-import { createLogger, type FileSinkOptions, type LoggerOptions } from '../src/index.js'
+import { createLogger, defineEvent, type FileSinkOptions, type Logger, type LoggerOptions } from '../src/index.js'
 
 const RECORDS = positiveInt('BENCH_RECORDS', 1_000_000)
 const ROUNDS = positiveInt('BENCH_ROUNDS', 5)
@@ -87,7 +89,18 @@ function waitFor(emitter: EventEmitter, event: string): Promise<void> {
   return once(emitter, event).then(() => undefined)
 }
 
-function ringlog(bufferSize: number, name: string, options: LoggerOptions = {}, lines?: Variant['lines'], file?: FileSinkOptions): Variant {
+/** The record shape of fields(), declared: what `BENCH_SET=events` logs with log.event(). */
+const RequestHandled = defineEvent({
+  name: 'request.handled', version: 1, message: MESSAGE,
+  fields: { reqId: 'string', userId: 'u32', path: 'string', status: 'u16', durationMs: 'f64' },
+})
+
+/** How a ringlog variant logs record i. */
+type Call = (log: Logger, i: number) => void
+const logInfo: Call = (log, i) => log.info(MESSAGE, fields(i))
+const logEvent: Call = (log, i) => log.event(RequestHandled, fields(i))
+
+function ringlog(bufferSize: number, name: string, options: LoggerOptions = {}, lines?: Variant['lines'], file?: FileSinkOptions, call = logInfo): Variant {
   return {
     name,
     lines,
@@ -95,7 +108,7 @@ function ringlog(bufferSize: number, name: string, options: LoggerOptions = {}, 
       const target = file === undefined ? { destination: path } : { sinks: [{ type: 'file' as const, path, ...file }] }
       const log = createLogger({ ...options, ...target, bufferSize, worker: true })
       return {
-        log: (i) => log.info(MESSAGE, fields(i)),
+        log: (i) => call(log, i),
         drain: () => log.flush(),
         async close() {
           await log.close()
@@ -209,6 +222,12 @@ const SETS: Record<string, Variant[]> = {
       redact: ['req.headers.authorization', '*.password', 'user.email', 'card.number', 'users[*].ssn'],
     }),
     ringlog(8 << 20, 'ringlog redact hit', { name: 'http.api', redact: ['reqId', '*.password', 'user.email', 'card.number', 'users[*].ssn'] }),
+  ],
+  events: [
+    ringlog(8 << 20, 'ringlog event', {}, undefined, undefined, logEvent),
+    ringlog(128 << 20, 'ringlog event 128 MiB', {}, undefined, undefined, logEvent),
+    ringlog(128 << 20, 'ringlog info 128 MiB'),
+    pinoSync,
   ],
   formats: [
     ringlog(8 << 20, 'ringlog json'),

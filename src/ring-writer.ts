@@ -9,10 +9,16 @@ import { align8, type RingProducer, type RingViews } from './ring.js'
  * they do not, so a record larger than the ring still arrives whole. Counts what it had to drop
  * and reports the count in the ring before the next record that gets through.
  */
+/** Frames up to this many bytes are copied a 32-bit word at a time: Buffer.copy's fixed cost was a third of a small event's. */
+const WORD_COPY_BYTES = 512
+
 export class RingFrameWriter {
   /** Records dropped since the start. */
   dropped = 0
   private unreported = 0
+  /** The last source frame's memory as 32-bit words (frames come from one reused scratch buffer). */
+  private source: ArrayBufferLike | undefined
+  private sourceWords: Int32Array<ArrayBufferLike> = new Int32Array(0)
 
   constructor(
     private readonly ring: RingViews,
@@ -57,7 +63,20 @@ export class RingFrameWriter {
     const size = align8(length)
     const offset = this.producer.reserve(size)
     if (offset < 0) return false
-    frame.copy(this.ring.bytes, offset, 0, length)
+    if (length <= WORD_COPY_BYTES && (frame.byteOffset & 3) === 0 && frame.byteOffset + size <= frame.buffer.byteLength) {
+      // Whole words up to the 8-byte aligned size: the ring reserved them, and the source has them.
+      if (frame.buffer !== this.source) {
+        this.source = frame.buffer
+        this.sourceWords = new Int32Array(frame.buffer, 0, frame.buffer.byteLength >> 2)
+      }
+      const words = this.sourceWords
+      const ints = this.ring.ints
+      const from = frame.byteOffset >> 2
+      const to = offset >> 2
+      for (let i = 0, n = size >> 2; i < n; i++) ints[to + i] = words[from + i]
+    } else {
+      frame.copy(this.ring.bytes, offset, 0, length)
+    }
     this.producer.publish(size)
     return true
   }

@@ -84,8 +84,8 @@ function compileEncoder(schema: EventSchema): EventEncoder {
     ${store.join('\n    ')}
     w[0] = p
     return p`
-  const make = new Function('enums', `return function encode_${schema.id}(e, v, time, bindingsId, contextId, prepare) {${code}\n}`)
-  return make(enums) as EventEncoder
+  const make = new Function('enums', 'writeString', `return function encode_${schema.id}(e, v, time, bindingsId, contextId, prepare) {${code}\n}`)
+  return make(enums, writeString) as EventEncoder
 }
 
 /** The statement that stores slot's value `x` (already checked) into the frame. */
@@ -102,10 +102,28 @@ function storeValue(slot: FieldSlot, x: string): string {
     case 1: return `buf[${offset}] = ${optional ? `${x} === undefined ? 0 : ${value}` : value}`
   }
   const write = field.type === 'string'
-    ? `n = buf.utf8Write(${x}, p + 4)`
+    ? `n = writeString(buf, ${x}, p + 4)`
     : `n = ${x}.length; buf.set(${x}, p + 4)`
   const body = `${write}; buf[p] = n; buf[p + 1] = n >>> 8; buf[p + 2] = n >>> 16; buf[p + 3] = n >>> 24; p += 4 + n`
   return optional ? `if (${x} !== undefined) { ${body} }` : body
+}
+
+/** Strings up to this long are tried as ASCII by hand first: the native UTF-8 write costs more than the loop. */
+const ASCII_BY_HAND = 64
+
+/** Writes `s` as UTF-8 at `at` (room for 3 bytes a character is there) and returns the bytes written. */
+function writeString(buf: Buffer, s: string, at: number): number {
+  const n = s.length
+  if (n <= ASCII_BY_HAND) {
+    let i = 0
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) break
+      buf[at + i] = c
+    }
+    if (i === n) return n
+  }
+  return buf.utf8Write(s, at)
 }
 
 /** The error a value that does not fit its field gets: the event, the field, the type expected, the value. */
