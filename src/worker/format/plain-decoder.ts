@@ -123,9 +123,21 @@ export class PlainDecoder {
   /** An Error below the top level: msgpackr carries [name, message, cause, errors?]. */
   private error(src: Buffer, at: number, depth: number): Plain {
     if (depth > this.limits.maxDepth) return this.skip(src, at, DEEP_OBJECT)
-    const items = this.value(src, at + 3, depth)
+    // The parts are read one by one: as an array they would be cut at maxArrayLength, which is for the data's arrays.
+    const items: (Plain | undefined)[] = []
+    const t = src[at + 3]
+    if (t >= 0x90 && t <= 0x9f) {
+      let p = at + 4
+      for (let i = 0; i < (t & 0x0f); i++) {
+        items.push(this.value(src, p, depth + 1))
+        p = this.end
+      }
+      this.end = p
+    } else {
+      this.value(src, at + 3, depth)
+    }
     const end = this.end
-    const [name, message, cause, errors] = Array.isArray(items) ? items : []
+    const [name, message, cause, errors] = items
     const out = Object.create(null) as PlainObject
     out.type = text(name)
     out.message = text(message)
