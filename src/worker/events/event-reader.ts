@@ -6,6 +6,11 @@ import { truncateString, type Limits, type PlainObject } from '../format/values.
 /** An event frame's fields as plain data: `{ event, v, ...fields }`, what a log.info record of them decodes to. */
 export type EventDecode = (src: Buffer, frame: number) => PlainObject
 
+/** A json field's msgpack bytes, left undecoded (`compileDecode` with `rawJson`). */
+export class RawMsgpack {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 /** How a fixed-size value is read, as an expression of `src` and `frame`. */
 function readFixed(slot: FieldSlot): string {
   const at = `frame + ${slot.offset}`
@@ -46,9 +51,9 @@ export function visitFields(schema: EventSchema, fixed: (slot: FieldSlot, read: 
 /**
  * Compiles the decoder of one event for a format with these limits: strings cut as PlainDecoder
  * cuts them, timestamps as a Date's ISO string (or kept as Dates, for data encoded again), json
- * values through PlainDecoder.
+ * values through PlainDecoder, or (`rawJson`, for data encoded again) as their bytes in a RawMsgpack.
  */
-export function compileDecode(schema: EventSchema, decoder: PlainDecoder, limits: Limits, keepDates: boolean): EventDecode {
+export function compileDecode(schema: EventSchema, decoder: PlainDecoder, limits: Limits, keepDates: boolean, rawJson = false): EventDecode {
   const constants: unknown[] = []
   const constant = (value: unknown): string => `k[${constants.push(value) - 1}]`
   const key = (field: FieldSchema): string => JSON.stringify(field.name)
@@ -61,10 +66,12 @@ export function compileDecode(schema: EventSchema, decoder: PlainDecoder, limits
       if (field.type === 'timestamp') return `out[${key(field)}] = date(${read})`
       return `out[${key(field)}] = ${read}`
     },
-    (slot, start, end) => slot.field.type === 'string'
-      ? `out[${key(slot.field)}] = cut(src.utf8Slice(${start}, ${end}), ${limits.maxStringLength})`
+    (slot, start, end) => {
+      if (slot.field.type === 'string') return `out[${key(slot.field)}] = cut(src.utf8Slice(${start}, ${end}), ${limits.maxStringLength})`
+      if (rawJson) return `out[${key(slot.field)}] = raw(src.subarray(${start}, ${end}))`
       // A value msgpackr writes as undefined (a function) is left out, as in a record's map.
-      : `{ const value = decoder.value(src, ${start}, 1); if (value !== undefined) out[${key(slot.field)}] = value }`,
+      return `{ const value = decoder.value(src, ${start}, 1); if (value !== undefined) out[${key(slot.field)}] = value }`
+    },
   )
   const code = `
   const out = Object.create(null)
@@ -75,6 +82,7 @@ export function compileDecode(schema: EventSchema, decoder: PlainDecoder, limits
   const date = keepDates
     ? (ms: number): Date => new Date(ms)
     : (ms: number): string | null => (Number.isNaN(new Date(ms).getTime()) ? null : new Date(ms).toISOString())
-  const make = new Function('k', 'decoder', 'date', 'cut', `return function decode_${schema.id}(src, frame) {${code}\n}`)
-  return make(constants, decoder, date, truncateString) as EventDecode
+  const raw = (bytes: Uint8Array): RawMsgpack => new RawMsgpack(bytes)
+  const make = new Function('k', 'decoder', 'date', 'cut', 'raw', `return function decode_${schema.id}(src, frame) {${code}\n}`)
+  return make(constants, decoder, date, truncateString, raw) as EventDecode
 }

@@ -1,10 +1,11 @@
-import { FrameEncoder } from '../../encode.js'
+import { Packr } from 'msgpackr'
 import type { EventSchema } from '../../events/schema.js'
 import { OFFSET_EVENT_ID } from '../../events/layout.js'
-import { OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_LEVEL, OFFSET_TIME } from '../../frame.js'
+import { HEADER_BYTES, KIND_RECORD, OFFSET_KIND } from '../../frame.js'
 import { PlainDecoder } from '../format/plain-decoder.js'
+import { Output } from '../output.js'
 import { WHOLE } from '../policy/record-view.js'
-import { compileDecode, type EventDecode } from './event-reader.js'
+import { compileDecode, RawMsgpack, type EventDecode } from './event-reader.js'
 
 /**
  * Declared events as the record frames log.info would have written, for the record policy, whose
@@ -12,13 +13,15 @@ import { compileDecode, type EventDecode } from './event-reader.js'
  * stage or a sink filter is configured; the formats read event frames directly.
  */
 export class EventRecords {
-  // Dates stay Dates, so a timestamp is encoded as the Date it was given as.
   private readonly decoder = new PlainDecoder(WHOLE, true)
-  private readonly events = new Map<number, { schema: EventSchema; decode: EventDecode }>()
-  private readonly encoder = new FrameEncoder()
+  private readonly events = new Map<number, { message: string | undefined; decode: EventDecode }>()
+  // As the calling thread packs fields: plain maps, Sets, Errors and typed arrays tagged.
+  private readonly packr = new Packr({ useRecords: false, moreTypes: true })
+  private readonly out = new Output(1 << 12)
 
   define(id: number, schema: EventSchema): void {
-    if (!this.events.has(id)) this.events.set(id, { schema, decode: compileDecode(schema, this.decoder, WHOLE, true) })
+    // Dates stay Dates and json values stay the bytes the calling thread packed: the record carries what log.info's would.
+    if (!this.events.has(id)) this.events.set(id, { message: schema.message, decode: compileDecode(schema, this.decoder, WHOLE, true, true) })
   }
 
   /** The event frame at src[offset...] as a record frame, in `buffer`; returns its length. */
@@ -26,17 +29,36 @@ export class EventRecords {
     const id = src.readUInt32LE(offset + OFFSET_EVENT_ID)
     const event = this.events.get(id)
     if (event === undefined) throw new Error(`event ${id} arrived without its definition`)
-    return this.encoder.record(
-      src[offset + OFFSET_LEVEL],
-      src.readDoubleLE(offset + OFFSET_TIME),
-      src.readUInt32LE(offset + OFFSET_BINDINGS),
-      src.readUInt32LE(offset + OFFSET_CONTEXT),
-      event.schema.message,
-      event.decode(src, offset),
-    )
+    const fields = event.decode(src, offset)
+    const out = this.out
+    out.pos = 0
+    out.bytes(src, offset, offset + HEADER_BYTES)
+    out.buf[OFFSET_KIND] = KIND_RECORD
+    this.pack(event.message ?? null)
+    const keys = Object.keys(fields)
+    if (keys.length < 16) {
+      out.byte(0x80 | keys.length)
+    } else {
+      out.byte(0xde)
+      out.byte(keys.length >>> 8)
+      out.byte(keys.length & 0xff)
+    }
+    for (const key of keys) {
+      this.pack(key)
+      const value: unknown = fields[key]
+      if (value instanceof RawMsgpack) out.bytes(value.bytes, 0, value.bytes.length)
+      else this.pack(value)
+    }
+    out.buf.writeInt32LE(out.pos, 0)
+    return out.pos
   }
 
   get buffer(): Buffer {
-    return this.encoder.buffer
+    return this.out.buf
+  }
+
+  private pack(value: unknown): void {
+    const packed = this.packr.pack(value)
+    this.out.bytes(packed, 0, packed.length)
   }
 }
