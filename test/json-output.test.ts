@@ -44,6 +44,23 @@ describe.each([true, false])('JSON lines (worker: %s)', (worker) => {
     )
   })
 
+  it("cuts a nested Error's data arrays at maxArrayLength, but never the error's own parts", async () => {
+    const file = join(tempDir(), `nested-error-${worker}.log`)
+    const restore = fixedClock()
+    try {
+      const log = createLogger({ destination: file, worker, maxArrayLength: 1 })
+      const inner = new Error('inner')
+      inner.stack = 'not written below the top level'
+      log.info('x', { j: { failure: inner, list: [1, 2, 3] } })
+      await log.close()
+    } finally {
+      restore()
+    }
+    expect(readFileSync(file, 'utf8')).toBe(
+      `{"time":"${T0}123Z","level":"info","msg":"x","j":{"failure":{"type":"Error","message":"inner"},"list":[1,"... 2 more items"]}}\n`,
+    )
+  })
+
   it('merges child bindings before the fields, a field replacing a binding of the same key in place', async () => {
     const text = await output(worker, (log) => {
       const child = log.child({ service: 'billing', region: 'eu' })
