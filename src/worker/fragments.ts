@@ -8,6 +8,9 @@ export class FragmentJoiner {
   private assembly: Buffer | undefined
   private assembled = 0
 
+  /** @param lost told of each frame whose first fragments were read by a worker that died. */
+  constructor(private readonly lost: () => void) {}
+
   /** True while the first part of a fragmented frame is held: the ring must not change hands then. */
   get midFrame(): boolean {
     return this.assembly !== undefined
@@ -28,7 +31,8 @@ export class FragmentJoiner {
       this.assembly = Buffer.allocUnsafe(src.readInt32LE(start))
       this.assembled = 0
     } else if (this.assembly === undefined) {
-      // Its first part was read by a worker that died: the frame cannot be rebuilt.
+      // Its first part was read by a worker that died: the frame cannot be rebuilt. Counted once, at its end.
+      if (flags & FRAGMENT_LAST) this.lost()
       return
     }
     const assembly = this.assembly

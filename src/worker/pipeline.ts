@@ -36,7 +36,7 @@ export interface PipelineRole {
  */
 export class Pipeline {
   private readonly branches: Branch[]
-  private readonly joiner = new FragmentJoiner()
+  private readonly joiner: FragmentJoiner
   /** Each sink's own filter, if it has one. */
   private readonly sinkFilters: (Filter | undefined)[]
   /** There when a policy stage or a sink's filter is configured. */
@@ -49,6 +49,7 @@ export class Pipeline {
 
   constructor(options: PipelineOptions, private readonly stats: Float64Array, private readonly role: PipelineRole) {
     this.reported = role.reported ?? new Set()
+    this.joiner = new FragmentJoiner(() => this.stats[STAT_FAILED]++)
     this.branches = options.sinks.map((sink) => new Branch(sink, role.recover, (error) => this.report('archive', error)))
     this.sinkFilters = options.sinks.map((sink) => (sink.filter === undefined ? undefined : compileFilter(sink.filter)))
     if (RecordPolicy.wanted(options.policy) || this.sinkFilters.some((filter) => filter !== undefined)) {
