@@ -16,9 +16,9 @@ export class RingFrameWriter {
   /** Records dropped since the start. */
   dropped = 0
   private unreported = 0
-  /** The last source frame's memory as 32-bit words (frames come from one reused scratch buffer). */
-  private source: ArrayBufferLike | undefined
-  private sourceWords: Int32Array<ArrayBufferLike> = new Int32Array(0)
+  /** The last source buffer, and its memory as 32-bit words when it is aligned (frames come from one reused scratch buffer). */
+  private source: Buffer | undefined
+  private sourceWords: Int32Array<ArrayBufferLike> | undefined
 
   constructor(
     private readonly ring: RingViews,
@@ -63,17 +63,17 @@ export class RingFrameWriter {
     const size = align8(length)
     const offset = this.producer.reserve(size)
     if (offset < 0) return false
-    if (length <= WORD_COPY_BYTES && (frame.byteOffset & 3) === 0 && frame.byteOffset + size <= frame.buffer.byteLength) {
+    // Reading a Buffer's byteOffset and buffer on every call cost more than the copy: looked at once per buffer.
+    if (frame !== this.source) {
+      this.source = frame
+      this.sourceWords = (frame.byteOffset & 3) === 0 ? new Int32Array(frame.buffer, frame.byteOffset, frame.length >> 2) : undefined
+    }
+    const words = this.sourceWords
+    if (length <= WORD_COPY_BYTES && words !== undefined && size >> 2 <= words.length) {
       // Whole words up to the 8-byte aligned size: the ring reserved them, and the source has them.
-      if (frame.buffer !== this.source) {
-        this.source = frame.buffer
-        this.sourceWords = new Int32Array(frame.buffer, 0, frame.buffer.byteLength >> 2)
-      }
-      const words = this.sourceWords
       const ints = this.ring.ints
-      const from = frame.byteOffset >> 2
       const to = offset >> 2
-      for (let i = 0, n = size >> 2; i < n; i++) ints[to + i] = words[from + i]
+      for (let i = 0, n = size >> 2; i < n; i++) ints[to + i] = words[i]
     } else {
       frame.copy(this.ring.bytes, offset, 0, length)
     }

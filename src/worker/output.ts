@@ -70,7 +70,7 @@ export class Output {
   bytes(src: Uint8Array, start: number, end: number): void {
     const n = end - start
     this.ensure(n)
-    if (n < 32) {
+    if (n < 64) {
       // A short copy by hand beats set()'s fixed cost, and most keys and values are short.
       const buf = this.buf
       let p = this.pos
