@@ -7,6 +7,8 @@
  * Then, with plain timed loops, a whole log.info on the calling thread (worker mode, a 256 MiB ring
  * the drain worker keeps from filling), outside any request context and inside one with 3 fields:
  * the context must add less than 10 percent. The two alternate over ROUNDS rounds; medians.
+ * Last, a declared event of the same fields (log.event) against log.info and pino's sync
+ * destination, also as plain timed loops alternated over ROUNDS rounds.
  * (Not with tinybench: its promise-based loop, run inside an AsyncLocalStorage context, pays Node's
  * promise hooks on every iteration, which a synchronous caller does not.)
  *
@@ -17,7 +19,7 @@ import { Bench } from 'tinybench'
 import { pipelineOptions, resolveOptions } from '../src/config.js'
 import { STAT_COUNT } from '../src/ring.js'
 import { FrameEncoder } from '../src/encode.js'
-import { createLogger, withContext } from '../src/index.js'
+import { createLogger, defineEvent, withContext } from '../src/index.js'
 import { Pipeline } from '../src/worker/pipeline.js'
 
 const ROUNDS = 7
@@ -87,6 +89,27 @@ for (let round = 0; round < ROUNDS; round++) {
   await log.flush()
 }
 
+// Declared events: the same record as a declared event, against the generic call and pino.
+const RequestHandled = defineEvent({
+  name: 'request.handled', version: 1, message: 'request handled',
+  fields: { reqId: 'string', userId: 'u32', path: 'string', status: 'u16', durationMs: 'f64' },
+})
+const prebuilt = fields(1) as { reqId: string; userId: number; path: string; status: number; durationMs: number }
+const EVENT_LOOPS: [string, () => void][] = [
+  ['log.event, calling thread, fields built per call', () => log.event(RequestHandled, fields(i++) as typeof prebuilt)],
+  ['log.event, calling thread, one prebuilt fields object', () => log.event(RequestHandled, prebuilt)],
+  ['log.info, calling thread, the same fields', () => log.info('request handled', fields(i++))],
+  ['pino.info to /dev/null, sync, the same fields', () => pinoSync.info(fields(i++), 'request handled')],
+]
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, call] of EVENT_LOOPS) {
+    const start = performance.now()
+    for (let n = 0; n < LOOP; n++) call()
+    record(name, ((performance.now() - start) * 1e6) / LOOP)
+    await log.flush()
+  }
+}
+
 console.log('| task | ns per op (median) | ops/s |')
 console.log('|---|---:|---:|')
 for (const [name, ns] of rows) {
@@ -95,6 +118,8 @@ for (const [name, ns] of rows) {
 const without = median(rows.get(PLAIN)!)
 const withCtx = median(rows.get(CONTEXT)!)
 console.log(`\ncontext cost on the calling thread: ${(((withCtx - without) / without) * 100).toFixed(1)} percent`)
+const event = median(rows.get(EVENT_LOOPS[0][0])!)
+console.log(`log.event against log.info: ${(median(rows.get(EVENT_LOOPS[2][0])!) / event).toFixed(2)}x, against pino sync: ${(median(rows.get(EVENT_LOOPS[3][0])!) / event).toFixed(2)}x`)
 console.log(`dropped: ${log.metrics().dropped}`)
 await disabled.close()
 await log.close()
