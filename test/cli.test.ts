@@ -1,40 +1,15 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createLogger, type Logger, type LoggerOptions } from '../dist/src/index.js'
 import { transportOf } from '../dist/src/logger.js'
 import type { WorkerTransport } from '../dist/src/worker-transport.js'
+import { CLI, cli } from './helpers/cli.js'
 import { fixedClock, tempDir } from './helpers/files.js'
 
 /** `ringlog pretty`: JSON lines on stdin, ringlog's or pino's, printed in the pretty format. */
-
-const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs `node dist/src/cli.js ...args` with `input` on stdin, in an environment that says nothing about colors. */
-function cli(args: string[], input = '', env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(input)
-  })
-}
 
 const SGR = /\x1b\[\d+m/g
 

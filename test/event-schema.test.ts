@@ -1,25 +1,12 @@
-import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { cli, type CliRun } from './helpers/cli.js'
 import { fixture, tempDir } from './helpers/files.js'
 
 /** `ringlog schema`: the declared events of a module as JSON Schema, and `--check` against a stored document. */
 
-const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
-
-function schema(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'schema', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const schema = (args: string[]): Promise<CliRun> => cli(['schema', ...args])
 
 describe('ringlog schema', () => {
   it('prints every declared event, each version, as one JSON Schema document', async () => {

@@ -21,6 +21,7 @@ import {
 import { transportOf } from '../dist/src/logger.js'
 import type { WorkerTransport } from '../dist/src/worker-transport.js'
 import { readRecords, tempDir } from './helpers/files.js'
+import { Random } from './helpers/random.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0xe7e47b0b) >>> 0
 const SEED_TEXT = `seed 0x${SEED.toString(16)} (FUZZ_SEED=${SEED})`
@@ -39,16 +40,6 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 // ---------------------------------------------------------------------------------------------
 // The PRNG and what it picks from.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const LEVEL_NAMES: readonly LevelName[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
 
@@ -76,38 +67,11 @@ const KEYS: readonly string[] = [
   'hasOwnProperty', 'valueOf',
 ]
 
-class Gen {
-  private readonly next: () => number
+class Gen extends Random {
   /** How often a string is 30 to 90 KB long (a fragmented frame). */
   hugeRate = 0.0008
   /** Huge strings made so far. */
   huge = 0
-
-  constructor(seed: number) {
-    this.next = mulberry32(seed)
-  }
-
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-
-  pick<T>(list: readonly T[]): T {
-    return list[this.int(list.length)]
-  }
-
-  weighted<T>(choices: readonly (readonly [number, () => T])[]): T {
-    let total = 0
-    for (const [weight] of choices) total += weight
-    let r = this.next() * total
-    for (const [weight, make] of choices) {
-      if ((r -= weight) < 0) return make()
-    }
-    return choices[choices.length - 1][1]()
-  }
 
   word(): string {
     const letters = 'abcdefghijklmnopqrstuvwxyz0123456789_'

@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../dist/src/index.js'
 import { transportOf } from '../dist/src/logger.js'
 import type { WorkerTransport } from '../dist/src/worker-transport.js'
 import { fixedClock, tempDir } from './helpers/files.js'
+import { Random } from './helpers/random.js'
 import { CONTROL_CHARS, parseCsvFields, parseLogfmtLine, type LogfmtPair } from './helpers/parse-lines.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed1e55) >>> 0
@@ -27,16 +28,6 @@ const RECORDS = 10_000
 // ---------------------------------------------------------------------------------------------
 // The PRNG and what it picks from.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Strings that have broken loggers: line breaks, escapes, quoting and separator characters, bad UTF-16. */
 const HOSTILE_STRINGS: readonly string[] = [
@@ -112,40 +103,12 @@ class Point {
 const unreadableMessage = new WeakSet<object>()
 
 /** Random hostile values from one seed. The same seed gives the same values, in the same order. */
-class Fuzz {
-  private readonly next: () => number
+class Fuzz extends Random {
   /**
    * Whether the record being made may hold cycles. Only a few do: each costs the logger
    * milliseconds (msgpackr recurses until the stack overflows before the fallback copy runs).
    */
   cycles = false
-
-  constructor(seed: number) {
-    this.next = mulberry32(seed)
-  }
-
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-
-  pick<T>(list: readonly T[]): T {
-    return list[this.int(list.length)]
-  }
-
-  /** One of the weighted choices. */
-  weighted<T>(choices: readonly (readonly [number, () => T])[]): T {
-    let total = 0
-    for (const [weight] of choices) total += weight
-    let r = this.next() * total
-    for (const [weight, make] of choices) {
-      if ((r -= weight) < 0) return make()
-    }
-    return choices[choices.length - 1][1]()
-  }
 
   word(): string {
     const letters = 'abcdefghijklmnopqrstuvwxyz0123456789_-'

@@ -28,36 +28,31 @@ export class FrameReader<Prepared, Event = unknown> {
 
   frame(src: Buffer, offset: number, length: number): void {
     switch (src[offset + OFFSET_KIND]) {
-      case KIND_RECORD: {
+      case KIND_RECORD:
         if (src[offset + OFFSET_LEVEL] < this.minLevel) return
-        const bindingsId = src.readUInt32LE(offset + OFFSET_BINDINGS)
-        const contextId = src.readUInt32LE(offset + OFFSET_CONTEXT)
         this.format.record(
           src[offset + OFFSET_LEVEL],
           src.readDoubleLE(offset + OFFSET_TIME),
           src,
           offset + HEADER_BYTES,
           offset + length,
-          bindingsId === 0 ? undefined : this.bindings.get(bindingsId),
-          contextId === 0 ? undefined : this.bindings.get(contextId),
+          this.table(src, offset + OFFSET_BINDINGS),
+          this.table(src, offset + OFFSET_CONTEXT),
         )
         return
-      }
       case KIND_EVENT: {
         if (src[offset + OFFSET_LEVEL] < this.minLevel) return
         const id = src.readUInt32LE(offset + OFFSET_EVENT_ID)
         const event = this.events.get(id)
         if (event === undefined) throw new Error(`event ${id} arrived without its definition`)
-        const bindingsId = src.readUInt32LE(offset + OFFSET_BINDINGS)
-        const contextId = src.readUInt32LE(offset + OFFSET_CONTEXT)
         this.format.event(
           src[offset + OFFSET_LEVEL],
           src.readDoubleLE(offset + OFFSET_TIME),
           event,
           src,
           offset,
-          bindingsId === 0 ? undefined : this.bindings.get(bindingsId),
-          contextId === 0 ? undefined : this.bindings.get(contextId),
+          this.table(src, offset + OFFSET_BINDINGS),
+          this.table(src, offset + OFFSET_CONTEXT),
         )
         return
       }
@@ -83,6 +78,12 @@ export class FrameReader<Prepared, Event = unknown> {
         if (this.startsOutput()) this.format.header()
         return
     }
+  }
+
+  /** The bindings or context whose id is at `at` in a frame's header; 0 is none. */
+  private table(src: Buffer, at: number): Prepared | undefined {
+    const id = src.readUInt32LE(at)
+    return id === 0 ? undefined : this.bindings.get(id)
   }
 }
 

@@ -8,6 +8,7 @@ import { mapHeader, skipValue, stringLength, stringStart } from './msgpack.js'
 import { JsonWriter } from './msgpack-json.js'
 import { PlainDecoder } from './plain-decoder.js'
 import { TimeFormat } from './time-format.js'
+import type { PlainObject } from './values.js'
 
 /** Child bindings or a request context made ready once: their JSON members, and their keys to spot a field that overrides one. */
 export interface JsonBindings {
@@ -92,18 +93,28 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
     this.start(level, time)
     out.bytes(event.message, 0, event.message.length)
     if (eventCollides(event, bindings, context)) {
-      this.writer.plainEntries({
-        ...(bindings && this.decoder.fields(bindings.payload, 0)),
-        ...(context && this.decoder.fields(context.payload, 0)),
-        ...event.decode(src, frame),
-      })
+      this.merged(bindings, context, event.decode(src, frame))
     } else {
-      if (bindings !== undefined) out.bytes(bindings.json, 0, bindings.json.length)
-      if (context !== undefined) out.bytes(context.json, 0, context.json.length)
+      this.prepared(bindings, context)
       event.json(out, this.writer, src, frame)
     }
     out.ascii('}\n')
     out.records++
+  }
+
+  /** Bindings' and context's members as made once. */
+  private prepared(bindings: JsonBindings | undefined, context: JsonBindings | undefined): void {
+    if (bindings !== undefined) this.out.bytes(bindings.json, 0, bindings.json.length)
+    if (context !== undefined) this.out.bytes(context.json, 0, context.json.length)
+  }
+
+  /** `{ ...bindings, ...context, ...own }` as objects, for when a key appears in two of them. */
+  private merged(bindings: JsonBindings | undefined, context: JsonBindings | undefined, own: PlainObject | undefined): void {
+    this.writer.plainEntries({
+      ...(bindings && this.decoder.fields(bindings.payload, 0)),
+      ...(context && this.decoder.fields(context.payload, 0)),
+      ...own,
+    })
   }
 
   /** The bytes `write` puts in the output, taken out again: parts of lines made once. */
@@ -128,14 +139,9 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
       p = this.writer.value(src, p, 1)
     }
     if (this.collides(src, p, end, bindings, context)) {
-      this.writer.plainEntries({
-        ...(bindings && this.decoder.fields(bindings.payload, 0)),
-        ...(context && this.decoder.fields(context.payload, 0)),
-        ...(p < end ? this.decoder.fields(src, p) : undefined),
-      })
+      this.merged(bindings, context, p < end ? this.decoder.fields(src, p) : undefined)
     } else {
-      if (bindings !== undefined) out.bytes(bindings.json, 0, bindings.json.length)
-      if (context !== undefined) out.bytes(context.json, 0, context.json.length)
+      this.prepared(bindings, context)
       if (p < end) this.members(src, p)
     }
     out.ascii('}\n')
