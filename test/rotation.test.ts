@@ -545,3 +545,21 @@ describe('rotation by the calling thread, then by the drain worker', () => {
     expect(rotatedFiles(dir).length).toBeGreaterThan(byCaller + 10)
   })
 })
+
+describe('retention while the other pipeline archives', () => {
+  it('counts a rotated file and its finished archive, seen before the plain file is removed, as one', async () => {
+    const { RotatingFile } = await import('../dist/src/worker/sinks/rotation.js')
+    const dir = tempDir()
+    // What the drain worker's archiver leaves for an instant: 6's archive renamed into place, 6's plain file not yet removed.
+    for (const name of ['app.2026-11-28.4.log.gz', 'app.2026-11-28.5.log.gz', 'app.2026-11-28.6.log.gz', 'app.2026-11-28.6.log']) {
+      writeFileSync(join(dir, name), 'x')
+    }
+    const errors: unknown[] = []
+    // The calling thread's stand-in: it does not tidy on start, and its retention runs after its own archives.
+    const file = new RotatingFile({ path: join(dir, 'app.log'), mkdir: true, compress: 'gzip', retain: { count: 2 } }, false, (error: unknown) => errors.push(error))
+    file.retain()
+    file.file.close()
+    expect(errors).toEqual([])
+    expect(readdirSync(dir).sort()).toEqual(['app.2026-11-28.5.log.gz', 'app.2026-11-28.6.log', 'app.2026-11-28.6.log.gz', 'app.log'])
+  })
+})

@@ -127,6 +127,7 @@ export class RotatingFile {
     const now = Date.now()
     let kept = 0
     let total = 0
+    let last = ''
     for (const file of this.rotated().filter((f) => !f.archive?.endsWith('.tmp')).sort((a, b) => b.stamp.localeCompare(a.stamp) || b.n - a.n)) {
       const path = join(this.dir, file.name)
       let stat
@@ -135,7 +136,11 @@ export class RotatingFile {
       } catch {
         continue
       }
-      kept++
+      // A plain file and its archive, seen between the archive's rename and the plain file's removal
+      // (by the other pipeline on the ring), are one rotated file: counted twice, an older one went.
+      const key = `${file.stamp}.${file.n}`
+      if (key !== last) kept++
+      last = key
       total += stat.size
       const tooMany = limits.count !== undefined && kept > limits.count
       const tooOld = limits.age !== undefined && now - stat.mtimeMs > limits.age
