@@ -7,4 +7,4 @@ export type {
 export type { Metrics } from './transport.js'
 export { withContext, bindContext, getContext, newRequestId } from './context.js'
 export { defineEvent } from './events/schema.js'
-export type { EventDefinition, EventFields, EventSpec, FieldSpec, ScalarType } from './events/schema.js'
+export type { EventDefinition, EventFields, EventSchema, EventSpec, FieldSchema, FieldSpec, ScalarType } from './events/schema.js'

@@ -106,7 +106,8 @@ class Core {
     if (encode === undefined) {
       const length = this.encoder.eventDefinition(schema)
       this.registry.keep(Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length))
-      this.transport.write(this.encoder.buffer, length)
+      // After close() the event's records are counted as dropped; its definition is not a record.
+      if (!this.closed) this.transport.write(this.encoder.buffer, length)
       encode = this.events[schema.id] = encoderOf(schema)
     }
     return encode

@@ -296,6 +296,18 @@ describe.each([true, false])('exact JSON lines (worker: %s)', (worker) => {
       `{"time":"${T}","level":"error","msg":"json","event":"golden.json","v":1,"data":3}`,
     ])
   })
+
+  it('an event logged after close() is counted as one dropped record, its definition as none', async () => {
+    const file = join(tempDir(), `closed-${worker}.log`)
+    const log = createLogger({ destination: file, worker, now: () => NOW })
+    log.event(Login, login)
+    await log.close()
+    const Late = defineEvent({ name: 'golden.after_close', version: 1, fields: { n: 'u8' } })
+    log.event(Late, { n: 1 })
+    log.event(Login, login)
+    expect(log.metrics()).toMatchObject({ written: 1, dropped: 2 })
+    expect(lines(readFileSync(file, 'utf8'))).toHaveLength(1)
+  })
 })
 
 describe.each([true, false])('record policy (worker: %s): events are written as the records log calls give', (worker) => {
