@@ -116,10 +116,15 @@ export class FrameEncoder {
   }
 
   private grow(bytes: number): void {
-    // Its own ArrayBuffer at offset 0, so the float64 view is aligned.
-    this.buffer = Buffer.allocUnsafeSlow(bytes)
-    this.floats = new Float64Array(this.buffer.buffer, 0, bytes >> 3)
-    this.ints = new Int32Array(this.buffer.buffer, 0, bytes >> 2)
-    this.shorts = new Uint16Array(this.buffer.buffer, 0, bytes >> 1)
+    // Its own ArrayBuffer at offset 0, so the float64 view is aligned. Views made before any is
+    // replaced, and sized by division (a shift is 32-bit): a failure leaves the old ones in use.
+    const buffer = Buffer.allocUnsafeSlow(bytes)
+    const floats = new Float64Array(buffer.buffer, 0, Math.floor(bytes / 8))
+    const ints = new Int32Array(buffer.buffer, 0, Math.floor(bytes / 4))
+    const shorts = new Uint16Array(buffer.buffer, 0, Math.floor(bytes / 2))
+    this.buffer = buffer
+    this.floats = floats
+    this.ints = ints
+    this.shorts = shorts
   }
 }

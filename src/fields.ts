@@ -13,6 +13,11 @@ export class FieldPreparer {
     this.serializers = serializers === undefined ? undefined : new Map(Object.entries(serializers))
   }
 
+  /** Whether a serializer is given for this key. */
+  serializes(key: string): boolean {
+    return this.serializers?.has(key) ?? false
+  }
+
   /** `fields` itself when nothing changes (the common case, no copy), else a copy with the new values. */
   prepare(fields: object): object {
     try {

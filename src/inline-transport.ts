@@ -16,13 +16,14 @@ export class InlineTransport implements Transport {
     this.pipeline = new Pipeline(pipelineOptions(options), this.stats, { recover: true })
   }
 
-  write(frame: Buffer, length: number): void {
+  write(frame: Buffer, length: number): boolean {
     if (this.closed) {
       this.dropped++
-      return
+      return false
     }
     this.pipeline.frame(frame, 0, length)
     this.pipeline.write()
+    return true
   }
 
   flush(): Promise<void> {

@@ -3,7 +3,7 @@ import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './conf
 import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
-import { encoderOf, invalidValue, type EventEncoder } from './events/encoder.js'
+import { encoderOf, invalidValue, invalidValues, type EventEncoder } from './events/encoder.js'
 import { EVENT_KEY, VERSION_KEY, type EventDefinition, type EventFields, type EventSchema, type FieldSpec } from './events/schema.js'
 import { KIND_HEADER, KIND_REOPEN } from './frame.js'
 import { InlineTransport } from './inline-transport.js'
@@ -42,6 +42,7 @@ class Core {
   invalidEvents = 0
   /** By event id: the encoders of the events whose definition this logger tree has sent. */
   private readonly events: EventEncoder[] = []
+  private readonly serializedEvents: boolean[] = []
   closed = false
 
   constructor(options: ResolvedOptions) {
@@ -100,17 +101,26 @@ class Core {
     return id
   }
 
-  /** The encoder of an event; its definition is sent into the ring before its first record, and to every later consumer. */
-  eventEncoder(schema: EventSchema): EventEncoder {
-    let encode = this.events[schema.id]
-    if (encode === undefined) {
-      const length = this.encoder.eventDefinition(schema)
-      this.registry.keep(Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length))
-      // After close() the event's records are counted as dropped; its definition is not a record.
-      if (!this.closed) this.transport.write(this.encoder.buffer, length)
-      encode = this.events[schema.id] = encoderOf(schema)
-    }
-    return encode
+  /**
+   * The encoder of an event; its definition is sent into the ring before its first record, and kept
+   * for every later consumer. Undefined when the definition found the ring full: it was counted as
+   * the dropped record, and is sent again with the next one.
+   */
+  eventEncoder(schema: EventSchema): EventEncoder | undefined {
+    const encode = this.events[schema.id]
+    if (encode !== undefined) return encode
+    const length = this.encoder.eventDefinition(schema)
+    // After close() the event's records are counted as dropped; its definition is not a record.
+    if (this.closed) return encoderOf(schema)
+    const frame = Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length)
+    if (!this.transport.write(this.encoder.buffer, length)) return undefined
+    this.registry.keep(frame)
+    return (this.events[schema.id] = encoderOf(schema))
+  }
+
+  /** Events with a field that a serializer is given for go the way log.info goes, so the serializer applies. */
+  serialized(schema: EventSchema): boolean {
+    return (this.serializedEvents[schema.id] ??= schema.fields.some((field) => field.type !== 'json' && this.fields.serializes(field.name)))
   }
 
   /** A json field's value as log.info would write it: its serializer applied, an Error in full. */
@@ -211,7 +221,18 @@ export class Logger<Custom extends string = never> {
     const schema = definition.schema
     if (schema.level < this.#threshold) return
     const core = this.#core
+    if (fields === null || typeof fields !== 'object') {
+      if (core.validateEvents) throw invalidValues(schema, fields)
+      core.invalidEvents++
+      this.#write(schema.level, { [EVENT_KEY]: schema.name, [VERSION_KEY]: schema.version }, schema.message)
+      return
+    }
+    if (core.serialized(schema)) {
+      this.#write(schema.level, this.#eventRecord(schema, fields), schema.message)
+      return
+    }
     const encode = core.eventEncoder(schema)
+    if (encode === undefined) return
     const store = currentStore()
     const contextId = store === undefined ? 0 : core.contextId(store)
     let length: number
@@ -228,9 +249,17 @@ export class Logger<Custom extends string = never> {
     const invalidField = -1 - length
     if (core.validateEvents && invalidField < schema.fields.length) throw invalidValue(schema, invalidField, fields)
     core.invalidEvents++
+    this.#write(schema.level, this.#eventRecord(schema, fields), schema.message)
+  }
+
+  /** The fields log.info would be given for an event: `{ event, v, ...declared fields }`. */
+  #eventRecord(schema: EventSchema, fields: object): Record<string, unknown> {
     const record: Record<string, unknown> = { [EVENT_KEY]: schema.name, [VERSION_KEY]: schema.version }
-    for (const field of schema.fields) record[field.name] = safeGet(fields, field.name)
-    this.#write(schema.level, record, schema.message)
+    for (const field of schema.fields) {
+      const value = safeGet(fields, field.name)
+      if (value !== undefined) record[field.name] = value
+    }
+    return record
   }
 
   /** Resolves once every record logged before the call is written to the destination. */

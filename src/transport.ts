@@ -46,8 +46,8 @@ export function policyMetrics(stats: Float64Array): Pick<Metrics, 'filtered' | '
 
 /** Where a logger's frames go: the ring and its drain worker, or the inline pipeline. */
 export interface Transport {
-  /** Takes the frame in frame[0, length); the buffer is reused as soon as this returns. */
-  write(frame: Buffer, length: number): void
+  /** Takes the frame in frame[0, length); the buffer is reused as soon as this returns. False when it was dropped (and counted). */
+  write(frame: Buffer, length: number): boolean
   /** The ring position after the last frame written (0 when there is no ring). */
   readonly position: number
   /** The ring position consumers have read up to (`position` when there is no ring). */

@@ -106,13 +106,13 @@ export class WorkerTransport implements Transport {
     return Atomics.load(this.ring.control, READ)
   }
 
-  write(frame: Buffer, length: number): void {
+  write(frame: Buffer, length: number): boolean {
     if (this.direct) return this.writeDirect(frame, length)
     if (this.closed) {
       this.writer.dropped++
-      return
+      return false
     }
-    this.writer.write(frame, length)
+    return this.writer.write(frame, length)
   }
 
   flush(): Promise<void> {
@@ -185,10 +185,11 @@ export class WorkerTransport implements Transport {
     return thread === undefined ? Promise.resolve(0) : thread.terminate()
   }
 
-  private writeDirect(frame: Buffer, length: number): void {
+  private writeDirect(frame: Buffer, length: number): boolean {
     const pipeline = this.callerPipelineFor(this.consumer.read)
     pipeline.frame(frame, 0, length)
     pipeline.write()
+    return true
   }
 
   private startWorker(): void {

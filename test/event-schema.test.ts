@@ -91,3 +91,12 @@ describe('ringlog schema', () => {
     expect(readFileSync(stored, 'utf8')).toBe('{"title":"something else"}')
   })
 })
+
+describe('the schema document', () => {
+  it('has no oneOf without events (an empty oneOf is not valid JSON Schema), and orders events by code unit, not locale', async () => {
+    const { registryJsonSchema } = await import('../dist/src/events/json-schema.js')
+    expect(registryJsonSchema([])).toEqual({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'ringlog events', $defs: {} })
+    const event = (name: string) => ({ id: 1, name, version: 1, level: 30, message: undefined, fields: [] })
+    expect(Object.keys(registryJsonSchema([event('b'), event('B'), event('a')]).$defs as object)).toEqual(['B@1', 'a@1', 'b@1'])
+  })
+})

@@ -120,11 +120,11 @@ class Gen extends Random {
     }
   }
 
-  /** An event field's name: defineEvent() refuses the names of Object.prototype's members. */
+  /** An event field's name: defineEvent() refuses the names of Object.prototype's members, and integers. */
   fieldName(): string {
     for (;;) {
       const key = this.key()
-      if (!(key in Object.prototype)) return key
+      if (!(key in Object.prototype) && !/^(0|[1-9]\d*)$/.test(key)) return key
     }
   }
 

@@ -268,14 +268,14 @@ describe.each([true, false])('exact JSON lines (worker: %s)', (worker) => {
     ])
   })
 
-  it('a json field gets its serializer; other fields do not', async () => {
+  it('a field gets its serializer, as in the log call: json fields on the compiled path, an event with a typed one the log call\'s way', async () => {
     const text = await logged({ serializers: { data: (value: unknown) => ({ wrapped: value }), path: () => 'serialized' } }, worker, (log) => {
       log.event(Json, { data: [1] })
       log.event(Login, login)
     })
     expect(lines(text)).toEqual([
       `{"time":"${T}","level":"error","msg":"json","event":"golden.json","v":1,"data":{"wrapped":[1]}}`,
-      `{"time":"${T}","level":"info","msg":"user logged in","event":"user.logged_in","v":2,"userId":42,"path":"/api","status":200,"durationMs":12.5,"admin":false}`,
+      `{"time":"${T}","level":"info","msg":"user logged in","event":"user.logged_in","v":2,"userId":42,"path":"serialized","status":200,"durationMs":12.5,"admin":false}`,
     ])
   })
 
@@ -518,5 +518,62 @@ describe('the drain worker', () => {
       `{"time":"${T}","level":"warn","event":"golden.times","v":1,"at":"1970-01-01T00:00:00.001Z"}`,
       `{"time":"${T}","level":"info","msg":"user logged in","after":true,"event":"user.logged_in","v":2,"userId":42,"path":"/api","status":200,"durationMs":12.5,"admin":false}`,
     ])
+  })
+})
+
+describe.each([true, false])('found in review (worker: %s)', (worker) => {
+  const Big = defineEvent({ name: 'review.big', version: 1, message: 'big', fields: { a: 'string', n: 'u8' } })
+
+  it('with a record policy, an event larger than the policy\'s first buffer (4 KiB) and than a quarter of the ring is the log call\'s record', async () => {
+    for (const size of [4100, 70_000]) {
+      const a = 'x'.repeat(size)
+      const text = await logged({ redact: ['zz'], bufferSize: 65536 }, worker, (log) => {
+        log.event(Big, { a, n: 1 })
+        log.info('big', { event: 'review.big', v: 1, a, n: 1 })
+      })
+      const [event, info] = lines(text)
+      expect(event).toBe(info)
+      expect(event).toBe(`{"time":"${T}","level":"info","msg":"big","event":"review.big","v":1,"a":"${a}","n":1}`)
+    }
+  })
+
+  it('a field with a serializer is written as the log call writes it: the serializer applies', async () => {
+    const text = await logged({ serializers: { a: (a: string) => a.split('?')[0] } }, worker, (log) => {
+      log.event(Big, { a: '/path?token=secret', n: 2 })
+    })
+    expect(lines(text)).toEqual([`{"time":"${T}","level":"info","msg":"big","event":"review.big","v":1,"a":"/path","n":2}`])
+  })
+
+  it('a values argument that is not an object throws with validation, and is written as the bare event without', async () => {
+    const strict = createLogger({ destination: join(tempDir(), 'strict.log'), worker, validate: 'always' })
+    expect(() => strict.event(Big, null as never)).toThrow(new TypeError('ringlog: event review.big v1: expects an object of fields; got null'))
+    expect(() => strict.event(Big, 5 as never)).toThrow(new TypeError('ringlog: event review.big v1: expects an object of fields; got 5'))
+    await strict.close()
+    const text = await logged({ validate: 'off' }, worker, (log) => {
+      log.event(Big, null as never)
+      expect(log.metrics().invalidEvents).toBe(1)
+    })
+    expect(lines(text)).toEqual([`{"time":"${T}","level":"info","msg":"big","event":"review.big","v":1}`])
+  })
+
+  it('a definition the ring could not take is counted as the dropped record and sent again with the next one', async () => {
+    const Once = defineEvent({ name: `review.once_${worker}`, version: 1, fields: { n: 'u8' } })
+    const text = await logged({}, worker, (log) => {
+      const transport = transportOf(log)
+      const write = transport.write.bind(transport)
+      // The ring is full for one frame: the event's definition.
+      let full = true
+      transport.write = (frame, length) => (full ? ((full = false), false) : write(frame, length))
+      log.event(Once, { n: 1 })
+      log.event(Once, { n: 2 })
+      transport.write = write
+    })
+    expect(lines(text)).toEqual([`{"time":"${T}","level":"info","event":"review.once_${worker}","v":1,"n":2}`])
+  })
+
+  it('refuses a field named like an integer, which an object would put before event and v', () => {
+    expect(() => defineEvent({ name: 'review.numeric', version: 1, fields: { b: 'u8', 2: 'u8' } })).toThrow(
+      new TypeError('ringlog: invalid event review.numeric field 2: "2"; expected a name that is not an integer (objects put those before all other keys)'),
+    )
   })
 })

@@ -62,7 +62,8 @@ function compileEncoder(schema: EventSchema): EventEncoder {
       check.push(`${x} = e.packed(prepare(${JSON.stringify(field.name)}, ${x})); size += ${x}.length`)
     } else {
       check.push(`if (!(${CHECKS[field.type](x)})) ${fail}`)
-      if (field.type === 'string') check.push(`size += ${x}.length * 3`)
+      // Three bytes a character at most; a long string is measured, so the reserve stays within what a buffer can hold.
+      if (field.type === 'string') check.push(`size += ${x}.length > 0x10000 ? Buffer.byteLength(${x}) : ${x}.length * 3`)
     }
     if (slot.width === 0) check.push('size += 4')
     if (slot.presence >= 0) {
@@ -124,6 +125,11 @@ function writeString(buf: Buffer, s: string, at: number): number {
     if (i === n) return n
   }
   return buf.utf8Write(s, at)
+}
+
+/** The error a values argument that is not an object gets. */
+export function invalidValues(schema: EventSchema, values: unknown): TypeError {
+  return new TypeError(`ringlog: event ${schema.name} v${schema.version}: expects an object of fields; got ${show(values)}`)
 }
 
 /** The error a value that does not fit its field gets: the event, the field, the type expected, the value. */

@@ -54,15 +54,15 @@ function fieldJsonSchema(field: FieldSchema): JsonObject {
 /** The document `ringlog schema` prints. */
 export function registryJsonSchema(events: readonly EventSchema[]): JsonObject {
   const defs: JsonObject = {}
-  for (const event of [...events].sort((a, b) => a.name.localeCompare(b.name) || a.version - b.version)) {
+  // By code unit, not by locale: the same document on every machine.
+  for (const event of [...events].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version - b.version))) {
     defs[definitionKey(event.name, event.version)] = eventJsonSchema(event)
   }
-  return {
-    $schema: JSON_SCHEMA_DRAFT,
-    title: 'ringlog events',
-    oneOf: Object.keys(defs).map((key) => ({ $ref: `#/$defs/${key.replaceAll('~', '~0').replaceAll('/', '~1')}` })),
-    $defs: defs,
-  }
+  const document: JsonObject = { $schema: JSON_SCHEMA_DRAFT, title: 'ringlog events' }
+  // oneOf must not be empty: without events, the document says nothing about records.
+  if (Object.keys(defs).length > 0) document.oneOf = Object.keys(defs).map((key) => ({ $ref: `#/$defs/${key.replaceAll('~', '~0').replaceAll('/', '~1')}` }))
+  document.$defs = defs
+  return document
 }
 
 /** What changed from a stored document to the current one: `breaking` fails `ringlog schema --check`. */

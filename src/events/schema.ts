@@ -126,6 +126,8 @@ export function definedEvents(): readonly EventSchema[] {
 
 function fieldSchema(where: string, name: string, spec: unknown): FieldSchema {
   if (name === EVENT_KEY || name === VERSION_KEY) invalid(where, name, `a name other than '${EVENT_KEY}' and '${VERSION_KEY}', which every event writes`)
+  // JavaScript puts integer keys first in an object: log.info's line would have them before `event`.
+  if (/^(0|[1-9]\d*)$/.test(name) && Number(name) < 2 ** 32 - 1) invalid(where, name, 'a name that is not an integer (objects put those before all other keys)')
   // A values object inherits these: an absent optional field would read Object.prototype's.
   if (name in Object.prototype) invalid(where, name, 'a name that is not a member of Object.prototype (constructor, toString, __proto__...)')
   if (typeof spec === 'string') {

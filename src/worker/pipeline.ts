@@ -62,9 +62,12 @@ export class Pipeline {
           case KIND_EVENT_DEFINITION:
             events.define(src.readUInt32LE(offset + OFFSET_BINDINGS), eventSchema(src, offset, length))
             return
-          case KIND_EVENT:
-            policy.frame(events.buffer, 0, events.record(src, offset))
+          case KIND_EVENT: {
+            // The length first: making the record may give it a larger buffer.
+            const recordLength = events.record(src, offset)
+            policy.frame(events.buffer, 0, recordLength)
             return
+          }
           default:
             policy.frame(src, offset, length)
         }
