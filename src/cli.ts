@@ -97,11 +97,16 @@ function pretty(args: string[]): void {
 }
 
 async function schema(args: string[]): Promise<void> {
+  if (args.includes('--help')) {
+    process.stdout.write(USAGE)
+    return
+  }
   const at = args.indexOf('--check')
   const stored = at < 0 ? undefined : args[at + 1]
   const modules = at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)]
   if ((at >= 0 && (stored === undefined || stored.startsWith('--'))) || modules.length === 0 || modules.some((m) => m.startsWith('--'))) {
-    process.stderr.write(`ringlog schema: ${modules.length === 0 ? 'no module given' : 'bad arguments'}\n${USAGE}`)
+    const problem = at >= 0 && (stored === undefined || stored.startsWith('--')) ? '--check needs the stored document' : modules.length === 0 ? 'no module given' : 'bad arguments'
+    process.stderr.write(`ringlog schema: ${problem}\n${USAGE}`)
     process.exitCode = 2
     return
   }

@@ -79,10 +79,20 @@ describe('ringlog schema', () => {
     expect(code).toBe(0)
   })
 
+  it('prints its usage for --help and exits 0', async () => {
+    const help = await schema(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^usage: ringlog pretty[\s\S]*usage: ringlog schema \[--check <stored.json>\] <module>\.\.\./)
+    expect(help.stderr).toBe('')
+  })
+
   it('says what is wrong with its arguments or the stored document, and exits 2', async () => {
     const none = await schema([])
     expect(none.code).toBe(2)
     expect(none.stderr).toMatch(/^ringlog schema: no module given\nusage:/)
+    const check = await schema(['--check'])
+    expect(check.code).toBe(2)
+    expect(check.stderr).toMatch(/^ringlog schema: --check needs the stored document\nusage:/)
     const stored = join(tempDir(), 'bad.json')
     writeFileSync(stored, '{"title":"something else"}')
     const bad = await schema(['--check', stored, fixture('events-current.mjs')])

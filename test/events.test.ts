@@ -381,7 +381,7 @@ describe.each([true, false])('validation (worker: %s)', (worker) => {
       expect(() => log.event(Login, { ...login, userId: -1 })).toThrow(new TypeError(
         'ringlog: event user.logged_in v2: field userId expects u32 (an integer from 0 to 4294967295); got -1 (number)'))
       expect(() => log.event(Json, {} as never)).toThrow(new TypeError(
-        'ringlog: event golden.json v1: field data expects json (any value but undefined); got nothing (the field is required)'))
+        'ringlog: event golden.json v1: field data expects json (any value but undefined, a function or a symbol); got nothing (the field is required)'))
       log.event(Login, { ...login, userId: 43 })
     })
     expect(lines(text).map((line) => JSON.parse(line) as Record<string, unknown>).map((record) => record.userId)).toEqual([42, 43])
@@ -575,5 +575,36 @@ describe.each([true, false])('found in review (worker: %s)', (worker) => {
     expect(() => defineEvent({ name: 'review.numeric', version: 1, fields: { b: 'u8', 2: 'u8' } })).toThrow(
       new TypeError('ringlog: invalid event review.numeric field 2: "2"; expected a name that is not an integer (objects put those before all other keys)'),
     )
+  })
+})
+
+describe('definitions are data that cannot change after the check', () => {
+  it('freezes the definition, its fields and enum values, from which code is generated', () => {
+    const Frozen = defineEvent({ name: 'review.frozen', version: 1, fields: { m: { enum: ['a', 'b'] }, n: 'u8' } })
+    expect(Object.isFrozen(Frozen)).toBe(true)
+    expect(Object.isFrozen(Frozen.schema)).toBe(true)
+    expect(Object.isFrozen(Frozen.schema.fields)).toBe(true)
+    expect(Frozen.schema.fields.every((field) => Object.isFrozen(field) && (field.values === undefined || Object.isFrozen(field.values)))).toBe(true)
+    expect(() => { (Frozen.schema as { version: unknown }).version = '1); process.exit(3); (' }).toThrow(TypeError)
+  })
+})
+
+describe.each([true, false])('a json field given a function (worker: %s)', (worker) => {
+  const Fn = defineEvent({ name: 'review.json_fn', version: 1, fields: { data: 'json' } })
+
+  it('is a validation error: a record would leave it out, and the field is required', () => {
+    const log = createLogger({ destination: join(tempDir(), 'fn.log'), worker, validate: 'always' })
+    expect(() => log.event(Fn, { data: () => 1 })).toThrow(
+      new TypeError('ringlog: event review.json_fn v1: field data expects json (any value but undefined, a function or a symbol); got [function data] (function)'),
+    )
+    return log.close()
+  })
+
+  it("with 'off', is written as the log call writes it (without the field), and counted", async () => {
+    const text = await logged({ validate: 'off' }, worker, (log) => {
+      log.event(Fn, { data: () => 1 })
+      expect(log.metrics().invalidEvents).toBe(1)
+    })
+    expect(lines(text)).toEqual([`{"time":"${T}","level":"info","event":"review.json_fn","v":1}`])
   })
 })

@@ -59,6 +59,8 @@ function compileEncoder(schema: EventSchema): EventEncoder {
     } else if (field.type === 'timestamp') {
       check.push(`if (${x} instanceof Date) ${x} = ${x}.getTime(); else if (typeof ${x} !== 'number') ${fail}`)
     } else if (field.type === 'json') {
+      // A function or a symbol is not data: a record leaves it out, which a required field must not be.
+      if (!field.optional) check.push(`if (typeof ${x} === 'function' || typeof ${x} === 'symbol') ${fail}`)
       check.push(`${x} = e.packed(prepare(${JSON.stringify(field.name)}, ${x})); size += ${x}.length`)
     } else {
       check.push(`if (!(${CHECKS[field.type](x)})) ${fail}`)

@@ -100,23 +100,24 @@ export function defineEvent<const Fields extends Record<string, FieldSpec>>(spec
   }
   if (message !== undefined && typeof message !== 'string') invalid(`${where} message`, message, 'a string')
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) invalid(`${where} fields`, fields, 'an object of field types')
-  const schema: EventSchema = {
+  // Frozen: compiled code is generated from it, on both threads, and must match what was checked.
+  const schema: EventSchema = Object.freeze({
     id: byId.length + 1,
     name,
     version,
     level: LEVELS[level],
     message,
-    fields: Object.keys(fields).map((key) => fieldSchema(`${where} field ${key}`, key, fields[key])),
-  }
+    fields: Object.freeze(Object.keys(fields).map((key) => fieldSchema(`${where} field ${key}`, key, fields[key]))),
+  })
   const key = `${name}@${version}`
   const earlier = defined.get(key)
   if (earlier !== undefined) {
-    if (sameShape(earlier, schema)) return { schema: earlier }
+    if (sameShape(earlier, schema)) return Object.freeze({ schema: earlier })
     throw new TypeError(`ringlog: event ${name} version ${version} is defined twice, differently; give the new schema a new version`)
   }
   defined.set(key, schema)
   byId.push(schema)
-  return { schema }
+  return Object.freeze({ schema })
 }
 
 /** Every event defined in this process, in the order of definition. */
@@ -133,7 +134,7 @@ function fieldSchema(where: string, name: string, spec: unknown): FieldSchema {
   if (typeof spec === 'string') {
     const optional = spec.endsWith('?')
     const type = (optional ? spec.slice(0, -1) : spec) as ScalarType
-    if (SCALAR_TYPES.includes(type)) return { name, type, optional }
+    if (SCALAR_TYPES.includes(type)) return Object.freeze({ name, type, optional })
   } else if (spec !== null && typeof spec === 'object' && 'enum' in spec) {
     const { enum: values, optional = false } = spec as { enum: unknown; optional?: unknown }
     if (!Array.isArray(values) || values.length === 0 || values.length > MAX_ENUM_VALUES || !values.every((v) => typeof v === 'string')) {
@@ -141,7 +142,7 @@ function fieldSchema(where: string, name: string, spec: unknown): FieldSchema {
     }
     if (new Set(values).size !== values.length) invalid(`${where} enum`, values, 'strings without repeats')
     if (typeof optional !== 'boolean') invalid(`${where} optional`, optional, 'true or false')
-    return { name, type: 'enum', optional, values: [...values] }
+    return Object.freeze({ name, type: 'enum' as const, optional, values: Object.freeze([...values]) })
   }
   return invalid(where, spec, `one of ${SCALAR_TYPES.map((t) => `'${t}'`).join(', ')} (with '?' when optional), or { enum: [...] }`)
 }
@@ -166,7 +167,7 @@ export function describeType(field: FieldSchema): string {
     case 'bool': return 'bool (true or false)'
     case 'string': return 'string'
     case 'timestamp': return 'timestamp (a Date or milliseconds since the epoch)'
-    case 'json': return 'json (any value but undefined)'
+    case 'json': return field.optional ? 'json (any value)' : 'json (any value but undefined, a function or a symbol)'
     case 'enum': return `enum (one of ${field.values!.map(show).join(', ')})`
   }
 }
