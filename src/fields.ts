@@ -13,6 +13,12 @@ export class FieldPreparer {
     this.serializers = serializers === undefined ? undefined : new Map(Object.entries(serializers))
   }
 
+  /** One key's value as it is logged: its serializer's result, an Error in full, or the value itself. */
+  value(key: string, value: unknown): unknown {
+    const serializer = this.serializers?.get(key)
+    return serializer !== undefined ? serialize(serializer, value) : value instanceof Error ? serializeError(value) : value
+  }
+
   /** Whether a serializer is given for this key. */
   serializes(key: string): boolean {
     return this.serializers?.has(key) ?? false
@@ -40,9 +46,7 @@ export class FieldPreparer {
     const out: Record<string, unknown> = {}
     try {
       for (const key of Object.keys(fields)) {
-        const value = safeGet(fields, key)
-        const serializer = this.serializers?.get(key)
-        out[key] = serializer !== undefined ? serialize(serializer, value) : value instanceof Error ? serializeError(value) : value
+        out[key] = this.value(key, safeGet(fields, key))
       }
     } catch {
       return fields

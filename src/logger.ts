@@ -26,6 +26,9 @@ export interface LogFn {
 
 const noop: LogFn = () => {}
 
+/** How an event with a typed field that a serializer is given for is written: as log.info writes its fields. */
+const VIA_LOG_INFO = 'log.info'
+
 /** What every logger of one tree shares: one encoder, one transport, one bindings table, the level tables. */
 class Core {
   readonly encoder: FrameEncoder
@@ -41,8 +44,7 @@ class Core {
   /** Events written as log.info would, because a value did not fit its field. */
   invalidEvents = 0
   /** By event id: the encoders of the events whose definition this logger tree has sent. */
-  private readonly events: EventEncoder[] = []
-  private readonly serializedEvents: boolean[] = []
+  private readonly events: (EventEncoder | typeof VIA_LOG_INFO)[] = []
   closed = false
 
   constructor(options: ResolvedOptions) {
@@ -102,29 +104,26 @@ class Core {
   }
 
   /**
-   * The encoder of an event; its definition is sent into the ring before its first record, and kept
-   * for every later consumer. Undefined when the definition found the ring full: it was counted as
-   * the dropped record, and is sent again with the next one.
+   * How this logger tree writes an event, decided at its first record: its encoder, whose
+   * definition is then sent into the ring and kept for every later consumer; or VIA_LOG_INFO when a
+   * serializer is given for one of its typed fields, so that it applies. Undefined when the
+   * definition found the ring full: it was counted as the dropped record, and goes with the next one.
    */
-  eventEncoder(schema: EventSchema): EventEncoder | undefined {
-    const encode = this.events[schema.id]
-    if (encode !== undefined) return encode
-    const length = this.encoder.eventDefinition(schema)
+  eventEncoder(schema: EventSchema): EventEncoder | typeof VIA_LOG_INFO | undefined {
+    const known = this.events[schema.id]
+    if (known !== undefined) return known
+    if (schema.fields.some((field) => field.type !== 'json' && this.fields.serializes(field.name))) return (this.events[schema.id] = VIA_LOG_INFO)
     // After close() the event's records are counted as dropped; its definition is not a record.
     if (this.closed) return encoderOf(schema)
+    const length = this.encoder.eventDefinition(schema)
     const frame = Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length)
     if (!this.transport.write(this.encoder.buffer, length)) return undefined
     this.registry.keep(frame)
     return (this.events[schema.id] = encoderOf(schema))
   }
 
-  /** Events with a field that a serializer is given for go the way log.info goes, so the serializer applies. */
-  serialized(schema: EventSchema): boolean {
-    return (this.serializedEvents[schema.id] ??= schema.fields.some((field) => field.type !== 'json' && this.fields.serializes(field.name)))
-  }
-
   /** A json field's value as log.info would write it: its serializer applied, an Error in full. */
-  readonly prepareJson = (key: string, value: unknown): unknown => (this.fields.prepare({ [key]: value }) as Record<string, unknown>)[key]
+  readonly prepareJson = (key: string, value: unknown): unknown => this.fields.value(key, value)
 
   /** The level a logger of this name starts at: its entry in `levels`, else `inherited`. */
   startLevel(name: string | undefined, inherited: string): string {
@@ -224,15 +223,15 @@ export class Logger<Custom extends string = never> {
     if (fields === null || typeof fields !== 'object') {
       if (core.validateEvents) throw invalidValues(schema, fields)
       core.invalidEvents++
-      this.#write(schema.level, { [EVENT_KEY]: schema.name, [VERSION_KEY]: schema.version }, schema.message)
-      return
-    }
-    if (core.serialized(schema)) {
-      this.#write(schema.level, this.#eventRecord(schema, fields), schema.message)
+      this.#write(schema.level, this.#eventRecord(schema, {}), schema.message)
       return
     }
     const encode = core.eventEncoder(schema)
     if (encode === undefined) return
+    if (encode === VIA_LOG_INFO) {
+      this.#write(schema.level, this.#eventRecord(schema, fields), schema.message)
+      return
+    }
     const store = currentStore()
     const contextId = store === undefined ? 0 : core.contextId(store)
     let length: number

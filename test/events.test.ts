@@ -556,7 +556,7 @@ describe.each([true, false])('found in review (worker: %s)', (worker) => {
     expect(lines(text)).toEqual([`{"time":"${T}","level":"info","msg":"big","event":"review.big","v":1}`])
   })
 
-  it('a definition the ring could not take is counted as the dropped record and sent again with the next one', async () => {
+  it('a definition the ring could not take is sent again with the next record, and the record it came with is not written undecodable', async () => {
     const Once = defineEvent({ name: `review.once_${worker}`, version: 1, fields: { n: 'u8' } })
     const text = await logged({}, worker, (log) => {
       const transport = transportOf(log)

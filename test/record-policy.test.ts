@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createLogger, withContext, type FilterOption, type Logger, type LoggerOptions, type Metrics } from '../dist/src/index.js'
 import { tempDir } from './helpers/files.js'
+import { mulberry32 } from './helpers/random.js'
 
 /** Every record's time is T0 plus the test clock's ms; T0 falls on a whole second. */
 const T0 = Date.UTC(2026, 10, 28, 2, 4, 27, 0)
@@ -59,17 +60,6 @@ function errorOf(options: LoggerOptions): string {
     return (error as Error).message
   }
   throw new Error('createLogger accepted the options')
-}
-
-/** mulberry32, as documented for `sample.seed`: an independent oracle for which records a seeded rate keeps. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 // Nine records for the filters: fields of their own, of child bindings and of request contexts.

@@ -91,18 +91,17 @@ function compileEncoder(schema: EventSchema): EventEncoder {
   return make(enums, writeString) as EventEncoder
 }
 
+/** The encoder's view a fixed-size value is stored through, by its width (names in the generated code). */
+const VIEWS: Record<number, string> = { 8: 'f', 4: 'w', 2: 'h', 1: 'buf' }
+
 /** The statement that stores slot's value `x` (already checked) into the frame. */
 function storeValue(slot: FieldSlot, x: string): string {
   const { offset, field } = slot
   const optional = slot.presence >= 0
-  let value = x
-  if (field.type === 'bool') value = `(${x} ? 1 : 0)`
-  switch (slot.width) {
+  if (slot.width > 0) {
+    const value = field.type === 'bool' ? `(${x} ? 1 : 0)` : x
     // An absent optional value's slot is zeroed: the scratch buffer holds the previous frame.
-    case 8: return `f[${offset / 8}] = ${optional ? `${x} === undefined ? 0 : ${value}` : value}`
-    case 4: return `w[${offset / 4}] = ${optional ? `${x} === undefined ? 0 : ${value}` : value}`
-    case 2: return `h[${offset / 2}] = ${optional ? `${x} === undefined ? 0 : ${value}` : value}`
-    case 1: return `buf[${offset}] = ${optional ? `${x} === undefined ? 0 : ${value}` : value}`
+    return `${VIEWS[slot.width]}[${offset / slot.width}] = ${optional ? `${x} === undefined ? 0 : ${value}` : value}`
   }
   const write = field.type === 'string'
     ? `n = writeString(buf, ${x}, p + 4)`

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs'
-import { KIND_EVENT, KIND_EVENT_DEFINITION, KIND_RECORD, OFFSET_BINDINGS, OFFSET_KIND } from '../frame.js'
+import { KIND_EVENT, KIND_EVENT_DEFINITION, KIND_RECORD, OFFSET_KIND } from '../frame.js'
 import { FILES_WRITER, STAT_BYTES, STAT_FAILED, STAT_FILTERED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
 import { Branch, type SinkConfig } from './branch.js'
 import { EventRecords } from './events/event-records.js'
@@ -60,7 +60,7 @@ export class Pipeline {
       this.entry = (src, offset, length) => {
         switch (src[offset + OFFSET_KIND]) {
           case KIND_EVENT_DEFINITION:
-            events.define(src.readUInt32LE(offset + OFFSET_BINDINGS), eventSchema(src, offset, length))
+            events.define(eventSchema(src, offset, length))
             return
           case KIND_EVENT: {
             // The length first: making the record may give it a larger buffer.

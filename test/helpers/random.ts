@@ -1,6 +1,7 @@
 /** A seeded PRNG (mulberry32) and the picks the randomized tests make with it: the same seed gives the same values. */
 
-function mulberry32(seed: number): () => number {
+/** mulberry32, written apart from the sampler's: the oracle for which records a seeded `sample.rate` keeps. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

@@ -19,9 +19,9 @@ export class EventRecords {
   private readonly packr = new Packr({ useRecords: false, moreTypes: true })
   private readonly out = new Output(1 << 12)
 
-  define(id: number, schema: EventSchema): void {
+  define(schema: EventSchema): void {
     // Dates stay Dates and json values stay the bytes the calling thread packed: the record carries what log.info's would.
-    if (!this.events.has(id)) this.events.set(id, { message: schema.message, decode: compileDecode(schema, this.decoder, WHOLE, true, true) })
+    if (!this.events.has(schema.id)) this.events.set(schema.id, { message: schema.message, decode: compileDecode(schema, this.decoder, WHOLE, true, true) })
   }
 
   /** The event frame at src[offset...] as a record frame, in `buffer`; returns its length. */
