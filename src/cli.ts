@@ -78,7 +78,8 @@ function pretty(args: string[]): void {
     }
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
       format.line(recordOf(parsed as PlainObject))
-      process.stdout.write(Buffer.from(out.take()))
+      process.stdout.write(Buffer.from(out.buf.subarray(0, out.pos)))
+      out.clear()
     } else {
       process.stdout.write(text + end)
     }

@@ -168,9 +168,11 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    */
   now?: () => number
   /**
-   * Install SIGTERM and SIGINT handlers that write everything logged, then end the process as the
-   * signal would have.
-   * @default false
+   * On SIGTERM, SIGINT and SIGHUP (unless a logger reopens its files on SIGHUP), write everything
+   * logged in every thread; then, if the application has no listener of its own for the signal, end
+   * the process as the signal would have (the same exit status), else leave the decision to it.
+   * `false`: this logger does not ask for the handlers (they stay while another logger does).
+   * @default true
    */
   handleSignals?: boolean
   /**
@@ -465,7 +467,7 @@ export function resolveOptions(
     bufferSize: given(options.bufferSize, bufferSize, 'bufferSize', fromEnv.bufferSize ?? 8 << 20),
     onFull: given(options.onFull, (w, v) => choice(w, v, ['block', 'drop'] as const), 'onFull', 'block'),
     blockTimeoutMs: given(options.blockTimeoutMs, timeout, 'blockTimeoutMs', 10_000),
-    handleSignals: given(options.handleSignals, flag, 'handleSignals', false),
+    handleSignals: given(options.handleSignals, flag, 'handleSignals', true),
     validateEvents: validation(given(options.validate, (w, v) => choice(w, v, ['off', 'dev', 'always'] as const), 'validate', 'dev'), env),
     reopen: options.reopen === undefined || options.reopen === false ? false : choice(option('reopen'), options.reopen, ['SIGHUP'] as const),
     // Date.now looked up at each call, so fake timers that replace it apply.

@@ -1,19 +1,34 @@
+import { isMainThread } from 'node:worker_threads'
+
 /**
- * One 'exit' listener for every live logger (not one each, which would trip Node's listener
- * warning), and the opt-in signal handlers.
+ * Exit and signals, once for the process: one 'exit' listener for every live logger of the thread
+ * (not one each, which would trip Node's listener warning), and the signal handlers.
  */
 
 interface Drainable {
-  drainSync(): void
+  /** Writes what the drain worker did not; `final` at exit, after which records are written on the spot. */
+  drainSync(final: boolean): void
+}
+
+interface Host {
+  /** Asks the drain worker to write every thread's ring and waits until it has. */
+  drainEverything(): boolean
 }
 
 const live = new Set<Drainable>()
+let host: Host | undefined
 let listening = false
 
-function drainAll(): void {
+/** Everything logged so far, in every thread's ring, written before this returns. */
+function drainAll(final: boolean): void {
+  try {
+    host?.drainEverything()
+  } catch {
+    // The rings of this thread are written below all the same.
+  }
   for (const transport of live) {
     try {
-      transport.drainSync()
+      transport.drainSync(final)
     } catch {
       // One logger failing at exit must not keep the others from writing.
     }
@@ -22,39 +37,72 @@ function drainAll(): void {
 
 /**
  * 'exit' runs for process.exit(), for the end of the event loop and after an uncaught exception;
- * worker threads still run during it, so a transport can wait for its worker synchronously.
+ * worker threads still run during it, so the drain worker can be waited for synchronously.
  */
+function listen(): void {
+  if (listening) return
+  process.on('exit', () => drainAll(true))
+  listening = true
+}
+
 export function drainOnExit(transport: Drainable): void {
   live.add(transport)
-  if (!listening) {
-    process.on('exit', drainAll)
-    listening = true
-  }
+  listen()
 }
 
 export function forgetOnExit(transport: Drainable): void {
   live.delete(transport)
 }
 
-const SIGNALS = ['SIGTERM', 'SIGINT'] as const
+/** The host's exit writes every thread's ring, through the drain worker it runs. */
+export function hostOnExit(drainHost: Host): void {
+  host = drainHost
+  listen()
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const
+type Handled = (typeof SIGNALS)[number]
+/** Marks ringlog's own listeners, also those of another copy of ringlog in the process, so neither takes the other's for the application's. */
+const SIGNAL_HANDLER = Symbol.for('ringlog.signal')
+const REOPEN_HANDLER = Symbol.for('ringlog.reopen')
+
+/** A `reopen: 'SIGHUP'` listener, which keeps SIGHUP from ending the process: ringlog's own, not the application's. */
+export function markReopen(listener: () => void): () => void {
+  return Object.assign(listener, { [REOPEN_HANDLER]: true })
+}
+
+function isOwn(listener: unknown, mark: symbol): boolean {
+  return typeof listener === 'function' && mark in listener
+}
+
+let handlers: [Handled, () => void][] = []
 
 /**
- * Handlers that drain, then end the process as the signal would have (re-raised with the default
- * action), unless the application has its own handler for it, which then decides. Returns a
- * function that removes them.
+ * A signal drains every ring. With no listener of the application's for it, the process then ends
+ * as the signal would have ended it: the handlers are removed and the signal raised again, to its
+ * default action. With one, the application decides. SIGHUP while a logger reopens its files on it
+ * is that logger's, and ends nothing.
  */
-export function drainOnSignals(transport: Drainable): () => void {
-  const handlers = SIGNALS.map((signal) => {
-    const handler = (): void => {
-      transport.drainSync()
-      remove()
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
-    }
+function onSignal(signal: Handled): void {
+  const others = process.listeners(signal).filter((listener) => !isOwn(listener, SIGNAL_HANDLER))
+  if (signal === 'SIGHUP' && others.some((listener) => isOwn(listener, REOPEN_HANDLER))) return
+  drainAll(false)
+  if (others.length > 0) return
+  removeSignalHandlers()
+  process.kill(process.pid, signal)
+}
+
+/** Installs the signal handlers (in the main thread: the only one signals reach). */
+export function installSignalHandlers(): void {
+  if (!isMainThread || handlers.length > 0) return
+  handlers = SIGNALS.map((signal) => {
+    const handler = Object.assign(() => onSignal(signal), { [SIGNAL_HANDLER]: true })
     process.on(signal, handler)
-    return [signal, handler] as const
+    return [signal, handler]
   })
-  const remove = (): void => {
-    for (const [signal, handler] of handlers) process.removeListener(signal, handler)
-  }
-  return remove
+}
+
+export function removeSignalHandlers(): void {
+  for (const [signal, handler] of handlers) process.removeListener(signal, handler)
+  handlers = []
 }

@@ -13,7 +13,7 @@ export class InlineTransport implements Transport {
   readonly consumed = 0
 
   constructor(options: ResolvedOptions) {
-    this.pipeline = new Pipeline(pipelineOptions(options), this.stats, { recover: true })
+    this.pipeline = new Pipeline(pipelineOptions(options), this.stats)
   }
 
   write(frame: Buffer, length: number): boolean {

@@ -3,6 +3,7 @@ import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './conf
 import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
+import { markReopen } from './exit.js'
 import { encoderOf, invalidValue, invalidValues, type EventEncoder } from './events/encoder.js'
 import { EVENT_KEY, VERSION_KEY, type EventDefinition, type EventFields, type EventSchema, type FieldSpec } from './events/schema.js'
 import { KIND_HEADER, KIND_REOPEN } from './frame.js'
@@ -65,7 +66,7 @@ class Core {
     // The output starts here: a format with a header row writes it when this frame is read.
     this.transport.write(this.encoder.buffer, this.encoder.marker(KIND_HEADER, 0))
     if (options.reopen === 'SIGHUP') {
-      const reopen = (): void => void this.reopen()
+      const reopen = markReopen((): void => void this.reopen())
       process.on('SIGHUP', reopen)
       this.removeReopenSignal = () => process.off('SIGHUP', reopen)
     }

@@ -1,3 +1,5 @@
+import { SLEEP, WAKE } from './hub.js'
+
 /**
  * The single-producer single-consumer ring over one SharedArrayBuffer.
  *
@@ -11,32 +13,52 @@
  */
 
 /** Control block: one 64-byte line per index so producer and consumer do not share a line. */
-export const CONTROL_BYTES = 512
+export const CONTROL_BYTES = 1024
 const INT = 4
 /** Written by the producer only. */
 export const WRITE = 0
 /** Written by the consumer that holds the lock. */
 export const READ = 64 / INT
-/** 1 while the drain worker is parked in Atomics.waitAsync on WRITE. */
-export const SLEEP = 128 / INT
+/**
+ * The producing thread keeps an Atomics.waitAsync pending here for as long as it lives: a thread
+ * that ends (even by worker.terminate()) takes its waiters with it, so Atomics.notify() answering 0
+ * twice tells the drain worker the ring will get no more frames.
+ */
+export const ALIVE = 128 / INT
 /** Who consumes: FREE, WORKER or CALLER. Only the holder may move READ. */
 export const LOCK = 192 / INT
-/** Who may drain: STATE_FRESH, STATE_RUNNING or STATE_HANDOVER. */
+/** Who may drain: STATE_FRESH, STATE_RUNNING, STATE_HANDOVER, STATE_CLOSED or STATE_GONE. */
 export const STATE = 196 / INT
-/** The id of the pipeline that drained last (0: none yet): the other one looks at the files again before it writes. */
-export const FILES_WRITER = 200 / INT
+/** 1 once close() was called: the drain worker writes what is left, lets the ring go and sets STATE_CLOSED. */
+export const CLOSING = 200 / INT
 /** Consumer statistics as float64, so counts pass 2^31 without a second word. */
 const STATS_OFFSET = 256
+/**
+ * The latest error either pipeline reported (metrics().lastError), as UTF-8 cut to fit, under a
+ * sequence number that is odd while it is written: shared memory, so that it is there by the time
+ * the flush that met it resolves.
+ */
+const ERROR_SEQUENCE = 512 / INT
+const ERROR_LENGTH = 516 / INT
+const ERROR_TEXT = 520
 
-/** Nothing has been read yet: a worker that starts may take the ring on its own. */
+/** Nothing has been read yet: the drain worker may take the ring on its own. */
 export const STATE_FRESH = 0
-/** A drain worker owns draining; the calling thread drains only at exit. */
+/** The drain worker owns draining; the calling thread drains only at exit. */
 export const STATE_RUNNING = 1
 /**
- * No worker is running, and frames have been read by someone else (the calling thread, or a worker
- * that died): the next worker must first be given the bindings table by the calling thread.
+ * The drain worker does not have the ring, and frames have been read by someone else (the calling
+ * thread, or a drain worker that died): the drain worker must first be given the bindings table by
+ * the calling thread.
  */
 export const STATE_HANDOVER = 2
+/** close(): the drain worker wrote everything and let the ring go. */
+export const STATE_CLOSED = 3
+/**
+ * The drain worker found the producing thread gone and let the ring go. A thread that was only
+ * busy for long finds this when its event loop turns, and hands the ring over again.
+ */
+export const STATE_GONE = 4
 
 export const LOCK_FREE = 0
 export const LOCK_WORKER = 1
@@ -75,6 +97,7 @@ export class RingViews {
   readonly capacity: number
   readonly mask: number
   readonly control: Int32Array
+  private readonly controlBytes: Buffer
   readonly stats: Float64Array
   readonly bytes: Buffer
   readonly ints: Int32Array
@@ -85,6 +108,7 @@ export class RingViews {
     if (!isPowerOfTwo(this.capacity)) throw new RangeError(`ring capacity ${this.capacity} is not a power of two`)
     this.mask = this.capacity - 1
     this.control = new Int32Array(sab, 0, CONTROL_BYTES / INT)
+    this.controlBytes = Buffer.from(sab, 0, CONTROL_BYTES)
     this.stats = new Float64Array(sab, STATS_OFFSET, STAT_COUNT)
     this.bytes = Buffer.from(sab, CONTROL_BYTES, this.capacity)
     this.ints = new Int32Array(sab, CONTROL_BYTES, this.capacity / INT)
@@ -93,6 +117,25 @@ export class RingViews {
 
   static create(capacity: number): RingViews {
     return new RingViews(new SharedArrayBuffer(CONTROL_BYTES + capacity))
+  }
+
+  get lastError(): string | undefined {
+    const { control } = this
+    for (;;) {
+      const sequence = Atomics.load(control, ERROR_SEQUENCE)
+      if (sequence === 0) return undefined
+      if ((sequence & 1) === 0) {
+        const text = this.controlBytes.toString('utf8', ERROR_TEXT, ERROR_TEXT + Atomics.load(control, ERROR_LENGTH))
+        if (Atomics.load(control, ERROR_SEQUENCE) === sequence) return text
+      }
+    }
+  }
+
+  set lastError(text: string) {
+    const { control } = this
+    Atomics.add(control, ERROR_SEQUENCE, 1)
+    Atomics.store(control, ERROR_LENGTH, this.controlBytes.write(text, ERROR_TEXT, CONTROL_BYTES - ERROR_TEXT))
+    Atomics.add(control, ERROR_SEQUENCE, 1)
   }
 }
 
@@ -108,7 +151,8 @@ export class RingProducer {
   /** The largest frame written whole; larger frames go as fragments. */
   readonly maxFrame: number
 
-  constructor(private readonly ring: RingViews, private readonly waitForRoom: WaitForRoom) {
+  /** @param hub the process's hub (src/hub.ts), whose doorbell wakes the drain worker. */
+  constructor(private readonly ring: RingViews, private readonly hub: Int32Array, private readonly waitForRoom: WaitForRoom) {
     this.write = Atomics.load(ring.control, WRITE)
     this.cachedRead = Atomics.load(ring.control, READ)
     this.maxFrame = ring.capacity / 4
@@ -151,7 +195,11 @@ export class RingProducer {
     this.write = (this.write + size) | 0
     // Store after the frame bytes: the consumer reads nothing past WRITE.
     Atomics.store(this.ring.control, WRITE, this.write)
-    if (Atomics.load(this.ring.control, SLEEP) !== 0) Atomics.notify(this.ring.control, WRITE)
+    // After the store: a drain worker that set SLEEP looks at WRITE once more before it parks.
+    if (Atomics.load(this.hub, SLEEP) !== 0) {
+      Atomics.add(this.hub, WAKE, 1)
+      Atomics.notify(this.hub, WAKE)
+    }
   }
 }
 
@@ -168,14 +216,15 @@ export class RingConsumer {
   }
 
   /**
-   * Visits the frames between READ and WRITE, at most `maxBytes` of ring, and returns the new
-   * read position; the caller publishes it with commit() once the frames' output is written.
+   * Visits the frames between `from` (READ, unless the consumer read ahead of it) and WRITE, at most
+   * `maxBytes` of ring, and returns the position after them; the caller publishes a read position
+   * with commit() once the frames' output is written.
    */
-  scan(maxBytes: number, visit: (offset: number, length: number) => void): number {
+  scan(from: number, maxBytes: number, visit: (offset: number, length: number, position: number) => void): number {
     const { ring } = this
     const end = Atomics.load(ring.control, WRITE)
-    let pos = Atomics.load(ring.control, READ)
-    const used = (end - pos) | 0
+    let pos = from
+    const used = (end - Atomics.load(ring.control, READ)) | 0
     if (used > ring.stats[STAT_HIGH_WATER]) ring.stats[STAT_HIGH_WATER] = used
     const stop = used > maxBytes ? (pos + maxBytes) | 0 : end
     while (((stop - pos) | 0) > 0) {
@@ -185,7 +234,7 @@ export class RingConsumer {
         pos = (pos + ring.capacity - offset) | 0
         continue
       }
-      visit(offset, length)
+      visit(offset, length, pos)
       pos = (pos + align8(length)) | 0
     }
     return pos

@@ -54,8 +54,8 @@ export interface Transport {
   readonly consumed: number
   flush(): Promise<void>
   close(): Promise<void>
-  /** Writes everything logged so far before this returns: for process exit and signals. */
-  drainSync(): void
+  /** Writes everything logged so far before this returns: for process exit (`final`) and signals. */
+  drainSync(final: boolean): void
   /** The counters the transport keeps: all but those of the calling thread's logger. */
   metrics(): Omit<Metrics, 'invalidEvents'>
 }

@@ -1,68 +1,62 @@
-import { setTimeout as delay } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
-import { Piscina } from 'piscina'
+import { threadId } from 'node:worker_threads'
 import type { BindingsRegistry } from './bindings.js'
 import { pipelineOptions, type ResolvedOptions } from './config.js'
-import { drainOnExit, drainOnSignals, forgetOnExit } from './exit.js'
+import type { RingEntry, ToThread } from './control.js'
+import { drainHost } from './drain-host.js'
+import { drainOnExit, forgetOnExit } from './exit.js'
+import { DRAIN_FAILED, DRAIN_UP, FLUSHES, processHub, RESTARTS } from './hub.js'
 import {
-  LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingProducer, RingViews, STAT_BYTES,
-  STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE, STATE_FRESH, STATE_HANDOVER, STATE_RUNNING,
+  ALIVE, CLOSING, LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingProducer, RingViews, STAT_BYTES,
+  STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE, STATE_CLOSED, STATE_FRESH, STATE_GONE, STATE_HANDOVER, STATE_RUNNING,
 } from './ring.js'
 import { RingFrameWriter } from './ring-writer.js'
+import { threadLink, type LinkedRing, type ThreadLink } from './thread-link.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
-import type { DrainData, DrainTask, ToCaller } from './worker/drain.js'
 import { Pipeline, type PipelineOptions } from './worker/pipeline.js'
 
-/** At exit, how long to wait for the worker to finish the batch it holds before taking the ring anyway. */
+/** At exit, how long to wait for the drain worker to finish the batch it holds before taking the ring anyway. */
 const EXIT_LOCK_TIMEOUT_MS = 5000
-/** More restarts than this within RESTART_WINDOW_MS, and the calling thread writes from then on. */
-const MAX_RESTARTS = 5
-const RESTART_WINDOW_MS = 10_000
+/** flush() and close() look at the ring at least this often while they wait (the drain worker may die meanwhile). */
+const WAIT_MS = 20
 
-/** How long close() waits for the first drain worker to come up. */
-const FIRST_START_WAIT_MS = 5000
-/** The calling thread's pipeline id on the ring; workers' are their thread ids (1 and up). */
-const CALLER_PIPELINE = -1
-
-const drainFile = fileURLToPath(new URL('./worker/drain.js', import.meta.url))
+// Loading ringlog makes this thread the process's host if no thread before it made the hub: the
+// drain worker then lives as long as this thread does, and the rings of threads it starts later
+// (with their loggers) join it.
+const hub = processHub()
+const host = hub.isHost ? drainHost(hub) : undefined
 
 /**
- * The caller's end of the ring: frames go into the ring, a drain worker hosted by piscina reads
- * them. The two meet only at the ring and a MessagePort (start, flush, stop).
+ * A logger's ring, from the thread that logs into it: frames go into the ring, and the process's one
+ * drain worker (src/worker/drain.ts, started by the host, src/drain-host.ts) reads it, with the rings
+ * of every other logger and thread. The two meet only at the ring and the control channel
+ * (src/control.ts): the ring is announced once, and flush and close are asked for and answered there.
  *
- * The calling thread drains the ring itself, with the same pipeline, whenever no worker is running
- * (before the first one is up, between a crash and its replacement, at exit), so a full ring never
+ * The calling thread drains the ring itself, with the same pipeline, whenever no drain worker has it
+ * (before it has taken the ring, between a crash and its replacement, at exit), so a full ring never
  * waits on a worker that cannot come.
  */
-export class WorkerTransport implements Transport {
+export class WorkerTransport implements Transport, LinkedRing {
+  private readonly hub = hub
+  /** Set in the host's thread, which can tell at once when the drain worker died. */
+  private readonly host = host
+  private readonly link: ThreadLink
+  private readonly entry: RingEntry
   private readonly ring: RingViews
   private readonly producer: RingProducer
   private readonly writer: RingFrameWriter
   private readonly consumer: RingConsumer
-  private readonly pool: Piscina
   private readonly pipelineOptions: PipelineOptions
-  private port: MessagePort | undefined
   private callerPipeline: Pipeline | undefined
   /** READ when the calling thread last drained: if it moved since, the worker read bindings the caller's pipeline has not seen. */
   private callerRead = -1
-  /** After exit, or when workers keep dying: frames skip the ring and are written on the calling thread. */
+  /** After exit, or when the drain worker keeps dying: frames skip the ring and are written on the calling thread. */
   private direct = false
   private closed = false
-  /** The latest error either side's pipeline reported. */
-  private lastError: string | undefined
+  private closing: Promise<void> | undefined
   /** Errors said on stderr already, by either side: each is said once. */
   private readonly reported = new Set<string>()
-  private restarts = 0
-  private readonly starts: number[] = []
-  private readonly flushes = new Map<number, { target: number; resolve: () => void }>()
-  private nextFlushId = 1
-  private stopped: (() => void) | undefined
-  private removeSignalHandlers: (() => void) | undefined
-  private workerThreadId = -1
-  /** The control channel of the last worker that said it was ready. */
-  private readyPort: MessagePort | undefined
-  private onRunning: (() => void)[] = []
+  /** The process's drain restarts when this logger was made: metrics() counts those since. */
+  private readonly restartsBefore: number
   /** READ when the ring was found full, and since when it has not moved. */
   private stallRead = 0
   private stallSince = 0
@@ -74,28 +68,21 @@ export class WorkerTransport implements Transport {
   private stalledOut = false
 
   constructor(private readonly options: ResolvedOptions, private readonly registry: BindingsRegistry) {
+    this.restartsBefore = Atomics.load(this.hub.ints, RESTARTS)
+    // No drain worker could be started in this process: records are written on the spot.
+    this.direct = this.hub.drainState === DRAIN_FAILED
     this.ring = RingViews.create(options.bufferSize)
-    this.producer = new RingProducer(this.ring, (needed, first) => this.waitForRoom(needed, first))
+    this.producer = new RingProducer(this.ring, this.hub.ints, (needed, first) => this.waitForRoom(needed, first))
     this.writer = new RingFrameWriter(this.ring, this.producer, options.onFull === 'block')
     this.consumer = new RingConsumer(this.ring)
     this.pipelineOptions = pipelineOptions(options)
-    const workerData: DrainData = { sab: this.ring.sab, options: this.pipelineOptions }
-    this.pool = new Piscina({
-      filename: drainFile,
-      // The worker reads the ring as soon as it has loaded, without waiting for a task: that needs
-      // this thread's event loop, which a burst of logging at start-up does not give back.
-      workerData,
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Infinity,
-      // The drain task returns at once and the worker goes on draining on its own event loop,
-      // which piscina's default (blocking the worker in Atomics.wait between tasks) would stop.
-      atomics: 'disabled',
-    })
-    this.pool.on('error', (error: unknown) => this.warn(`drain worker error: ${error instanceof Error ? error.message : String(error)}`))
+    this.entry = { id: this.hub.nextRingId(), thread: threadId, sab: this.ring.sab, options: this.pipelineOptions, signals: options.handleSignals }
+    this.link = threadLink(this.hub)
+    this.link.add(this.entry.id, this)
     drainOnExit(this)
-    if (options.handleSignals) this.removeSignalHandlers = drainOnSignals(this)
-    this.startWorker()
+    this.arm()
+    this.host?.register(this.entry)
+    this.link.post({ type: 'attach', ring: this.entry })
   }
 
   get position(): number {
@@ -115,48 +102,37 @@ export class WorkerTransport implements Transport {
     return this.writer.write(frame, length)
   }
 
-  flush(): Promise<void> {
-    if (this.closed || this.direct) return Promise.resolve()
+  async flush(): Promise<void> {
+    if (this.closed || this.direct) return
     if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
     const target = this.producer.position
-    if (Atomics.load(this.ring.control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return Promise.resolve()
-    return new Promise((resolve) => {
-      const id = this.nextFlushId++
-      this.flushes.set(id, { target, resolve })
-      if (this.port !== undefined && Atomics.load(this.ring.control, STATE) === STATE_RUNNING) this.sendFlush(id, target)
-    })
+    if (!this.drainComing() && this.drainOnCaller()) return
+    // The drain worker writes at once rather than lingering for more.
+    Atomics.add(this.hub.ints, FLUSHES, 1)
+    this.hub.wake()
+    await this.waitUntil(() => ((this.consumer.read - target) | 0) >= 0 || (!this.drainComing() && this.drainOnCaller()))
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    await this.flush()
-    // The first worker, still starting, is waited for (a while at most): it tidies what earlier runs
-    // left in the files' folders. A replacement is not: the first one did that already.
-    if (this.workerThreadId === -1) await Promise.race([this.running(), delay(FIRST_START_WAIT_MS, undefined, { ref: false })])
-    this.closed = true
-    forgetOnExit(this)
-    this.removeSignalHandlers?.()
-    const port = this.port
-    if (port !== undefined && Atomics.load(this.ring.control, STATE) === STATE_RUNNING) {
-      const stopped = new Promise<void>((resolve) => (this.stopped = resolve))
-      port.ref()
-      port.postMessage({ type: 'stop' })
-      await stopped
-    }
-    this.callerPipeline?.close()
-    await this.callerPipeline?.idle()
-    await this.pool.destroy()
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown())
   }
 
-  drainSync(): void {
+  /**
+   * Writes everything logged so far before it returns: for process exit (`final`) and signals. The
+   * host has asked the drain worker to write every ring first (src/exit.ts); what it did not, this
+   * thread writes. After the exit, records are written on the spot.
+   */
+  drainSync(final: boolean): void {
     if (this.closed || this.direct) return
-    const { control } = this.ring
-    Atomics.store(control, STATE, STATE_HANDOVER)
-    this.takeLock(EXIT_LOCK_TIMEOUT_MS)
-    this.drainOnCaller()
-    if (this.writer.unreportedDrops > 0 && this.writer.reportDropped()) this.drainOnCaller()
+    if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
+    for (let round = 0; round < 2 && ((this.producer.position - this.consumer.read) | 0) > 0; round++) {
+      this.takeLock(EXIT_LOCK_TIMEOUT_MS)
+      this.drainHere()
+      // Records dropped while the ring was full: their count goes in now that there is room.
+      if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
+    }
     // Anything logged later in this exit (other 'exit' listeners) is written on the spot.
-    this.direct = true
+    if (final) this.direct = true
   }
 
   metrics(): Omit<Metrics, 'invalidEvents'> {
@@ -167,22 +143,91 @@ export class WorkerTransport implements Transport {
       failed: stats[STAT_FAILED],
       bytes: stats[STAT_BYTES],
       ringHighWater: stats[STAT_HIGH_WATER],
-      workerRestarts: this.restarts,
+      workerRestarts: Atomics.load(this.hub.ints, RESTARTS) - this.restartsBefore,
       ...policyMetrics(stats),
-      lastError: this.lastError,
+      lastError: this.ring.lastError,
     }
   }
 
-  /** Resolves once a drain worker owns the ring, or once none will (the calling thread writes). */
-  running(): Promise<void> {
-    if (this.direct || Atomics.load(this.ring.control, STATE) === STATE_RUNNING) return Promise.resolve()
-    return new Promise((resolve) => this.onRunning.push(resolve))
+  /** Resolves once the drain worker owns the ring, or once none will (the calling thread writes). */
+  async running(): Promise<void> {
+    while (!this.direct && Atomics.load(this.ring.control, STATE) !== STATE_RUNNING) await new Promise((resolve) => setTimeout(resolve, 2))
   }
 
-  /** For tests: ends the drain worker thread as a crash would. */
-  killWorker(): Promise<number> {
-    const [thread] = this.pool.threads
-    return thread === undefined ? Promise.resolve(0) : thread.terminate()
+  /** For tests: ends the drain worker thread as a crash would (from the host's thread). */
+  killWorker(): Promise<void> {
+    return this.host?.killDrain() ?? Promise.resolve()
+  }
+
+  onMessage(message: ToThread): void {
+    switch (message.type) {
+      case 'ready':
+        this.handOver()
+        break
+      case 'error':
+        this.reported.add(message.key)
+        break
+      case 'failed':
+        this.drainOnCaller()
+        this.direct = true
+        break
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.flush()
+    this.closed = true
+    forgetOnExit(this)
+    const { control } = this.ring
+    Atomics.store(control, CLOSING, 1)
+    this.hub.wake()
+    // The drain worker writes what is left and closes the ring's files; with none (or once it died), this thread does.
+    await this.waitUntil(() => {
+      const state = Atomics.load(control, STATE)
+      return state === STATE_CLOSED || this.direct || (state !== STATE_RUNNING && this.drainOnCaller())
+    })
+    this.link.post({ type: 'detach', ring: this.entry.id })
+    this.link.remove(this.entry.id)
+    // The liveness waiter is let go: nothing is pending for this ring any more.
+    Atomics.notify(this.ring.control, ALIVE)
+    this.callerPipeline?.close()
+    await this.callerPipeline?.idle()
+  }
+
+  /**
+   * Keeps a waiter pending on ALIVE for as long as this thread lives: the drain worker's way to
+   * tell a ring whose thread ended. Woken by its look, it arms another.
+   */
+  private arm(): void {
+    if (this.closed) return
+    const wait = Atomics.waitAsync(this.ring.control, ALIVE, 0)
+    if (!wait.async) return
+    void wait.value.then(() => {
+      // Taken for gone while this thread was busy for long: the ring is handed over again.
+      if (!this.closed && Atomics.compareExchange(this.ring.control, STATE, STATE_GONE, STATE_HANDOVER) === STATE_GONE) {
+        this.link.post({ type: 'attach', ring: this.entry })
+      }
+      this.arm()
+    })
+  }
+
+  /** Resolves once `done()` is true, looked at whenever READ moves and every WAIT_MS; the thread is kept alive meanwhile. */
+  private async waitUntil(done: () => boolean): Promise<void> {
+    this.link.hold()
+    try {
+      while (!done()) {
+        const wait = Atomics.waitAsync(this.ring.control, READ, Atomics.load(this.ring.control, READ), WAIT_MS)
+        if (wait.async) await wait.value
+      }
+    } finally {
+      this.link.release()
+    }
+  }
+
+  /** True when a drain worker has the ring, or is up and will take it (it has not read it yet). */
+  private drainComing(): boolean {
+    const state = Atomics.load(this.ring.control, STATE)
+    return state === STATE_RUNNING || (state === STATE_FRESH && this.hub.drainState === DRAIN_UP)
   }
 
   private writeDirect(frame: Buffer, length: number): boolean {
@@ -192,52 +237,10 @@ export class WorkerTransport implements Transport {
     return true
   }
 
-  private startWorker(): void {
-    if (this.closed) return
-    this.starts.push(performance.now())
-    const { port1, port2 } = new MessageChannel()
-    port1.on('message', (message: ToCaller) => this.onMessage(port1, message))
-    port1.on('close', () => this.onWorkerGone(port1))
-    port1.unref()
-    this.port = port1
-    const task: DrainTask = { port: port2 }
-    this.pool.run(task, { transferList: [port2] }).catch((error: unknown) => {
-      // A worker that said it was ready and then fails its task has died: its port's 'close' handles that.
-      if (!this.closed && this.readyPort !== port1) this.warn(`cannot start the drain worker: ${error instanceof Error ? error.message : String(error)}`)
-      port1.close()
-    })
-  }
-
-  private onMessage(port: MessagePort, message: ToCaller): void {
-    if (port !== this.port) return
-    switch (message.type) {
-      case 'ready':
-        this.workerThreadId = message.threadId
-        this.readyPort = port
-        this.handOver(port)
-        break
-      case 'flushed': {
-        const flush = this.flushes.get(message.id)
-        this.flushes.delete(message.id)
-        if (this.flushes.size === 0 && this.stopped === undefined) port.unref()
-        flush?.resolve()
-        break
-      }
-      case 'stopped':
-        this.stopped?.()
-        break
-      case 'error':
-        this.lastError = message.text
-        this.reported.add(message.key)
-        break
-    }
-  }
-
   /**
-   * Gives the ring to a worker that has just started, with the bindings it needs to read it. A
-   * worker that found the ring fresh has taken it already and ignores the table.
+   * Gives the ring to the drain worker that asked for it ('ready'), with the bindings it needs to read it.
    */
-  private handOver(port: MessagePort): void {
+  private handOver(): void {
     if (this.closed || this.direct) return
     const { control } = this.ring
     if (Atomics.load(control, STATE) !== STATE_RUNNING) {
@@ -245,48 +248,7 @@ export class WorkerTransport implements Transport {
       if (Atomics.load(control, LOCK) === LOCK_CALLER) this.drainOnCaller()
       Atomics.store(control, STATE, STATE_RUNNING)
     }
-    port.postMessage({ type: 'start', snapshot: this.registry.snapshot(this.consumer.read), reported: [...this.reported] })
-    for (const [id, flush] of this.flushes) this.sendFlush(id, flush.target)
-    for (const resolve of this.onRunning.splice(0)) resolve()
-  }
-
-  private sendFlush(id: number, target: number): void {
-    this.port!.ref()
-    this.port!.postMessage({ type: 'flush', id, target })
-  }
-
-  private onWorkerGone(port: MessagePort): void {
-    if (port !== this.port) return
-    this.port = undefined
-    if (this.closed) {
-      this.stopped?.()
-      return
-    }
-    this.takeBackRing()
-    if (this.direct) return
-    this.restarts++
-    const now = performance.now()
-    while (this.starts.length > 0 && now - this.starts[0] > RESTART_WINDOW_MS) this.starts.shift()
-    if (this.starts.length > MAX_RESTARTS) {
-      this.warn(`the drain worker died ${this.starts.length} times in ${RESTART_WINDOW_MS / 1000} s; writing on the calling thread from now on`)
-      this.drainOnCaller()
-      this.direct = true
-      for (const flush of this.flushes.values()) flush.resolve()
-      this.flushes.clear()
-      for (const resolve of this.onRunning.splice(0)) resolve()
-      return
-    }
-    // Frames logged meanwhile wait in the ring, or are written by the calling thread if it fills.
-    // A task posted before piscina has removed the dead thread would be sent to it and fail.
-    if (this.pool.threads.some((thread) => thread.threadId === this.workerThreadId)) {
-      this.pool.once('workerDestroy', () => setImmediate(() => this.startWorker()))
-    } else {
-      this.startWorker()
-    }
-    if (this.flushes.size > 0 && this.drainOnCaller()) {
-      for (const flush of this.flushes.values()) flush.resolve()
-      this.flushes.clear()
-    }
+    this.link.post({ type: 'start', ring: this.entry.id, snapshot: this.registry.snapshot(this.consumer.read), reported: [...this.reported] })
   }
 
   /** The producer's answer to a full ring: true to look again, false to drop the frame. */
@@ -294,10 +256,10 @@ export class WorkerTransport implements Transport {
     const { control } = this.ring
     if (this.options.onFull === 'drop') return false
     if (Atomics.load(control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return true
-    if (this.workerDied()) {
-      // This thread, busy logging, has not yet had the event loop turn that says so (onWorkerGone):
-      // take the ring now rather than wait blockTimeoutMs per record.
-      this.takeBackRing()
+    if (this.host?.drainDied() || this.hub.drainState === DRAIN_FAILED) {
+      // This thread, busy logging, has not yet had the event loop turn that says so: take the ring
+      // now rather than wait blockTimeoutMs per record.
+      this.host?.takeBack()
       if (this.drainOnCaller()) return true
     }
     const read = Atomics.load(control, READ)
@@ -314,47 +276,38 @@ export class WorkerTransport implements Transport {
     return true
   }
 
-  /** The worker is gone: nobody drains until a new one is handed the ring. */
-  private takeBackRing(): void {
-    const { control } = this.ring
-    Atomics.store(control, STATE, STATE_HANDOVER)
-    // A worker that died inside a batch still holds the lock; its unpublished batch is read again.
-    if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
-  }
-
-  /** True when the worker that owned the ring has ended (a thread's id reads -1 as soon as it stops, before its 'exit' event). */
-  private workerDied(): boolean {
-    if (this.workerThreadId === -1 || Atomics.load(this.ring.control, STATE) !== STATE_RUNNING) return false
-    return !this.pool.threads.some((thread) => thread.threadId === this.workerThreadId)
-  }
-
   /**
-   * Drains the ring on the calling thread up to the current write position. False when a worker
-   * holds the ring (it is still finishing a batch).
+   * Drains the ring on the calling thread up to the current write position, when no drain worker
+   * owns it. False when one does (or is still finishing a batch).
    */
   private drainOnCaller(): boolean {
     const { control } = this.ring
-    // Reading frames here means a worker starting later needs the bindings table: mark the ring so.
-    if (Atomics.compareExchange(control, STATE, STATE_FRESH, STATE_HANDOVER) === STATE_RUNNING) return false
-    const lock = Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_CALLER)
-    if (lock === LOCK_WORKER) return false
+    if (Atomics.load(control, STATE) === STATE_RUNNING) return false
+    if (Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_CALLER) === LOCK_WORKER) return false
+    this.drainHere()
+    return true
+  }
+
+  /** Drains up to WRITE while holding the lock, and lets it go unless a fragmented frame is half read. */
+  private drainHere(): void {
+    const { control } = this.ring
+    // Read here: a drain worker that comes later needs the bindings table first.
+    Atomics.compareExchange(control, STATE, STATE_FRESH, STATE_HANDOVER)
     const pipeline = this.callerPipelineFor(this.consumer.read)
     while (pipeline.drain(this.consumer, this.ring.capacity)) { /* until READ reaches WRITE */ }
     this.callerRead = this.consumer.read
     if (!pipeline.midFrame) {
       Atomics.store(control, LOCK, LOCK_FREE)
       Atomics.notify(control, LOCK)
+      // The drain worker skips a ring this thread holds; what came meanwhile is its to read.
+      this.hub.wake()
     }
-    return true
   }
 
   private callerPipelineFor(read: number): Pipeline {
-    // The worker's pipeline tidies what earlier runs left in the sinks' folders; this stand-in does not.
     const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats, {
-      recover: false,
-      ring: { control: this.ring.control, id: CALLER_PIPELINE },
       reported: this.reported,
-      onError: (_key, text) => (this.lastError = text),
+      onError: (_key, text) => (this.ring.lastError = text),
     }))
     if (read !== this.callerRead) {
       pipeline.replay(this.registry.snapshot(read))
@@ -363,7 +316,7 @@ export class WorkerTransport implements Transport {
     return pipeline
   }
 
-  /** Waits for the worker to let go of the ring, up to timeoutMs, then takes it regardless. */
+  /** Waits for the drain worker to let go of the ring, up to timeoutMs, then takes it regardless. */
   private takeLock(timeoutMs: number): void {
     const { control } = this.ring
     const deadline = performance.now() + timeoutMs
@@ -377,9 +330,5 @@ export class WorkerTransport implements Transport {
       }
       Atomics.wait(control, LOCK, LOCK_WORKER, left)
     }
-  }
-
-  private warn(message: string): void {
-    process.stderr.write(`ringlog: ${message}\n`)
   }
 }

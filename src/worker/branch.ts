@@ -1,11 +1,11 @@
 import { KIND_EVENT, KIND_RECORD, KIND_REOPEN, OFFSET_KIND, OFFSET_TIME } from '../frame.js'
+import { destinations, type Sink, type Writer } from './destinations.js'
 import type { Format, FormatOptions } from './format/format.js'
 import { createFormat } from './format/formats.js'
 import { FrameReader } from './frames.js'
 import { Output } from './output.js'
 import type { FilterConfig } from './policy/filter.js'
-import { FdSink } from './sinks/fd.js'
-import { RotatingFile, type FileConfig } from './sinks/rotation.js'
+import type { FileConfig, RotatingFile } from './sinks/rotation.js'
 
 /** One sink as the worker needs it: plain data. Either `fd` or `file`. */
 export interface SinkConfig {
@@ -18,37 +18,25 @@ export interface SinkConfig {
   format: FormatOptions
 }
 
-/** Where a branch's bytes go. */
-export interface Sink {
-  write(chunk: Buffer): void
-  isEmpty(): boolean
-  close(): void
-}
-
 /**
  * The part of the pipeline each sink has for itself: its reader (its own table of bindings made
- * ready for its format), its format, its output buffer and its destination; for a file that
- * rotates, the rotation, decided between records.
+ * ready for its format), its format, its output buffer, and its destination (shared with the
+ * other loggers of the thread that name it); for a file that rotates, the rotation, decided
+ * between records.
  */
 export class Branch {
   readonly out = new Output()
   readonly reader: FrameReader<unknown>
   readonly sink: Sink
   readonly rotating: RotatingFile | undefined
+  private readonly writer: Writer
   private readonly format: Format<unknown>
 
-  /**
-   * @param recover whether this branch tidies what an earlier run left (partial archives): the
-   * drain worker's and the inline pipeline do, the calling thread's stand-in does not.
-   * @param failed errors that happen outside a write (archiving, renaming).
-   */
-  constructor(config: SinkConfig, recover: boolean, failed: (error: unknown) => void) {
-    if (config.file !== undefined) {
-      this.rotating = new RotatingFile(config.file, recover, failed)
-      this.sink = this.rotating.file
-    } else {
-      this.sink = new FdSink(config.fd ?? 1)
-    }
+  /** @param failed errors that happen outside a write (archiving, renaming). */
+  constructor(config: SinkConfig, failed: (error: unknown) => void) {
+    this.writer = destinations.acquire(config, failed)
+    this.sink = this.writer.sink
+    this.rotating = this.writer.rotating
     this.format = createFormat(this.out, config.format)
     this.reader = new FrameReader(this.format, () => this.sink.isEmpty(), config.minLevel)
   }
@@ -82,14 +70,14 @@ export class Branch {
       if (mark > 0) flush()
       this.rotate(rotating)
       out.bytes(record, 0, record.length)
-      out.records++
+      out.endRecord()
     }
     rotating.noteRecord(time)
   }
 
-  /** Another consumer of the ring wrote to the sink since this branch last did. */
-  resync(): void {
-    this.rotating?.resync()
+  /** Lets go of the destination: the last branch that writes it closes it. */
+  close(): void {
+    destinations.release(this.writer)
   }
 
   /** Rotates, and starts the new file with the format's header (csv's header row), if it has one. */

@@ -1,41 +1,15 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
-import { threadId, workerData, type MessagePort } from 'node:worker_threads'
-import {
-  LOCK, LOCK_FREE, LOCK_WORKER, RingConsumer, RingViews, SLEEP, STATE, STATE_FRESH, STATE_RUNNING, WRITE,
-} from '../ring.js'
-import { Pipeline, type PipelineOptions } from './pipeline.js'
+import { BroadcastChannel, threadId, workerData, type MessagePort } from 'node:worker_threads'
+import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from '../control.js'
+import { DRAIN_STARTS, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, PROGRESS, SLEEP, WAKE } from '../hub.js'
+import { ALIVE, CLOSING, CONTROL_BYTES, READ, STATE, STATE_CLOSED, STATE_GONE, STATE_RUNNING, WRITE } from '../ring.js'
+import { DrainedRing } from './drained-ring.js'
 
-/** Given to every drain worker when piscina starts it (piscina's workerData). */
-export interface DrainData {
-  sab: SharedArrayBuffer
-  options: PipelineOptions
-}
-
-/** The piscina task: the control channel, which needs the calling thread's event loop to arrive. */
-export interface DrainTask {
-  port: MessagePort
-}
-
-/** Messages from the calling thread. */
-export type ToWorker =
-  | { type: 'start'; snapshot: Uint8Array[]; reported: string[] }
-  | { type: 'flush'; id: number; target: number }
-  | { type: 'stop' }
-
-/** Messages to the calling thread. */
-export type ToCaller =
-  | { type: 'ready'; threadId: number }
-  | { type: 'flushed'; id: number }
-  | { type: 'stopped' }
-  | { type: 'error'; key: string; text: string }
-
-/** Bytes of ring read per batch: one write to the destination each, and a look at the event loop in between. */
-const BATCH_BYTES = 256 << 10
-/** How long the loop may run without giving the event loop a turn (for flush and stop messages). */
+/** How long the loop may run without giving the event loop a turn (for the control channel's messages). */
 const SLICE_MS = 4
-/** Checks of WRITE before parking: about 10-30 us on these machines. */
+/** Checks of the rings' WRITE before parking: about 10-30 us on these machines. */
 const SPINS = 1000
-/** Park at most this long, so a lost wake-up costs a delay, not a hang. */
+/** Park at most this long while there are rings, so a lost wake-up costs a delay and a gone thread is noticed. */
 const PARK_MS = 500
 /**
  * Woken from parking by a frame, the worker waits this long for more before it reads: a service
@@ -44,153 +18,179 @@ const PARK_MS = 500
  */
 const LINGER_MS = 1
 
+/**
+ * The process's drain worker: it reads the ring of every logger of every thread, in turns of a
+ * batch each, and writes each ring's records through the ring's own pipeline. It parks on the
+ * hub's doorbell when every ring is empty.
+ */
 class Drain {
-  private readonly ring: RingViews
-  private readonly consumer: RingConsumer
-  private readonly pipeline: Pipeline
-  private readonly flushes: { id: number; target: number }[] = []
-  /** Errors said on stderr already, also by the calling thread's pipeline. */
-  private readonly reported = new Set<string>()
-  /** Errors reported before the port came, by key, told when it does. */
-  private readonly unsent = new Map<string, ToCaller>()
+  private readonly hub: Hub
+  private readonly rings = new Map<number, DrainedRing>()
+  private readonly channel: BroadcastChannel
   private port: MessagePort | undefined
-  private running = false
-  private stopping = false
+  private exitServed: number
+  /** FLUSHES when the worker last parked: a flush since then means no lingering. */
+  private flushesSeen = 0
 
   constructor(data: DrainData) {
-    this.ring = new RingViews(data.sab)
-    this.consumer = new RingConsumer(this.ring)
-    this.pipeline = new Pipeline(data.options, this.ring.stats, {
-      recover: true,
-      ring: { control: this.ring.control, id: threadId },
-      reported: this.reported,
-      onError: (key, text) => this.send({ type: 'error', key, text }),
-    })
-    // Nobody has read the ring yet, so no bindings table is needed: start now.
-    if (Atomics.compareExchange(this.ring.control, STATE, STATE_FRESH, STATE_RUNNING) === STATE_FRESH) this.run()
-  }
-
-  attach(port: MessagePort): void {
-    this.port = port
-    port.on('message', (message: ToWorker) => this.onMessage(message))
-    this.send({ type: 'ready', threadId })
-    for (const message of this.unsent.values()) this.send(message)
-    this.unsent.clear()
-  }
-
-  private run(): void {
-    this.running = true
+    this.hub = new Hub({ sab: data.hub, id: data.hubId })
+    this.exitServed = Atomics.load(this.hub.ints, EXIT_REQUEST)
+    // Ref'd: a worker whose event loop has nothing ref'd gets no messages (piscina unrefs the thread
+    // itself, so this does not keep the process alive).
+    this.channel = new BroadcastChannel(this.hub.drainChannel)
+    this.channel.onmessage = (event) => this.onMessage((event as { data: ToDrain }).data)
+    // The first worker reads at once: the task needs the host's event loop, which a burst of logging
+    // right after createLogger() does not give back. A replacement waits for the task, which the
+    // host sends once it has taken the rings back from the worker that died.
+    if (Atomics.add(this.hub.ints, DRAIN_STARTS, 1) === 0) for (const entry of data.rings) this.adopt(entry)
     void this.loop()
   }
 
-  private onMessage(message: ToWorker): void {
-    switch (message.type) {
-      case 'start':
-        if (this.running) break
-        for (const key of message.reported) this.reported.add(key)
-        this.pipeline.replay(message.snapshot)
-        this.run()
-        break
-      case 'flush':
-        this.flushes.push(message)
-        this.answerFlushes()
-        this.wake()
-        break
-      case 'stop':
-        this.stopping = true
-        this.wake()
-        break
+  attach(task: DrainTask): void {
+    this.port = task.port
+    // The host passes on every ring it hears of: one posted on the channel before this worker had it is not lost.
+    this.port.on('message', (message: ToDrain) => this.onMessage(message))
+    this.port.postMessage({ type: 'up', threadId } satisfies ToHost)
+    for (const entry of task.rings) this.adopt(entry)
+    this.hub.wake()
+  }
+
+  private adopt(entry: RingEntry): void {
+    if (this.rings.has(entry.id)) return
+    const control = new Int32Array(entry.sab, 0, CONTROL_BYTES / 4)
+    const state = Atomics.load(control, STATE)
+    // Closed or let go before this worker heard of it (a replacement is given every ring ever attached),
+    // or closed by its thread, which wrote it itself.
+    if (state === STATE_CLOSED || state === STATE_GONE || (Atomics.load(control, CLOSING) === 1 && state !== STATE_RUNNING)) return
+    const ring = new DrainedRing(entry, (key) => this.tell(ring.thread, { type: 'error', ring: ring.id, key }))
+    this.rings.set(entry.id, ring)
+    if (!ring.takeFresh()) this.tell(ring.thread, { type: 'ready', ring: ring.id })
+  }
+
+  private onMessage(message: ToDrain): void {
+    if (message.type === 'attach') {
+      this.adopt(message.ring)
+      this.hub.wake()
+      return
     }
+    if (message.type !== 'start') return
+    const ring = this.rings.get(message.ring)
+    if (ring === undefined || ring.running) return
+    for (const key of message.reported) ring.reported.add(key)
+    ring.run(message.snapshot)
+    this.hub.wake()
   }
 
   private async loop(): Promise<void> {
-    const { control } = this.ring
     let sliceStart = performance.now()
     for (;;) {
-      const lock = Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_WORKER)
-      if (lock !== LOCK_FREE && lock !== LOCK_WORKER) {
-        // The calling thread is draining (at exit, or finishing a fragmented frame).
-        const wait = Atomics.waitAsync(control, LOCK, lock, PARK_MS)
-        if (wait.async) await wait.value
-        continue
-      }
-      const moved = this.pipeline.drain(this.consumer, BATCH_BYTES)
-      // Keep the ring while a fragmented frame is half read: its first part exists only here.
-      if (!this.pipeline.midFrame) {
-        Atomics.store(control, LOCK, LOCK_FREE)
-        Atomics.notify(control, LOCK)
-      }
+      this.serveExit()
+      let moved = false
+      for (const ring of this.rings.values()) if (ring.drain()) moved = true
       if (moved) {
-        this.answerFlushes()
+        Atomics.add(this.hub.ints, PROGRESS, 1)
         if (performance.now() - sliceStart > SLICE_MS) {
           await nextTurn()
           sliceStart = performance.now()
         }
         continue
       }
-      if (this.stopping && !this.pipeline.midFrame) return this.stop()
-      if (!this.spin() && (await this.park()) && !this.stopping && this.flushes.length === 0) await sleep(LINGER_MS)
+      this.letGo()
+      if (!this.spin() && (await this.park()) && !this.waited()) await sleep(LINGER_MS)
       sliceStart = performance.now()
     }
   }
 
-  /** True when a frame arrived while spinning. */
-  private spin(): boolean {
-    const { control } = this.ring
-    const read = this.consumer.read
-    for (let i = 0; i < SPINS; i++) if (Atomics.load(control, WRITE) !== read) return true
-    return false
-  }
-
-  /** Waits for a frame (or PARK_MS). True when a producer's frame woke it. */
-  private async park(): Promise<boolean> {
-    const { control } = this.ring
-    const read = this.consumer.read
-    Atomics.store(control, SLEEP, 1)
-    let woken = false
-    // Look again after raising the flag: a frame published before the producer saw it is here now.
-    if (Atomics.load(control, WRITE) === read) {
-      const wait = Atomics.waitAsync(control, WRITE, read, PARK_MS)
-      woken = (wait.async ? await wait.value : wait.value) === 'ok'
+  /** The host's exit: every ring drained to where its thread had written, then EXIT_DONE. */
+  private serveExit(): void {
+    const request = Atomics.load(this.hub.ints, EXIT_REQUEST)
+    if (request === this.exitServed) return
+    for (const ring of this.rings.values()) {
+      if (ring.running) ring.drainTo(Atomics.load(ring.views.control, WRITE), () => Atomics.add(this.hub.ints, PROGRESS, 1))
     }
-    Atomics.store(control, SLEEP, 0)
-    return woken && Atomics.load(control, WRITE) !== read
+    this.exitServed = request
+    Atomics.store(this.hub.ints, EXIT_DONE, request)
+    Atomics.notify(this.hub.ints, EXIT_DONE)
   }
 
-  private wake(): void {
-    Atomics.notify(this.ring.control, WRITE)
-    Atomics.notify(this.ring.control, LOCK)
-  }
-
-  private answerFlushes(): void {
-    if (this.flushes.length === 0 || this.pipeline.midFrame) return
-    const read = this.consumer.read
-    for (let i = this.flushes.length - 1; i >= 0; i--) {
-      const flush = this.flushes[i]
-      if (((read - flush.target) | 0) >= 0) {
-        this.flushes.splice(i, 1)
-        this.send({ type: 'flushed', id: flush.id })
+  /** Rings that are done: closed by their logger once written, or whose thread is gone. */
+  private letGo(): void {
+    const now = performance.now()
+    for (const ring of this.rings.values()) {
+      if (ring.closing && !ring.running && !ring.handedOver) {
+        // Closed by its thread, which wrote what the ring held itself.
+        this.rings.delete(ring.id)
+      } else if (ring.closing && ring.running && !ring.pending && !ring.midFrame) {
+        void this.release(ring, STATE_CLOSED)
+      } else if (!ring.closing && ring.threadGone(now)) {
+        // Its thread ended before it could send its bindings table: what it left is written without it.
+        if (!ring.running) ring.run()
+        else void this.release(ring, STATE_GONE)
       }
     }
   }
 
-  private async stop(): Promise<void> {
-    this.answerFlushes()
-    this.pipeline.close()
-    // Archives of rotated files are finished before the worker says it has stopped.
-    await this.pipeline.idle()
-    this.send({ type: 'stopped' })
-    this.port?.close()
+  /** Closes the ring's destinations (the last ring that writes one closes it) and tells who waits. */
+  private async release(ring: DrainedRing, state: typeof STATE_CLOSED | typeof STATE_GONE): Promise<void> {
+    this.rings.delete(ring.id)
+    ring.pipeline?.close()
+    // Archives of rotated files are finished before the thread hears the ring is closed.
+    await ring.pipeline?.idle()
+    const { control } = ring.views
+    Atomics.store(control, STATE, state)
+    if (state === STATE_CLOSED) {
+      // close() waits on READ.
+      Atomics.notify(control, READ)
+    } else {
+      // A thread taken for gone that was only busy sees it when its waiter wakes.
+      Atomics.notify(control, ALIVE)
+      this.post({ type: 'gone', ring: ring.id })
+    }
+    if (![...this.rings.values()].some((other) => other.thread === ring.thread)) this.hub.forget(ring.thread)
   }
 
-  private send(message: ToCaller): void {
-    // An error before the port came (the worker drains from its start) is told when it comes.
-    if (this.port === undefined && message.type === 'error') {
-      // Kept in the order of their latest occurrence: the last one told is metrics().lastError.
-      this.unsent.delete(message.key)
-      this.unsent.set(message.key, message)
+  /** True when a frame arrived while spinning. */
+  private spin(): boolean {
+    for (let i = 0; i < SPINS; i++) if (this.pending()) return true
+    return false
+  }
+
+  private pending(): boolean {
+    if (Atomics.load(this.hub.ints, EXIT_REQUEST) !== this.exitServed) return true
+    for (const ring of this.rings.values()) if (ring.pending || (ring.closing && ring.running && !ring.midFrame)) return true
+    return false
+  }
+
+  /** True when a flush or a close is waited for: no lingering then. */
+  private waited(): boolean {
+    const flushes = Atomics.load(this.hub.ints, FLUSHES)
+    const flushed = flushes !== this.flushesSeen
+    this.flushesSeen = flushes
+    for (const ring of this.rings.values()) if (ring.closing) return true
+    return flushed
+  }
+
+  /** Waits for the doorbell (or PARK_MS). True when it rang and there is something to read. */
+  private async park(): Promise<boolean> {
+    const { ints } = this.hub
+    Atomics.store(ints, SLEEP, 1)
+    const wake = Atomics.load(ints, WAKE)
+    let woken = false
+    // Look again after raising the flag: a frame published before its producer saw it is here now.
+    if (!this.pending()) {
+      const wait = this.rings.size > 0 ? Atomics.waitAsync(ints, WAKE, wake, PARK_MS) : Atomics.waitAsync(ints, WAKE, wake)
+      woken = (wait.async ? await wait.value : wait.value) === 'ok'
     }
-    this.port?.postMessage(message)
+    Atomics.store(ints, SLEEP, 0)
+    return woken && this.pending()
+  }
+
+  private tell(thread: number, message: ToThread): void {
+    this.hub.tell(thread, message)
+  }
+
+  private post(message: ToDrain): void {
+    this.channel.postMessage(message)
   }
 }
 
@@ -198,10 +198,10 @@ class Drain {
 const drain = new Drain(workerData as DrainData)
 
 /**
- * The piscina task: hands over the control channel and returns at once. The worker goes on
- * draining on its own event loop, so piscina sees an idle thread and holds nothing that keeps the
- * process open.
+ * The piscina task: hands over the host's control port and every ring known to the host, and
+ * returns at once. The worker goes on draining on its own event loop, so piscina sees an idle
+ * thread and holds nothing that keeps the process open.
  */
 export default function attach(task: DrainTask): void {
-  drain.attach(task.port)
+  drain.attach(task)
 }

@@ -16,6 +16,16 @@ export class FragmentJoiner {
     return this.assembly !== undefined
   }
 
+  /** The length of the frame being joined (0 when none is). */
+  get joining(): number {
+    return this.assembly?.length ?? 0
+  }
+
+  /** Forgets a frame half joined: another consumer moved the ring on, and will read it. */
+  reset(): void {
+    this.assembly = undefined
+  }
+
   /** Passes each whole frame to `whole`: this one, or the frame its last fragment completes. */
   frame(src: Buffer, offset: number, length: number, whole: (src: Buffer, offset: number, length: number) => void): void {
     if (src[offset + OFFSET_KIND] !== KIND_FRAGMENT) {

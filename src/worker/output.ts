@@ -4,9 +4,21 @@ export class Output {
   pos = 0
   /** Records in the buffer, so a failed write can count what it lost. */
   records = 0
+  /** Where each record ends, so a pipe is written in pieces of whole records. */
+  ends = new Int32Array(256)
 
   constructor(initialBytes = 1 << 16) {
     this.buf = Buffer.allocUnsafeSlow(initialBytes)
+  }
+
+  /** The record written since the last one ends here. */
+  endRecord(): void {
+    if (this.records === this.ends.length) {
+      const ends = new Int32Array(this.ends.length * 2)
+      ends.set(this.ends)
+      this.ends = ends
+    }
+    this.ends[this.records++] = this.pos
   }
 
   ensure(extra: number): void {
@@ -81,11 +93,9 @@ export class Output {
     this.pos += n
   }
 
-  /** The bytes written so far, valid until the next write, and the buffer emptied. */
-  take(): Buffer {
-    const chunk = this.buf.subarray(0, this.pos)
+  /** Empties the buffer, once its bytes are written (or counted as failed). */
+  clear(): void {
     this.pos = 0
     this.records = 0
-    return chunk
   }
 }

@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs'
-import { KIND_EVENT, KIND_EVENT_DEFINITION, KIND_RECORD, OFFSET_KIND } from '../frame.js'
-import { FILES_WRITER, STAT_BYTES, STAT_FAILED, STAT_FILTERED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
+import { FRAGMENT_HEADER_BYTES, KIND_EVENT, KIND_EVENT_DEFINITION, KIND_RECORD, OFFSET_KIND } from '../frame.js'
+import { STAT_BYTES, STAT_FAILED, STAT_FILTERED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
 import { Branch, type SinkConfig } from './branch.js'
 import { EventRecords } from './events/event-records.js'
 import { FragmentJoiner } from './fragments.js'
@@ -17,12 +17,8 @@ export interface PipelineOptions {
   keys: RecordKeys
 }
 
-/** How a pipeline shares the logger's files and errors with the other pipeline on the same ring, if there is one. */
+/** How a pipeline shares the logger's errors with the other pipeline on the same ring, if there is one. */
 export interface PipelineRole {
-  /** Whether it tidies what earlier runs left in rotating files' folders: one pipeline per logger does (the worker's or the inline one). */
-  recover: boolean
-  /** The ring's control block and an id of this pipeline: when another one wrote last, the files are looked at again first. */
-  ring?: { control: Int32Array; id: number }
   /** Errors said on stderr already, by `stage:CODE`, also by the other pipeline: each is said once. */
   reported?: Set<string>
   /** Told of every error, for metrics().lastError and the other pipeline. */
@@ -30,15 +26,30 @@ export interface PipelineRole {
 }
 
 /**
- * Frames in, bytes out: for each sink a reader, a format and a destination. The drain worker runs one; the calling thread runs
- * another for `worker: false` and for the times it drains the ring itself (before the worker is up,
- * after it died, at exit). Both produce the same bytes from the same frames.
+ * Frames in, bytes out: for each sink a reader, a format and a destination. The drain worker runs
+ * one per ring; the calling thread runs another for `worker: false` and for the times it drains
+ * its ring itself (before the worker has it, after it died, at exit). Both produce the same bytes
+ * from the same frames.
  */
+/**
+ * Whether a frame of `length` bytes, in fragments, fits in the ring with READ held at its first
+ * fragment: as the producer reckons it (src/ring-writer.ts), its fragments, their headers, and a
+ * wrap. A larger one moves READ on as it is read, or the producer could never write its end.
+ */
+function fitsInRing(length: number, capacity: number): boolean {
+  const maxFrame = capacity / 4
+  const chunk = maxFrame - FRAGMENT_HEADER_BYTES
+  return length + Math.ceil(length / chunk) * FRAGMENT_HEADER_BYTES + maxFrame <= capacity
+}
+
 export class Pipeline {
   private readonly branches: Branch[]
   private readonly joiner: FragmentJoiner
   /** Each sink's own filter, if it has one. */
   private readonly sinkFilters: (Filter | undefined)[]
+  /** The first fragment of the frame being joined, where READ stays (-1: none held); and where reading goes on. */
+  private heldAt = -1
+  private cursor = 0
   /** There when a policy stage or a sink's filter is configured. */
   private readonly policy: RecordPolicy | undefined
   /** Where a whole frame goes: the policy, or straight to the branches. */
@@ -47,10 +58,10 @@ export class Pipeline {
   /** The latest error, as `stage CODE: message`. */
   lastError: string | undefined
 
-  constructor(options: PipelineOptions, private readonly stats: Float64Array, private readonly role: PipelineRole) {
+  constructor(options: PipelineOptions, private readonly stats: Float64Array, private readonly role: PipelineRole = {}) {
     this.reported = role.reported ?? new Set()
     this.joiner = new FragmentJoiner(() => this.stats[STAT_FAILED]++)
-    this.branches = options.sinks.map((sink) => new Branch(sink, role.recover, (error) => this.report('archive', error)))
+    this.branches = options.sinks.map((sink) => new Branch(sink, (error) => this.report('archive', error)))
     this.sinkFilters = options.sinks.map((sink) => (sink.filter === undefined ? undefined : compileFilter(sink.filter)))
     if (RecordPolicy.wanted(options.policy) || this.sinkFilters.some((filter) => filter !== undefined)) {
       const policy = new RecordPolicy(options.policy, options.keys, stats, this.whole)
@@ -127,12 +138,14 @@ export class Pipeline {
     const records = out.records
     const bytes = out.pos
     try {
-      sink.write(out.take())
+      sink.write(out)
       this.stats[STAT_WRITTEN] += records
       this.stats[STAT_BYTES] += bytes
     } catch (error) {
       this.stats[STAT_FAILED] += records
       this.report('write', error)
+    } finally {
+      out.clear()
     }
   }
 
@@ -141,31 +154,52 @@ export class Pipeline {
     return Promise.all(this.branches.map((branch) => branch.rotating?.idle())).then(() => undefined)
   }
 
-  /** Formats and writes up to maxBytes of the ring, then publishes the read position. */
+  /** Where this pipeline reads on from: READ, or past the fragments of a frame it is joining. */
+  readFrom(consumer: RingConsumer): number {
+    return this.heldAt === consumer.read ? this.cursor : consumer.read
+  }
+
+  /**
+   * Formats and writes up to maxBytes of the ring, then publishes the read position. While it joins
+   * a fragmented frame that fits in the ring, READ stays at the frame's first fragment: a consumer
+   * that takes over after this one died reads the frame whole again (written at least once, like
+   * any record of a batch whose read position was not published), rather than finding only its end.
+   */
   drain(consumer: RingConsumer, maxBytes: number): boolean {
-    const from = consumer.read
+    if (this.heldAt !== consumer.read) {
+      // Another consumer moved READ: a frame this one was joining is theirs to read now.
+      if (this.heldAt !== -1) this.joiner.reset()
+      this.heldAt = -1
+    }
+    const from = this.readFrom(consumer)
     const bytes = consumer.ring.bytes
-    this.resync()
-    const to = consumer.scan(maxBytes, (offset, length) => this.frame(bytes, offset, length))
+    const { capacity } = consumer.ring
+    let firstFragment = -1
+    const to = consumer.scan(from, maxBytes, (offset, length, position) => {
+      const joining = this.joiner.midFrame
+      this.frame(bytes, offset, length)
+      if (!joining && this.joiner.midFrame) firstFragment = position
+    })
     if (to === from) return false
     this.write()
     // Publish only after the write: a new consumer resumes here if this one dies.
-    consumer.commit(to)
+    if (!this.joiner.midFrame) {
+      this.heldAt = -1
+      consumer.commit(to)
+    } else if (firstFragment !== -1 || this.heldAt !== -1) {
+      if (firstFragment !== -1) this.heldAt = fitsInRing(this.joiner.joining, capacity) ? firstFragment : -1
+      this.cursor = to
+      consumer.commit(this.heldAt === -1 ? to : this.heldAt)
+    } else {
+      consumer.commit(to)
+    }
     return true
   }
 
   close(): void {
     this.policy?.close()
     this.write()
-    for (const branch of this.branches) branch.sink.close()
-  }
-
-  /** Looks at the files again when the other pipeline on the ring wrote to them last. */
-  private resync(): void {
-    const ring = this.role.ring
-    if (ring === undefined || Atomics.load(ring.control, FILES_WRITER) === ring.id) return
-    for (const branch of this.branches) branch.resync()
-    Atomics.store(ring.control, FILES_WRITER, ring.id)
+    for (const branch of this.branches) branch.close()
   }
 
   private report(stage: string, error: unknown): void {

@@ -77,12 +77,12 @@ export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent>
   ): void {
     const fields = bindings === undefined && context === undefined ? own ?? {} : { ...bindings, ...context, ...own }
     this.line({ time, level, label: levelText(this.options, level), message, fields })
-    this.out.records++
+    this.out.endRecord()
   }
 
   dropped(time: number, count: number): void {
     this.line({ time, level: WARN, label: levelText(this.options, WARN), message: DROPPED_MESSAGE, fields: { dropped: count } })
-    this.out.records++
+    this.out.endRecord()
   }
 
   header(): void {}

@@ -99,7 +99,7 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
       event.json(out, this.writer, src, frame)
     }
     out.ascii('}\n')
-    out.records++
+    out.endRecord()
   }
 
   /** Bindings' and context's members as made once. */
@@ -145,13 +145,13 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
       if (p < end) this.members(src, p)
     }
     out.ascii('}\n')
-    out.records++
+    out.endRecord()
   }
 
   dropped(time: number, count: number): void {
     this.start(WARN, time)
     this.out.utf8(`${this.messagePrefix.toString()}${JSON.stringify(DROPPED_MESSAGE)},"dropped":${count}}\n`)
-    this.out.records++
+    this.out.endRecord()
   }
 
   header(): void {}

@@ -1,51 +1,30 @@
 import { fstatSync } from 'node:fs'
-import sonicBoom from 'sonic-boom'
-
-// sonic-boom is CommonJS; its types declare a named class that Node's ESM loader cannot see.
-const { SonicBoom } = sonicBoom as unknown as { SonicBoom: typeof import('sonic-boom').SonicBoom }
-
-const MAX_WRITE = 1 << 20
+import type { Output } from '../output.js'
+import { pieceSize, writeRecords } from './write-fd.js'
 
 /**
- * stdout, stderr or a file descriptor, written through sonic-boom synchronously: when write()
- * returns the bytes are in the kernel, which is what lets a batch's read position be published as
- * written. (Files are written by FileSink.)
+ * stdout, stderr or a file descriptor, written synchronously: when write() returns the bytes are
+ * in the kernel, which is what lets a batch's read position be published as written. On a pipe
+ * (several processes of a container or a cluster often share one stdout) every write is whole
+ * records of at most PIPE_BUF bytes, so no record is torn or mixed with another process's.
+ * (Files by path are written by FileSink.)
  */
 export class FdSink {
-  private readonly stream: InstanceType<typeof SonicBoom>
+  private readonly piece: number
 
-  constructor(fd: number) {
-    this.stream = new SonicBoom({
-      fd,
-      sync: true,
-      contentMode: 'buffer',
-      // Writes are issued by flushSync() once a batch; this keeps write() from issuing its own.
-      maxWrite: MAX_WRITE,
-      minLength: MAX_WRITE - 1,
-    })
-    // Errors are thrown by flushSync() to the pipeline, which counts and reports them.
-    this.stream.on('error', () => {})
+  constructor(private readonly fd: number) {
+    this.piece = pieceSize(fd)
   }
 
-  /**
-   * Writes the chunk, retrying EAGAIN; throws on any other error, with the chunk discarded. The
-   * chunk is not kept after this returns, so the caller may reuse its memory.
-   */
-  write(chunk: Buffer): void {
-    // contentMode 'buffer' takes Buffers; the bundled types only know strings.
-    this.stream.write(chunk as unknown as string)
-    try {
-      this.stream.flushSync()
-    } catch (error) {
-      this.discardQueued()
-      throw error
-    }
+  /** Writes the output's records, all of them; throws on an error other than EAGAIN. */
+  write(out: Output): void {
+    writeRecords(this.fd, out.buf, out.pos, out.ends, out.records, this.piece)
   }
 
   /** True unless the destination is a file with something in it already. */
   isEmpty(): boolean {
     try {
-      const stat = fstatSync((this.stream as unknown as { fd: number }).fd)
+      const stat = fstatSync(this.fd)
       return !stat.isFile() || stat.size === 0
     } catch {
       return true
@@ -54,12 +33,4 @@ export class FdSink {
 
   /** The descriptor belongs to whoever gave it (or to the process): it stays open. */
   close(): void {}
-
-  private discardQueued(): void {
-    // sonic-boom keeps a failed chunk queued to retry it; the pipeline has already counted it as failed.
-    const internals = this.stream as unknown as { _bufs: unknown[]; _lens: number[]; _len: number }
-    internals._bufs = []
-    internals._lens = []
-    internals._len = 0
-  }
 }

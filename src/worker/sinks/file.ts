@@ -1,5 +1,7 @@
-import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync, type Stats } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
+import type { Output } from '../output.js'
+import { pieceOf, writeRecords } from './write-fd.js'
 
 /** After a failed write, the file is not tried again for this long: errors are counted, not retried in a loop. */
 const RETRY_MS = 1000
@@ -13,16 +15,28 @@ const LINK_CHECK_MS = 1000
  * A file appended to with synchronous writes (when write() returns the bytes are in the kernel).
  * After an error (ENOSPC, EACCES, a deleted directory) it closes the file and opens it again, at
  * most once a second, so writing resumes by itself when the problem is gone.
+ *
+ * With `follow`, the path is looked at before every write and the file there is the one written:
+ * other processes (a cluster's) that write the same rotating file rename it away, and every
+ * writer must move to the new one before the renamed file is compressed. The look also gives the
+ * file's size as all of them made it.
  */
 export class FileSink {
   private fd = -1
+  /** The open file's inode, to tell whether the path still names it. */
+  private ino = -1
+  private dev = -1
   /** Bytes in the file, as far as this process knows. */
   size = 0
+  /** Counts the opens: a rotating file takes a file opened anew (by a look at the path) as a new one. */
+  opens = 0
+  /** The largest write that keeps records whole (PIPE_BUF when the path is a FIFO or a device). */
+  private piece = Infinity
   private failedAt = -Infinity
   private lastError: unknown
   private linkCheckedAt = -Infinity
 
-  constructor(readonly path: string, private readonly mkdir: boolean) {
+  constructor(readonly path: string, private readonly mkdir: boolean, private readonly follow: boolean) {
     try {
       this.open()
     } catch (error) {
@@ -30,17 +44,8 @@ export class FileSink {
     }
   }
 
-  write(chunk: Buffer): void {
-    // A file deleted, or in a deleted folder, would take the records out of sight: the path is
-    // opened again (or fails). Noticed within LINK_CHECK_MS.
-    if (this.fd >= 0) {
-      // Not Date.now(): tests give the logger a clock by replacing it.
-      const now = performance.now()
-      if (now - this.linkCheckedAt >= LINK_CHECK_MS) {
-        this.linkCheckedAt = now
-        if (this.stat()?.nlink === 0) this.reopen()
-      }
-    }
+  write(out: Output): void {
+    if (this.fd >= 0) this.check()
     if (this.fd < 0) {
       if (Date.now() - this.failedAt < RETRY_MS) throw this.lastError
       try {
@@ -51,12 +56,30 @@ export class FileSink {
       }
     }
     try {
-      for (let done = 0; done < chunk.length; ) done += writeSync(this.fd, chunk, done, chunk.length - done)
-      this.size += chunk.length
+      writeRecords(this.fd, out.buf, out.pos, out.ends, out.records, this.piece)
+      this.size += out.pos
     } catch (error) {
       this.fail(error)
       throw error
     }
+  }
+
+  /**
+   * Makes sure the write goes where the path leads. With `follow`, every time; otherwise once a
+   * second, for a file deleted (or in a deleted folder), whose records would go out of sight.
+   */
+  private check(): void {
+    if (this.follow) {
+      const atPath = this.statPath()
+      if (atPath !== undefined && atPath.ino === this.ino && atPath.dev === this.dev) this.size = atPath.size
+      else this.reopen()
+      return
+    }
+    // Not Date.now(): tests give the logger a clock by replacing it.
+    const now = performance.now()
+    if (now - this.linkCheckedAt < LINK_CHECK_MS) return
+    this.linkCheckedAt = now
+    if (this.stat()?.nlink === 0) this.reopen()
   }
 
   /** True when the file has nothing in it. */
@@ -70,29 +93,13 @@ export class FileSink {
     return this.stat()?.mtimeMs ?? NaN
   }
 
-  /**
-   * Makes what this process knows true again after another consumer of the ring wrote to the path:
-   * the size, and the open file being the one at the path (the other consumer may have rotated it).
-   * True when that opened another file.
-   */
-  refresh(): boolean {
-    const open = this.stat()
-    if (open === undefined) return false
-    let atPath: number
-    try {
-      atPath = statSync(this.path).ino
-    } catch {
-      atPath = -1
-    }
-    if (atPath === open.ino) {
-      this.size = open.size
-      return false
-    }
-    this.reopen()
-    return true
+  /** True when the path names the open file (false when it is not open, or another process rotated it). */
+  isAtPath(): boolean {
+    const atPath = this.statPath()
+    return this.fd >= 0 && atPath !== undefined && atPath.ino === this.ino && atPath.dev === this.dev
   }
 
-  /** Opens the path again: for logrotate (SIGHUP) and after this process renamed the file. */
+  /** Opens the path again: for logrotate (SIGHUP), after a rotation, and when another process rotated it. */
   reopen(): void {
     this.closeFd()
     try {
@@ -115,7 +122,21 @@ export class FileSink {
       mkdirSync(dirname(this.path), { recursive: true })
       this.fd = openSync(this.path, 'a')
     }
-    this.size = fstatSync(this.fd).size
+    const stat = fstatSync(this.fd)
+    this.size = stat.size
+    this.ino = stat.ino
+    this.dev = stat.dev
+    this.piece = pieceOf(stat)
+    this.opens++
+  }
+
+  private statPath(): Stats | undefined {
+    try {
+      return statSync(this.path, { throwIfNoEntry: false })
+    } catch {
+      // ENOTDIR and the like: the path leads nowhere; opening it again says why.
+      return undefined
+    }
   }
 
   private stat(): Stats | undefined {

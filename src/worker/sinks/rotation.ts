@@ -2,6 +2,8 @@ import { readdirSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { ARCHIVE_EXTENSIONS, Archiver, type Compression } from './archive.js'
 import { FileSink } from './file.js'
+import { FileLock } from './file-lock.js'
+import { wallClock } from './wall-clock.js'
 
 /** A file sink's options as the worker gets them: plain data, sizes in bytes and durations in ms. */
 export interface FileConfig {
@@ -14,6 +16,16 @@ export interface FileConfig {
 
 const HOUR = 3_600_000
 const DAY = 86_400_000
+
+/** How long a rotation waits for another process's rotation of the same file; then it writes on and tries at the next record. */
+const LOCK_WAIT_MS = 100
+/** A rotation holds the lock for a rename and an open: one held longer than this was left by a thread that died. */
+const LOCK_STALE_MS = 10_000
+/**
+ * A rotated file is compressed no sooner than this after the rename: every process writing the
+ * file looks at the path before each write, so by then none is still appending to the renamed one.
+ */
+export const ARCHIVE_GRACE_MS = 1000
 
 interface Rotated {
   name: string
@@ -32,6 +44,11 @@ interface Rotated {
  * counts up per stamp and continues after the files already there.
  *
  * Rotation happens between records: the branch asks before and after formatting each one.
+ *
+ * Several processes may write and rotate the same file (a cluster's): each writes with O_APPEND
+ * and looks at the path before every write, and a rotation is made under a lock file
+ * (`app.log.lock`) by the first process that finds the file due, after checking that no other one
+ * rotated it meanwhile. The others move to the new file at their next write.
  */
 export class RotatingFile {
   readonly file: FileSink
@@ -42,12 +59,16 @@ export class RotatingFile {
   private readonly periodMs: number | undefined
   private readonly short: boolean
   private readonly archiver: Archiver | undefined
+  private readonly lock: FileLock
   /** The period and the first record time of the active file; NaN while it has none. */
   private period = NaN
   private firstTime = NaN
+  /** FileSink.opens when the open file was last taken as the active one. */
+  private adopted = 0
 
-  constructor(private readonly config: FileConfig, recover: boolean, private readonly failed: (error: unknown) => void) {
-    this.file = new FileSink(config.path, config.mkdir)
+  constructor(private readonly config: FileConfig, private readonly failed: (error: unknown) => void) {
+    this.file = new FileSink(config.path, config.mkdir, config.rotate !== undefined)
+    this.lock = new FileLock(`${config.path}.lock`, LOCK_STALE_MS)
     this.dir = dirname(config.path)
     this.ext = extname(config.path)
     this.base = basename(config.path, this.ext)
@@ -58,16 +79,7 @@ export class RotatingFile {
     this.short = this.periodMs !== undefined && this.periodMs < DAY
     this.archiver = config.compress === false ? undefined : new Archiver(config.compress, () => this.retain(), failed)
     this.adopt()
-    if (recover) this.recover()
-  }
-
-  /**
-   * Makes what this process knows true again after another consumer of the ring wrote to the file
-   * (the calling thread before the drain worker was up, or the other way round): its size, and a
-   * new file at the path if that one rotated it or reopened it.
-   */
-  resync(): void {
-    if (this.file.refresh()) this.adopt()
+    this.recover()
   }
 
   /** Opens the path again (external rotation): a new file there starts a new period. */
@@ -78,6 +90,8 @@ export class RotatingFile {
 
   /** True when a record at `time` belongs to a later period than the active file. */
   periodChanges(time: number): boolean {
+    // A write moved to another process's new file: that file is the active one now.
+    if (this.file.opens !== this.adopted) this.adopt()
     return this.periodMs !== undefined && !Number.isNaN(this.period) && this.periodOf(time) !== this.period
   }
 
@@ -95,24 +109,39 @@ export class RotatingFile {
     }
   }
 
-  /** Renames the active file to its rotated name and starts a new one at the path; false when there was nothing to rotate. */
+  /**
+   * Renames the active file to its rotated name and starts a new one at the path. True when the
+   * file now open is new and empty (a format with a header row writes it); false when there was
+   * nothing to rotate, or another process holds the lock for longer than a rotation takes.
+   */
   rotate(): boolean {
-    if (this.file.size === 0) return false
-    const stamp = this.stamp()
-    // Numbered after what is there now, never onto an existing file: rename would replace it.
-    const n = Math.max(0, ...this.rotated().filter((f) => f.stamp === stamp).map((f) => f.n)) + 1
-    const rotated = join(this.dir, `${this.base}.${stamp}.${n}${this.ext}`)
+    if (this.file.size === 0 || !this.lock.acquire(LOCK_WAIT_MS)) return false
     try {
-      renameSync(this.config.path, rotated)
-    } catch (error) {
-      this.failed(error)
-      return false
+      if (!this.file.isAtPath()) {
+        // Another process rotated it since this one last wrote: its new file is this one's too.
+        this.file.reopen()
+        this.adopt()
+        return this.file.isEmpty()
+      }
+      const stamp = this.stamp()
+      // Numbered after what is there now, never onto an existing file: rename would replace it.
+      // The lock keeps another process from taking the same number between the look and the rename.
+      const n = Math.max(0, ...this.rotated().filter((f) => f.stamp === stamp).map((f) => f.n)) + 1
+      const rotated = join(this.dir, `${this.base}.${stamp}.${n}${this.ext}`)
+      try {
+        renameSync(this.config.path, rotated)
+      } catch (error) {
+        this.failed(error)
+        return false
+      }
+      this.file.reopen()
+      this.adopt()
+      if (this.archiver) this.archiver.add(rotated, wallClock() + ARCHIVE_GRACE_MS)
+      else this.retain()
+      return true
+    } finally {
+      this.lock.release()
     }
-    this.file.reopen()
-    this.adopt()
-    if (this.archiver) this.archiver.add(rotated)
-    else this.retain()
-    return true
   }
 
   /** Resolves when the archives asked for so far are written (for tests and close). */
@@ -149,25 +178,38 @@ export class RotatingFile {
     }
   }
 
-  /** What an earlier run left half done: partial archives are removed, plain rotated files compressed. */
+  /**
+   * What an earlier run left half done: partial archives nobody is writing are removed, plain
+   * rotated files compressed. Other processes writing the file may be compressing some of them
+   * right now: the archiver's claim on each archive keeps them apart.
+   */
   private recover(): void {
     const files = this.rotated()
     const names = new Set(files.map((f) => f.name))
     for (const { name, archive } of files) {
       const path = join(this.dir, name)
       if (archive?.endsWith('.tmp')) {
-        this.remove(path)
+        Archiver.removeAbandoned(path)
       } else if (this.archiver !== undefined && archive === undefined) {
         const complete = Object.values(ARCHIVE_EXTENSIONS).some((e) => names.has(name + e))
         if (complete) this.remove(path)
-        else this.archiver.add(path)
+        else this.archiver.add(path, this.mtimeOf(path) + ARCHIVE_GRACE_MS)
       }
     }
     this.retain()
   }
 
+  private mtimeOf(path: string): number {
+    try {
+      return statSync(path).mtimeMs
+    } catch {
+      return 0
+    }
+  }
+
   /** Takes the file now open as the active one: one left by an earlier run belongs to the period it was last written in. */
   private adopt(): void {
+    this.adopted = this.file.opens
     const mtime = this.file.size > 0 ? this.file.mtime() : NaN
     this.firstTime = mtime
     this.period = Number.isNaN(mtime) ? NaN : this.periodOf(mtime)
