@@ -226,7 +226,9 @@ export class RingConsumer {
     let pos = from
     const used = (end - Atomics.load(ring.control, READ)) | 0
     if (used > ring.stats[STAT_HIGH_WATER]) ring.stats[STAT_HIGH_WATER] = used
-    const stop = used > maxBytes ? (pos + maxBytes) | 0 : end
+    // Counted from `from`, not READ: READ held at a fragmented frame's start is far behind, and a
+    // stop past WRITE would visit a frame the producer is still copying.
+    const stop = ((end - pos) | 0) > maxBytes ? (pos + maxBytes) | 0 : end
     while (((stop - pos) | 0) > 0) {
       const offset = pos & ring.mask
       const length = ring.ints[offset >> 2]

@@ -84,3 +84,28 @@ describe('ring', () => {
     expect(seq).toBe(RECORDS)
   })
 })
+
+describe('the consumer', () => {
+  it('never visits past WRITE, also when it reads on ahead of READ (held at a fragmented frame being joined)', async () => {
+    const { RingConsumer, RingProducer, RingViews, READ } = await import('../dist/src/ring.js')
+    const ring = RingViews.create(4096)
+    const producer = new RingProducer(ring, new Int32Array(new SharedArrayBuffer(1024)), () => false)
+    const frame = (at: number): void => {
+      const offset = producer.reserve(64)
+      ring.ints[offset >> 2] = 64
+      ring.bytes[offset + 4] = at
+      producer.publish(64)
+    }
+    for (let i = 0; i < 20; i++) frame(i)
+    // READ stays at 0 (a frame held), the consumer has read on to 1216; one more frame is published.
+    const consumer = new RingConsumer(ring)
+    expect(Atomics.load(ring.control, READ)).toBe(0)
+    // The producer reserved the next frame and wrote its length, but has not copied it nor published it.
+    const unpublished = producer.reserve(64)
+    for (let offset = unpublished; offset < unpublished + 256; offset += 64) ring.ints[offset >> 2] = 64
+    const visited: number[] = []
+    const to = consumer.scan(1216, 256, (offset) => visited.push(ring.bytes[offset + 4]))
+    expect(visited).toEqual([19])
+    expect(to).toBe(1280)
+  })
+})
