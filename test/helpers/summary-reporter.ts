@@ -1,8 +1,8 @@
-import type { Reporter, TestModule } from 'vitest/node'
+import type { Reporter, SerializedError, TestModule } from 'vitest/node'
 
 /** Prints the one plain line CI reads: `N passed, N failed`. */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     let passed = 0
     let failed = 0
     let skipped = 0
@@ -17,6 +17,8 @@ export default class SummaryReporter implements Reporter {
       // A file or suite that failed outside any test (an error while collecting, a failing hook) leaves its tests skipped: it counts as failed.
       failed += module.state() === 'failed' && failedHere === 0 ? 1 : failedHere
     }
+    // Errors outside any file's tests (a test process that died, an unhandled rejection) fail the run too.
+    failed += unhandledErrors.length
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
   }
 }
