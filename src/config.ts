@@ -10,7 +10,7 @@ import { FORMAT_NAMES, type FormatName, type FormatOptions } from './worker/form
 import type { TimeFormatName } from './worker/format/time-format.js'
 import { parseDuration, parseSize } from './units.js'
 import type { SinkConfig } from './worker/branch.js'
-import { hasZstd } from './worker/sinks/archive.js'
+import { hasZstd } from './worker/sinks/zstd.js'
 import type { FileConfig } from './worker/sinks/rotation.js'
 import type { Destination } from './validate.js'
 

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url'
-import { BroadcastChannel, MessageChannel, type MessagePort } from 'node:worker_threads'
-import { Piscina } from 'piscina'
+import { BroadcastChannel, isMainThread, MessageChannel, type MessagePort } from 'node:worker_threads'
+import type { Piscina } from 'piscina'
 import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from './control.js'
 import { hostOnExit, installSignalHandlers, removeSignalHandlers } from './exit.js'
-import { DRAIN, DRAIN_FAILED, DRAIN_NONE, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, PROGRESS, RESTARTS, type Hub } from './hub.js'
+import { DRAIN, DRAIN_FAILED, DRAIN_NONE, DRAIN_STARTING, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, PROGRESS, RESTARTS, type Hub } from './hub.js'
 import { LOCK, LOCK_FREE, LOCK_WORKER, STATE, STATE_HANDOVER, STATE_RUNNING } from './ring.js'
 
 /** Drain workers that die this many times in a row before they are up: none can start, every thread writes on its own. */
@@ -44,7 +44,7 @@ export class DrainHost {
   /** For tests: told when a death has been handled. */
   private noticed: (() => void) | undefined
 
-  constructor(private readonly hub: Hub) {
+  constructor(private readonly hub: Hub, private readonly Pool: typeof Piscina) {
     this.channel = new BroadcastChannel(hub.drainChannel)
     this.channel.unref()
     this.channel.onmessage = (event) => this.onMessage((event as { data: ToDrain }).data)
@@ -52,6 +52,10 @@ export class DrainHost {
 
   /** A ring of this thread: known at once, and the drain worker started now if it is not running. */
   register(entry: RingEntry): void {
+    if (!isMainThread && this.rings.size === 0) {
+      // The drain worker is this thread's child: worker.terminate() ends both at once, with what the rings still hold.
+      warn('loaded first in a worker thread, which now hosts the drain worker of every thread: records in the rings are lost if this thread is terminated. Import ringlog in the main thread before starting worker threads.')
+    }
     this.remember(entry)
     this.start()
   }
@@ -84,6 +88,7 @@ export class DrainHost {
   drainEverything(): boolean {
     const { ints } = this.hub
     if (this.drainDied()) this.takeBack()
+    this.awaitFirstWorker()
     if (Atomics.load(ints, DRAIN) !== DRAIN_UP) return false
     const request = Atomics.add(ints, EXIT_REQUEST, 1) + 1
     this.hub.wake()
@@ -100,6 +105,21 @@ export class DrainHost {
       }
     }
     return true
+  }
+
+  /**
+   * The process's first drain worker, still loading, is waited for: it reads the rings it was
+   * started with and those announced on the channel without this thread's event loop, so it is
+   * the only one that can write another thread's ring now. A replacement needs its task first.
+   */
+  private awaitFirstWorker(): void {
+    const { ints } = this.hub
+    const deadline = performance.now() + EXIT_STALL_MS
+    while (Atomics.load(ints, DRAIN) === DRAIN_STARTING && Atomics.load(ints, RESTARTS) === 0) {
+      const left = deadline - performance.now()
+      if (left <= 0) return
+      Atomics.wait(ints, DRAIN, DRAIN_STARTING, Math.min(left, 50))
+    }
   }
 
   /** For tests: ends the drain worker thread as a crash would; resolves once this thread has taken the rings back. */
@@ -136,7 +156,7 @@ export class DrainHost {
   private start(): void {
     if (this.pool !== undefined || Atomics.load(this.hub.ints, DRAIN) === DRAIN_FAILED) return
     const workerData: DrainData = { hub: this.hub.sab, hubId: this.hub.id, rings: [...this.rings.values()] }
-    this.pool = new Piscina({
+    this.pool = new this.Pool({
       filename: drainFile,
       // The first worker reads its rings as soon as it has loaded, without waiting for a task: that
       // needs this thread's event loop, which a burst of logging at start-up does not give back.
@@ -154,6 +174,7 @@ export class DrainHost {
 
   private startWorker(): void {
     this.up = false
+    Atomics.store(this.hub.ints, DRAIN, DRAIN_STARTING)
     const { port1, port2 } = new MessageChannel()
     port1.on('message', (message: ToHost) => {
       if (port1 !== this.port) return
@@ -206,14 +227,14 @@ export class DrainHost {
   }
 }
 
-let host: DrainHost | undefined
-
-/** The host's one DrainHost: made when ringlog is loaded in the host's thread, so it hears of every thread's rings. */
-export function drainHost(hub: Hub): DrainHost {
-  if (host === undefined) {
-    host = new DrainHost(hub)
-    hostOnExit(host)
-  }
+/**
+ * The host's DrainHost, made when ringlog is loaded in the host's thread, so that it hears of every
+ * thread's rings. piscina is loaded here only: other threads never start a worker.
+ */
+export async function startHost(hub: Hub): Promise<DrainHost> {
+  const { Piscina } = await import('piscina')
+  const host = new DrainHost(hub, Piscina)
+  hostOnExit(host)
   return host
 }
 

@@ -23,7 +23,7 @@ const HUB_BYTES = 1024
 export const WAKE = 0
 /** 1 while the drain worker is parked on WAKE. */
 export const SLEEP = 16
-/** The drain worker's state: DRAIN_NONE, DRAIN_UP or DRAIN_FAILED (written by the host). */
+/** The drain worker's state: DRAIN_NONE, DRAIN_STARTING, DRAIN_UP or DRAIN_FAILED (written by the host; DRAIN_UP also by a worker that has its rings). */
 export const DRAIN = 32
 /** The last record number given by `sequence: true` (a 32-bit counter; each thread counts its wraps). */
 export const SEQUENCE = 48
@@ -45,6 +45,8 @@ export const FLUSHES = 128
 
 export const DRAIN_NONE = 0
 export const DRAIN_UP = 1
+/** A drain worker is being started (the first, or one after a death). */
+export const DRAIN_STARTING = 3
 /** No drain worker could be started: every thread writes on its own from now on. */
 export const DRAIN_FAILED = 2
 

@@ -1,40 +1,68 @@
 import { pipelineOptions, type ResolvedOptions } from './config.js'
+import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import { STAT_BYTES, STAT_COUNT, STAT_FAILED, STAT_WRITTEN } from './ring.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
-import { Pipeline } from './worker/pipeline.js'
+import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
+
+/**
+ * What a worker thread's `worker: false` logger holds before the thread has loaded the pipeline
+ * (it does on first use, asynchronously): past this, records are dropped and counted.
+ */
+const MAX_WAITING_BYTES = 8 << 20
 
 /** `worker: false`: the same pipeline as the drain worker's, run on the calling thread, one write per record. */
 export class InlineTransport implements Transport {
   private readonly stats = new Float64Array(STAT_COUNT)
-  private readonly pipeline: Pipeline
+  private readonly options: PipelineOptions
+  private pipeline: Pipeline | undefined
+  /** Frames logged before the pipeline was loaded, in order; written as soon as it is. */
+  private waiting: Buffer[] = []
+  private waitingBytes = 0
+  private readonly loaded: Promise<void>
   private closed = false
   private dropped = 0
   readonly position = 0
   readonly consumed = 0
 
   constructor(options: ResolvedOptions) {
-    this.pipeline = new Pipeline(pipelineOptions(options), this.stats)
+    this.options = pipelineOptions(options)
+    const Loaded = loadedPipeline()
+    if (Loaded !== undefined) {
+      this.pipeline = new Loaded(this.options, this.stats)
+      this.loaded = Promise.resolve()
+    } else {
+      this.loaded = loadPipeline().then((Pipeline) => {
+        const pipeline = (this.pipeline = new Pipeline(this.options, this.stats))
+        for (const frame of this.waiting) this.writeNow(pipeline, frame, frame.length)
+        this.waiting = []
+      })
+    }
   }
 
   write(frame: Buffer, length: number): boolean {
-    if (this.closed) {
+    if (this.closed || (this.pipeline === undefined && this.waitingBytes + length > MAX_WAITING_BYTES)) {
       this.dropped++
       return false
     }
-    this.pipeline.frame(frame, 0, length)
-    this.pipeline.write()
+    if (this.pipeline === undefined) {
+      this.waiting.push(Buffer.from(frame.subarray(0, length)))
+      this.waitingBytes += length
+      return true
+    }
+    this.writeNow(this.pipeline, frame, length)
     return true
   }
 
   flush(): Promise<void> {
-    return Promise.resolve()
+    return this.loaded
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.pipeline.close()
-    await this.pipeline.idle()
+    await this.loaded
+    this.pipeline!.close()
+    await this.pipeline!.idle()
   }
 
   drainSync(): void {}
@@ -48,7 +76,12 @@ export class InlineTransport implements Transport {
       ringHighWater: 0,
       workerRestarts: 0,
       ...policyMetrics(this.stats),
-      lastError: this.pipeline.lastError,
+      lastError: this.pipeline?.lastError,
     }
+  }
+
+  private writeNow(pipeline: Pipeline, frame: Buffer, length: number): void {
+    pipeline.frame(frame, 0, length)
+    pipeline.write()
   }
 }

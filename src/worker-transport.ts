@@ -2,9 +2,10 @@ import { threadId } from 'node:worker_threads'
 import type { BindingsRegistry } from './bindings.js'
 import { pipelineOptions, type ResolvedOptions } from './config.js'
 import type { RingEntry, ToThread } from './control.js'
-import { drainHost } from './drain-host.js'
+import type { DrainHost } from './drain-host.js'
 import { drainOnExit, forgetOnExit } from './exit.js'
-import { DRAIN_FAILED, DRAIN_UP, FLUSHES, processHub, RESTARTS } from './hub.js'
+import { DRAIN_FAILED, DRAIN_STARTING, DRAIN_UP, FLUSHES, processHub, RESTARTS } from './hub.js'
+import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import {
   ALIVE, CLOSING, LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingProducer, RingViews, STAT_BYTES,
   STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE, STATE_CLOSED, STATE_FRESH, STATE_GONE, STATE_HANDOVER, STATE_RUNNING,
@@ -12,7 +13,7 @@ import {
 import { RingFrameWriter } from './ring-writer.js'
 import { threadLink, type LinkedRing, type ThreadLink } from './thread-link.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
-import { Pipeline, type PipelineOptions } from './worker/pipeline.js'
+import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
 
 /** At exit, how long to wait for the drain worker to finish the batch it holds before taking the ring anyway. */
 const EXIT_LOCK_TIMEOUT_MS = 5000
@@ -21,9 +22,11 @@ const WAIT_MS = 20
 
 // Loading ringlog makes this thread the process's host if no thread before it made the hub: the
 // drain worker then lives as long as this thread does, and the rings of threads it starts later
-// (with their loggers) join it.
+// (with their loggers) join it. The host drains on its own thread at start-up and at exit,
+// synchronously, so what it needs for that is loaded now; another thread loads it only if it must.
 const hub = processHub()
-const host = hub.isHost ? drainHost(hub) : undefined
+const host: DrainHost | undefined = hub.isHost ? await (await import('./drain-host.js')).startHost(hub) : undefined
+if (host !== undefined) await loadPipeline()
 
 /**
  * A logger's ring, from the thread that logs into it: frames go into the ring, and the process's one
@@ -103,14 +106,23 @@ export class WorkerTransport implements Transport, LinkedRing {
   }
 
   async flush(): Promise<void> {
-    if (this.closed || this.direct) return
-    if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
-    const target = this.producer.position
-    if (!this.drainComing() && this.drainOnCaller()) return
-    // The drain worker writes at once rather than lingering for more.
-    Atomics.add(this.hub.ints, FLUSHES, 1)
-    this.hub.wake()
-    await this.waitUntil(() => ((this.consumer.read - target) | 0) >= 0 || (!this.drainComing() && this.drainOnCaller()))
+    // Rounds until the drops are reported: each drained round makes room for more of their reports, which can be many frames.
+    let left = Number.POSITIVE_INFINITY
+    while (!this.closed && !this.direct) {
+      if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
+      const unreported = this.writer.unreportedDrops
+      const target = this.producer.position
+      if (!this.drainComing()) await loadPipeline()
+      if (this.drainComing() || !this.drainOnCaller()) {
+        // The drain worker writes at once rather than lingering for more.
+        Atomics.add(this.hub.ints, FLUSHES, 1)
+        this.hub.wake()
+        await this.waitUntil(() => ((this.consumer.read - target) | 0) >= 0 || (!this.drainComing() && this.drainOnCaller()))
+      }
+      // Done, or the round made no room for another report.
+      if (this.writer.unreportedDrops === 0 || unreported >= left) return
+      left = unreported
+    }
   }
 
   close(): Promise<void> {
@@ -124,15 +136,45 @@ export class WorkerTransport implements Transport, LinkedRing {
    */
   drainSync(final: boolean): void {
     if (this.closed || this.direct) return
+    if (loadedPipeline() === undefined) {
+      this.awaitDrained()
+      return
+    }
     if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
-    for (let round = 0; round < 2 && ((this.producer.position - this.consumer.read) | 0) > 0; round++) {
+    // As flush(): rounds while the reports of dropped records still fit a few more at a time.
+    for (let left = Number.POSITIVE_INFINITY; ((this.producer.position - this.consumer.read) | 0) > 0 && this.writer.unreportedDrops < left;) {
+      left = this.writer.unreportedDrops
       this.takeLock(EXIT_LOCK_TIMEOUT_MS)
       this.drainHere()
       // Records dropped while the ring was full: their count goes in now that there is room.
       if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
     }
     // Anything logged later in this exit (other 'exit' listeners) is written on the spot.
-    if (final) this.direct = true
+    if (final && loadedPipeline() !== undefined) this.direct = true
+  }
+
+  /**
+   * A thread other than the host that never loaded the pipeline: the drain worker writes its ring,
+   * and the thread's end waits for that, as the host's end waits for every ring, so that a thread
+   * that ended has its records written. Without progress for EXIT_LOCK_TIMEOUT_MS the thread goes
+   * anyway; the drain worker, which outlives it, still writes the ring.
+   */
+  private awaitDrained(): void {
+    const { control } = this.ring
+    Atomics.add(this.hub.ints, FLUSHES, 1)
+    this.hub.wake()
+    let read = this.consumer.read
+    let since = performance.now()
+    while (((this.producer.position - read) | 0) > 0) {
+      Atomics.wait(control, READ, read, 10)
+      const now = performance.now()
+      if (this.consumer.read !== read) {
+        read = this.consumer.read
+        since = now
+      } else if (now - since > EXIT_LOCK_TIMEOUT_MS) {
+        return
+      }
+    }
   }
 
   metrics(): Omit<Metrics, 'invalidEvents'> {
@@ -168,8 +210,10 @@ export class WorkerTransport implements Transport, LinkedRing {
         this.reported.add(message.key)
         break
       case 'failed':
-        this.drainOnCaller()
-        this.direct = true
+        void loadPipeline().then(() => {
+          this.drainOnCaller()
+          this.direct = true
+        })
         break
     }
   }
@@ -224,10 +268,16 @@ export class WorkerTransport implements Transport, LinkedRing {
     }
   }
 
-  /** True when a drain worker has the ring, or is up and will take it (it has not read it yet). */
+  /**
+   * True when a drain worker has the ring, or will take it (it has not read it yet): one that is up,
+   * or, for a thread other than the host, one that is starting (the host drains meanwhile itself,
+   * for a quick start; another thread would have to load the pipeline first).
+   */
   private drainComing(): boolean {
     const state = Atomics.load(this.ring.control, STATE)
-    return state === STATE_RUNNING || (state === STATE_FRESH && this.hub.drainState === DRAIN_UP)
+    if (state === STATE_RUNNING) return true
+    const drain = this.hub.drainState
+    return state === STATE_FRESH && (drain === DRAIN_UP || (drain === DRAIN_STARTING && this.host === undefined))
   }
 
   private writeDirect(frame: Buffer, length: number): boolean {
@@ -282,7 +332,7 @@ export class WorkerTransport implements Transport, LinkedRing {
    */
   private drainOnCaller(): boolean {
     const { control } = this.ring
-    if (Atomics.load(control, STATE) === STATE_RUNNING) return false
+    if (Atomics.load(control, STATE) === STATE_RUNNING || loadedPipeline() === undefined) return false
     if (Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_CALLER) === LOCK_WORKER) return false
     this.drainHere()
     return true
@@ -304,7 +354,9 @@ export class WorkerTransport implements Transport, LinkedRing {
     }
   }
 
+  /** Only once the pipeline is loaded in this thread (drainOnCaller() and direct mode make sure of it). */
   private callerPipelineFor(read: number): Pipeline {
+    const Pipeline = loadedPipeline()!
     const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats, {
       reported: this.reported,
       onError: (_key, text) => (this.ring.lastError = text),

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { BroadcastChannel, threadId, workerData, type MessagePort } from 'node:worker_threads'
 import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from '../control.js'
-import { DRAIN_STARTS, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, PROGRESS, SLEEP, WAKE } from '../hub.js'
+import { DRAIN, DRAIN_STARTING, DRAIN_STARTS, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, PROGRESS, SLEEP, WAKE } from '../hub.js'
 import { ALIVE, CLOSING, CONTROL_BYTES, READ, STATE, STATE_CLOSED, STATE_GONE, STATE_RUNNING, WRITE } from '../ring.js'
 import { DrainedRing } from './drained-ring.js'
 
@@ -42,7 +42,10 @@ class Drain {
     // The first worker reads at once: the task needs the host's event loop, which a burst of logging
     // right after createLogger() does not give back. A replacement waits for the task, which the
     // host sends once it has taken the rings back from the worker that died.
-    if (Atomics.add(this.hub.ints, DRAIN_STARTS, 1) === 0) for (const entry of data.rings) this.adopt(entry)
+    if (Atomics.add(this.hub.ints, DRAIN_STARTS, 1) === 0) {
+      for (const entry of data.rings) this.adopt(entry)
+      this.sayUp()
+    }
     void this.loop()
   }
 
@@ -52,7 +55,13 @@ class Drain {
     this.port.on('message', (message: ToDrain) => this.onMessage(message))
     this.port.postMessage({ type: 'up', threadId } satisfies ToHost)
     for (const entry of task.rings) this.adopt(entry)
+    this.sayUp()
     this.hub.wake()
+  }
+
+  /** Up in the hub as well as to the host: a host blocked at exit (DrainHost.drainEverything) waits for this word. */
+  private sayUp(): void {
+    if (Atomics.compareExchange(this.hub.ints, DRAIN, DRAIN_STARTING, DRAIN_UP) === DRAIN_STARTING) Atomics.notify(this.hub.ints, DRAIN)
   }
 
   private adopt(entry: RingEntry): void {

@@ -12,11 +12,6 @@ export type Compression = 'gzip' | 'brotli' | 'zstd'
 
 export const ARCHIVE_EXTENSIONS: Record<Compression, string> = { gzip: '.gz', brotli: '.br', zstd: '.zst' }
 
-/** zstd where this Node has it (22.15 and later). */
-export function hasZstd(): boolean {
-  return typeof (zlib as { createZstdCompress?: unknown }).createZstdCompress === 'function'
-}
-
 function compressor(method: Compression): Transform {
   switch (method) {
     case 'gzip': return createGzip()
