@@ -176,6 +176,13 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    */
   handleSignals?: boolean
   /**
+   * Number every record: `seq`, one counter for the whole process (every logger, every thread), in
+   * the order records were logged. Records dropped on a full ring leave, in the dropped-records
+   * warning, the ranges of their numbers (`droppedSeq`), so a gap can be told from a loss.
+   * @default false
+   */
+  sequence?: boolean
+  /**
    * What `log.event()` does with a value that does not fit its field's type: throw a TypeError
    * naming the event, the field, the type and the value ('always'; 'dev' when NODE_ENV is not
    * 'production'), or write the record as `log.info()` would and count it in
@@ -198,6 +205,7 @@ export interface ResolvedOptions {
   handleSignals: boolean
   /** Whether log.event() throws on a value that does not fit its field. */
   validateEvents: boolean
+  sequence: boolean
   reopen: 'SIGHUP' | false
   now: () => number
   /** The top-level format options (the size limits are the same for every sink). */
@@ -313,7 +321,7 @@ export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', ...POLICY_KEYS,
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', ...POLICY_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
@@ -468,6 +476,7 @@ export function resolveOptions(
     onFull: given(options.onFull, (w, v) => choice(w, v, ['block', 'drop'] as const), 'onFull', 'block'),
     blockTimeoutMs: given(options.blockTimeoutMs, timeout, 'blockTimeoutMs', 10_000),
     handleSignals: given(options.handleSignals, flag, 'handleSignals', true),
+    sequence: given(options.sequence, flag, 'sequence', false),
     validateEvents: validation(given(options.validate, (w, v) => choice(w, v, ['off', 'dev', 'always'] as const), 'validate', 'dev'), env),
     reopen: options.reopen === undefined || options.reopen === false ? false : choice(option('reopen'), options.reopen, ['SIGHUP'] as const),
     // Date.now looked up at each call, so fake timers that replace it apply.

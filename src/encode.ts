@@ -1,10 +1,13 @@
-import { Packr } from 'msgpackr'
+import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr'
 import {
-  HEADER_BYTES, KIND_BINDINGS, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  FLAG_SEQUENCE, HEADER_BYTES, KIND_BINDINGS, OFFSET_FLAGS, SEQUENCE_BYTES, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from './frame.js'
 import type { EventSchema } from './events/schema.js'
 import { describe, toPlain } from './serialize.js'
+
+/** Packed fields up to this many bytes are copied by hand. */
+const COPY_BY_HAND = 256
 
 /**
  * Builds frames on the calling thread in one reused scratch buffer: the header with typed-array
@@ -20,6 +23,13 @@ export class FrameEncoder {
   // Plain maps, no shared record structures: a restarted worker must decode any frame on its own.
   // moreTypes tags Sets, Errors, RegExps and typed arrays, so the worker can write each as itself.
   private readonly packr = new Packr({ useRecords: false, moreTypes: true })
+  /**
+   * Where the last pack left its bytes, [packedStart, packedEnd): msgpackr's own buffer, written
+   * again from its start by the next pack. (Packing on along it, msgpackr's default, costs a new
+   * 8 KiB buffer every few dozen records: the young generation of every logging thread grew from it.)
+   */
+  private packedBytes: Buffer = Buffer.alloc(0)
+  private packedStart = 0
 
   /** @param maxDepth how deep the fallback copy goes when msgpackr refuses a value (a cycle, say). */
   constructor(private readonly maxDepth = 10) {
@@ -27,9 +37,9 @@ export class FrameEncoder {
   }
 
   record(level: number, time: number, bindingsId: number, contextId: number, message: string | undefined, fields: object | undefined): number {
-    const packed = fields === undefined ? undefined : this.pack(fields)
+    const packed = fields === undefined ? 0 : this.pack(fields)
     const messageMax = message === undefined ? 1 : 5 + message.length * 3
-    this.ensure(HEADER_BYTES + messageMax + (packed === undefined ? 0 : packed.length))
+    this.ensure(HEADER_BYTES + messageMax + packed)
     const buf = this.buffer
     this.header(KIND_RECORD, level, time, bindingsId, contextId)
     let p = HEADER_BYTES
@@ -45,10 +55,7 @@ export class FrameEncoder {
       buf[p + 4] = n & 0xff
       p += 5 + n
     }
-    if (packed !== undefined) {
-      packed.copy(buf, p)
-      p += packed.length
-    }
+    if (fields !== undefined) p = this.copyPacked(p, packed)
     this.ints[0] = p
     return p
   }
@@ -56,24 +63,23 @@ export class FrameEncoder {
   /** Child-logger bindings or a request context: fields referred to by id afterwards. */
   bindings(id: number, time: number, fields: object): number {
     const packed = this.pack(fields)
-    this.ensure(HEADER_BYTES + packed.length)
+    this.ensure(HEADER_BYTES + packed)
     this.header(KIND_BINDINGS, 0, time, id, 0)
-    packed.copy(this.buffer, HEADER_BYTES)
-    return (this.ints[0] = HEADER_BYTES + packed.length)
+    return (this.ints[0] = this.copyPacked(HEADER_BYTES, packed))
   }
 
   /** An event's definition, sent once before its first record: the worker compiles its formatter from it. */
   eventDefinition(schema: EventSchema): number {
     const packed = this.pack(schema)
-    this.ensure(HEADER_BYTES + packed.length)
+    this.ensure(HEADER_BYTES + packed)
     this.header(KIND_EVENT_DEFINITION, 0, 0, schema.id, 0)
-    packed.copy(this.buffer, HEADER_BYTES)
-    return (this.ints[0] = HEADER_BYTES + packed.length)
+    return (this.ints[0] = this.copyPacked(HEADER_BYTES, packed))
   }
 
   /** A json field's value packed, as a copy: msgpackr's buffer is reused by the next pack. */
   packed(value: unknown): Uint8Array {
-    return Uint8Array.prototype.slice.call(this.pack(value))
+    const length = this.pack(value)
+    return Uint8Array.prototype.slice.call(this.packedBytes, this.packedStart, this.packedStart + length)
   }
 
   /** A frame that only marks a point in the stream: where the output starts (csv writes its header row), where log.reopen() was called. */
@@ -82,29 +88,64 @@ export class FrameEncoder {
     return (this.ints[0] = HEADER_BYTES)
   }
 
+  /** Appends the record number to the frame in buffer[0, length) and returns its new length. */
+  numbered(length: number, sequence: number): number {
+    this.ensure(length + SEQUENCE_BYTES)
+    this.buffer[OFFSET_FLAGS] = FLAG_SEQUENCE
+    this.buffer.writeDoubleLE(sequence, length)
+    return (this.ints[0] = length + SEQUENCE_BYTES)
+  }
+
   release(id: number, time: number): number {
     this.header(KIND_RELEASE, 0, time, id, 0)
     return (this.ints[0] = HEADER_BYTES)
   }
 
-  /** Never throws: what msgpackr refuses is made plain data first (cycles, throwing getters, huge BigInts). */
-  private pack(value: unknown): Buffer {
+  /**
+   * Packs `value` and returns its length; the bytes are packedBytes[packedStart...] until the next
+   * pack. Never throws: what msgpackr refuses is made plain data first (cycles, throwing getters,
+   * huge BigInts).
+   */
+  private pack(value: unknown): number {
+    let target: Buffer & { start: number; end: number }
     try {
-      return this.packr.pack(value)
+      target = this.reusing(value)
     } catch {
       try {
-        return this.packr.pack(toPlain(value, new Set(), 0, this.maxDepth + 1))
+        target = this.reusing(toPlain(value, new Set(), 0, this.maxDepth + 1))
       } catch (error) {
-        return this.packr.pack({ serializeError: describe(error) })
+        target = this.reusing({ serializeError: describe(error) })
       }
     }
+    this.packedBytes = target
+    this.packedStart = target.start
+    return target.end - target.start
+  }
+
+  /** Copies the last packed bytes to buffer[at...] and returns where they end. */
+  private copyPacked(at: number, length: number): number {
+    const from = this.packedBytes
+    const start = this.packedStart
+    if (length > COPY_BY_HAND) {
+      from.copy(this.buffer, at, start, start + length)
+      return at + length
+    }
+    // Buffer.copy of a part makes a typed array view each call: a young-generation allocation per record.
+    const buf = this.buffer
+    for (let i = 0; i < length; i++) buf[at + i] = from[start + i]
+    return at + length
+  }
+
+  /** msgpackr's buffer itself, with where this value's bytes start and end in it. */
+  private reusing(value: unknown): Buffer & { start: number; end: number } {
+    return this.packr.pack(value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & { start: number; end: number }
   }
 
   header(kind: number, level: number, time: number, bindingsId: number, contextId: number): void {
     const buf = this.buffer
     buf[OFFSET_KIND] = kind
     buf[OFFSET_LEVEL] = level
-    buf[6] = 0
+    buf[OFFSET_FLAGS] = 0
     buf[7] = 0
     this.floats[OFFSET_TIME / 8] = time
     this.ints[OFFSET_BINDINGS / 4] = bindingsId

@@ -4,18 +4,22 @@
  *   0  int32   length in bytes, header included, before alignment
  *   4  uint8   kind
  *   5  uint8   level (records) or fragment flags (fragments)
+ *   6  uint8   flags: FLAG_SEQUENCE
  *   8  float64 time, ms since the epoch
  *   16 uint32  bindings id (0: none; an event definition: the event id)
  *   20 uint32  request context id (0: none)
  *   24         payload
  *
  * A fragment has only the first 8 bytes of header; its payload is a slice of one large frame.
+ * A record or an event of a logger with `sequence: true` ends with its number, a float64 after the
+ * payload (FLAG_SEQUENCE): numbering a frame is appending to it, whatever encoded it.
  */
 export const HEADER_BYTES = 24
 export const FRAGMENT_HEADER_BYTES = 8
 
 export const OFFSET_KIND = 4
 export const OFFSET_LEVEL = 5
+export const OFFSET_FLAGS = 6
 export const OFFSET_TIME = 8
 export const OFFSET_BINDINGS = 16
 export const OFFSET_CONTEXT = 20
@@ -26,7 +30,10 @@ export const KIND_RECORD = 1
 export const KIND_BINDINGS = 2
 /** The bindings id is no longer used by any logger. */
 export const KIND_RELEASE = 3
-/** Records were dropped before this point: payload is their count as uint32. */
+/**
+ * Records were dropped before this point: payload is their count (uint32), then, 8-byte aligned,
+ * the ranges of their record numbers (`sequence: true`) as float64 pairs, first and last.
+ */
 export const KIND_DROPPED = 4
 /** One slice of a frame larger than the ring takes whole. */
 export const KIND_FRAGMENT = 5
@@ -39,6 +46,20 @@ export const KIND_REOPEN = 7
 export const KIND_EVENT_DEFINITION = 8
 /** A declared event: payload laid out by src/events/layout.ts, typed values without keys. */
 export const KIND_EVENT = 9
+
+/** The frame ends with its record number (`sequence: true`). */
+export const FLAG_SEQUENCE = 1
+export const SEQUENCE_BYTES = 8
+
+/** Where a frame's payload ends: before its record number, if it has one. */
+export function payloadEnd(src: Uint8Array, offset: number, length: number): number {
+  return offset + length - (src[offset + OFFSET_FLAGS] & FLAG_SEQUENCE ? SEQUENCE_BYTES : 0)
+}
+
+/** A frame's record number, or 0 when it has none. */
+export function sequenceOf(src: Buffer, offset: number, length: number): number {
+  return src[offset + OFFSET_FLAGS] & FLAG_SEQUENCE ? src.readDoubleLE(offset + length - SEQUENCE_BYTES) : 0
+}
 
 export const FRAGMENT_FIRST = 1
 export const FRAGMENT_LAST = 2

@@ -4,6 +4,8 @@ import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
 import { markReopen } from './exit.js'
+import { processHub } from './hub.js'
+import { sequenceCounter, type SequenceCounter } from './sequence.js'
 import { encoderOf, invalidValue, invalidValues, type EventEncoder } from './events/encoder.js'
 import { EVENT_KEY, VERSION_KEY, type EventDefinition, type EventFields, type EventSchema, type FieldSpec } from './events/schema.js'
 import { KIND_HEADER, KIND_REOPEN } from './frame.js'
@@ -42,6 +44,8 @@ class Core {
   readonly now: () => number
   /** Whether log.event() throws on a value that does not fit its field (the `validate` option). */
   readonly validateEvents: boolean
+  /** Numbers each record (`sequence: true`). */
+  readonly sequence: SequenceCounter | undefined
   /** Events written as log.info would, because a value did not fit its field. */
   invalidEvents = 0
   /** By event id: the encoders of the events whose definition this logger tree has sent. */
@@ -55,6 +59,7 @@ class Core {
     this.nameLevels = options.nameLevels
     this.now = options.now
     this.validateEvents = options.validateEvents
+    this.sequence = options.sequence ? sequenceCounter(processHub()) : undefined
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
       if (this.closed) return this.transport.position
@@ -243,6 +248,7 @@ export class Logger<Custom extends string = never> {
       length = -1 - schema.fields.length
     }
     if (length >= 0) {
+      if (core.sequence !== undefined) length = core.encoder.numbered(length, core.sequence.next())
       core.transport.write(core.encoder.buffer, length)
       return
     }
@@ -307,7 +313,8 @@ export class Logger<Custom extends string = never> {
     const store = currentStore()
     const contextId = store === undefined ? 0 : core.contextId(store)
     // Encode first: encoding may replace encoder.buffer with a larger one.
-    const length = core.encoder.record(level, core.now(), this.#bindingsId, contextId, message, fields)
+    let length = core.encoder.record(level, core.now(), this.#bindingsId, contextId, message, fields)
+    if (core.sequence !== undefined) length = core.encoder.numbered(length, core.sequence.next())
     core.transport.write(core.encoder.buffer, length)
   }
 }

@@ -1,6 +1,6 @@
 import {
   FRAGMENT_FIRST, FRAGMENT_HEADER_BYTES, FRAGMENT_LAST, HEADER_BYTES, KIND_DROPPED, KIND_FRAGMENT,
-  OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME,
+  OFFSET_FLAGS, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME, sequenceOf,
 } from './frame.js'
 import { align8, type RingProducer, type RingViews } from './ring.js'
 
@@ -11,11 +11,21 @@ import { align8, type RingProducer, type RingViews } from './ring.js'
  */
 /** Frames up to this many bytes are copied a 32-bit word at a time: Buffer.copy's fixed cost was a third of a small event's. */
 const WORD_COPY_BYTES = 512
+/** Where a dropped-records report's ranges of record numbers start. */
+const RANGES_AT = HEADER_BYTES + 8
+/**
+ * Ranges of dropped record numbers kept until they can be reported: other threads' records take
+ * numbers in between, so drops while the ring stays full can make many. Beyond this, drops are
+ * only counted.
+ */
+const MAX_RANGES = 1 << 16
 
 export class RingFrameWriter {
   /** Records dropped since the start. */
   dropped = 0
   private unreported = 0
+  /** The record numbers of the unreported drops, as first, last pairs. */
+  private ranges: number[] = []
   /** The last source buffer, and its memory as 32-bit words when it is aligned (frames come from one reused scratch buffer). */
   private source: Buffer | undefined
   private sourceWords: Int32Array<ArrayBufferLike> | undefined
@@ -27,9 +37,9 @@ export class RingFrameWriter {
   ) {}
 
   write(frame: Buffer, length: number): boolean {
-    if (this.unreported > 0 && !this.reportDropped()) return this.drop()
+    if (this.unreported > 0 && !this.reportDropped()) return this.drop(frame, length)
     const written = align8(length) <= this.producer.maxFrame ? this.whole(frame, length) : this.fragments(frame, length)
-    return written || this.drop()
+    return written || this.drop(frame, length)
   }
 
   /** Records that were dropped but whose count is not in the ring yet. */
@@ -37,25 +47,45 @@ export class RingFrameWriter {
     return this.unreported
   }
 
-  /** Writes the count of dropped records when there is room; true when nothing is left to report. */
+  /**
+   * Writes the count of dropped records, and the ranges of their numbers, when there is room; true
+   * when nothing is left to report. Ranges that do not fit in one frame go in more, each counting
+   * the records of its ranges; the first also counts the drops without a number.
+   */
   reportDropped(): boolean {
-    const size = HEADER_BYTES + 8
-    const offset = this.producer.reserve(size)
-    if (offset < 0) return false
-    const { bytes, ints, floats } = this.ring
-    ints[offset >> 2] = HEADER_BYTES + 4
-    bytes[offset + OFFSET_KIND] = KIND_DROPPED
-    bytes[offset + OFFSET_LEVEL] = 0
-    floats[(offset + OFFSET_TIME) >> 3] = Date.now()
-    ints[(offset + HEADER_BYTES) >> 2] = this.unreported
-    this.producer.publish(size)
-    this.unreported = 0
+    const perFrame = (this.producer.maxFrame - RANGES_AT) >> 4
+    while (this.unreported > 0) {
+      const pairs = Math.min(this.ranges.length >> 1, perFrame)
+      let count = 0
+      for (let i = 0; i < pairs * 2; i += 2) count += this.ranges[i + 1] - this.ranges[i] + 1
+      // The last frame takes what is not in a range.
+      if (pairs * 2 === this.ranges.length) count = this.unreported
+      const size = RANGES_AT + pairs * 16
+      const offset = this.producer.reserve(size)
+      if (offset < 0) return false
+      const { bytes, ints, floats } = this.ring
+      ints[offset >> 2] = size
+      bytes[offset + OFFSET_KIND] = KIND_DROPPED
+      bytes[offset + OFFSET_LEVEL] = 0
+      bytes[offset + OFFSET_FLAGS] = 0
+      floats[(offset + OFFSET_TIME) >> 3] = Date.now()
+      ints[(offset + HEADER_BYTES) >> 2] = count
+      for (let i = 0; i < pairs * 2; i++) floats[((offset + RANGES_AT) >> 3) + i] = this.ranges[i]
+      this.producer.publish(size)
+      this.ranges = this.ranges.slice(pairs * 2)
+      this.unreported -= count
+    }
     return true
   }
 
-  private drop(): false {
+  private drop(frame: Buffer, length: number): false {
     this.dropped++
     this.unreported++
+    const sequence = sequenceOf(frame, 0, length)
+    if (sequence === 0) return false
+    const { ranges } = this
+    if (ranges.length > 0 && ranges[ranges.length - 1] === sequence - 1) ranges[ranges.length - 1] = sequence
+    else if (ranges.length < MAX_RANGES * 2) ranges.push(sequence, sequence)
     return false
   }
 

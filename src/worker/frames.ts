@@ -3,7 +3,7 @@ import type { EventSchema } from '../events/schema.js'
 import { OFFSET_EVENT_ID } from '../events/layout.js'
 import {
   HEADER_BYTES, KIND_BINDINGS, KIND_DROPPED, KIND_EVENT, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT,
-  OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME,
+  OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME, payloadEnd, sequenceOf,
 } from '../frame.js'
 import { WARN, type Format } from './format/format.js'
 
@@ -35,9 +35,10 @@ export class FrameReader<Prepared, Event = unknown> {
           src.readDoubleLE(offset + OFFSET_TIME),
           src,
           offset + HEADER_BYTES,
-          offset + length,
+          payloadEnd(src, offset, length),
           this.table(src, offset + OFFSET_BINDINGS),
           this.table(src, offset + OFFSET_CONTEXT),
+          sequenceOf(src, offset, length),
         )
         return
       case KIND_EVENT: {
@@ -53,6 +54,7 @@ export class FrameReader<Prepared, Event = unknown> {
           offset,
           this.table(src, offset + OFFSET_BINDINGS),
           this.table(src, offset + OFFSET_CONTEXT),
+          sequenceOf(src, offset, length),
         )
         return
       }
@@ -72,7 +74,7 @@ export class FrameReader<Prepared, Event = unknown> {
         return
       case KIND_DROPPED:
         if (WARN < this.minLevel) return
-        this.format.dropped(src.readDoubleLE(offset + OFFSET_TIME), src.readUInt32LE(offset + HEADER_BYTES))
+        this.format.dropped(src.readDoubleLE(offset + OFFSET_TIME), src.readUInt32LE(offset + HEADER_BYTES), droppedRanges(src, offset, length))
         return
       case KIND_HEADER:
         if (this.startsOutput()) this.format.header()
@@ -85,6 +87,13 @@ export class FrameReader<Prepared, Event = unknown> {
     const id = src.readUInt32LE(at)
     return id === 0 ? undefined : this.bindings.get(id)
   }
+}
+
+/** The ranges of record numbers a dropped-records frame names: [first, last] pairs. */
+function droppedRanges(src: Buffer, offset: number, length: number): [number, number][] {
+  const ranges: [number, number][] = []
+  for (let p = offset + HEADER_BYTES + 8; p + 16 <= offset + length; p += 16) ranges.push([src.readDoubleLE(p), src.readDoubleLE(p + 8)])
+  return ranges
 }
 
 /** The schema an event definition frame carries. */

@@ -75,7 +75,7 @@ export class Pipeline {
             return
           case KIND_EVENT: {
             // The length first: making the record may give it a larger buffer.
-            const recordLength = events.record(src, offset)
+            const recordLength = events.record(src, offset, length)
             policy.frame(events.buffer, 0, recordLength)
             return
           }

@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr'
 import type { EventSchema } from '../../events/schema.js'
 import { OFFSET_EVENT_ID } from '../../events/layout.js'
-import { HEADER_BYTES, KIND_RECORD, OFFSET_KIND } from '../../frame.js'
+import { HEADER_BYTES, KIND_RECORD, OFFSET_KIND, payloadEnd } from '../../frame.js'
 import { PlainDecoder } from '../format/plain-decoder.js'
 import { Output } from '../output.js'
 import { WHOLE } from '../policy/record-view.js'
@@ -24,8 +24,8 @@ export class EventRecords {
     if (!this.events.has(schema.id)) this.events.set(schema.id, { message: schema.message, decode: compileDecode(schema, this.decoder, WHOLE, true, true) })
   }
 
-  /** The event frame at src[offset...] as a record frame, in `buffer`; returns its length. */
-  record(src: Buffer, offset: number): number {
+  /** The event frame at src[offset, offset + length) as a record frame (its number kept), in `buffer`; returns its length. */
+  record(src: Buffer, offset: number, length: number): number {
     const id = src.readUInt32LE(offset + OFFSET_EVENT_ID)
     const event = this.events.get(id)
     if (event === undefined) throw new Error(`event ${id} arrived without its definition`)
@@ -49,6 +49,7 @@ export class EventRecords {
       if (value instanceof RawMsgpack) out.bytes(value.bytes, 0, value.bytes.length)
       else this.pack(value)
     }
+    out.bytes(src, payloadEnd(src, offset, length), offset + length)
     out.buf.writeInt32LE(out.pos, 0)
     return out.pos
   }

@@ -1,7 +1,7 @@
 import type { EventSchema } from '../../events/schema.js'
 import { compileDecode, type EventDecode } from '../events/event-reader.js'
 import type { Output } from '../output.js'
-import { DROPPED_MESSAGE, levelText, WARN, type Format, type FormatOptions } from './format.js'
+import { DROPPED_MESSAGE, DROPPED_SEQUENCE_KEY, levelText, SEQUENCE_KEY, WARN, type Format, type FormatOptions } from './format.js'
 import { skipValue, stringLength, stringStart } from './msgpack.js'
 import { PlainDecoder } from './plain-decoder.js'
 import { TimeFormat } from './time-format.js'
@@ -42,7 +42,7 @@ export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent>
 
   record(
     level: number, time: number, src: Buffer, p: number, end: number,
-    bindings: PlainObject | undefined, context: PlainObject | undefined,
+    bindings: PlainObject | undefined, context: PlainObject | undefined, sequence: number,
   ): void {
     let message: string | undefined
     const start = stringStart(src, p)
@@ -53,7 +53,7 @@ export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent>
     } else {
       p = skipValue(src, p)
     }
-    this.write(level, time, message, bindings, context, p < end ? this.decoder.fields(src, p) : undefined)
+    this.write(level, time, sequence, message, bindings, context, p < end ? this.decoder.fields(src, p) : undefined)
   }
 
   prepareEvent(schema: EventSchema): DecodedEvent {
@@ -66,22 +66,31 @@ export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent>
 
   event(
     level: number, time: number, event: DecodedEvent, src: Buffer, frame: number,
-    bindings: PlainObject | undefined, context: PlainObject | undefined,
+    bindings: PlainObject | undefined, context: PlainObject | undefined, sequence: number,
   ): void {
-    this.write(level, time, event.message, bindings, context, event.decode(src, frame))
+    this.write(level, time, sequence, event.message, bindings, context, event.decode(src, frame))
   }
 
+  /**
+   * The record's number, when it has one, is its first field, and a field of the same name does
+   * not replace it: a reader proving there is no gap needs it on every record. (json writes both.)
+   */
   private write(
-    level: number, time: number, message: string | undefined,
+    level: number, time: number, sequence: number, message: string | undefined,
     bindings: PlainObject | undefined, context: PlainObject | undefined, own: PlainObject | undefined,
   ): void {
-    const fields = bindings === undefined && context === undefined ? own ?? {} : { ...bindings, ...context, ...own }
+    const fields = bindings === undefined && context === undefined && sequence === 0
+      ? own ?? {}
+      : { ...(sequence === 0 ? undefined : { [SEQUENCE_KEY]: sequence }), ...bindings, ...context, ...own }
+    if (sequence !== 0) fields[SEQUENCE_KEY] = sequence
     this.line({ time, level, label: levelText(this.options, level), message, fields })
     this.out.endRecord()
   }
 
-  dropped(time: number, count: number): void {
-    this.line({ time, level: WARN, label: levelText(this.options, WARN), message: DROPPED_MESSAGE, fields: { dropped: count } })
+  dropped(time: number, count: number, ranges: readonly [number, number][]): void {
+    const fields: PlainObject = { dropped: count }
+    if (ranges.length > 0) fields[DROPPED_SEQUENCE_KEY] = ranges.map((range) => [...range])
+    this.line({ time, level: WARN, label: levelText(this.options, WARN), message: DROPPED_MESSAGE, fields })
     this.out.endRecord()
   }
 

@@ -25,6 +25,9 @@ export interface FormatOptions {
 /** The message of the record written in place of records that were dropped. */
 export const DROPPED_MESSAGE = 'ringlog dropped records: the ring was full'
 export const WARN = 40
+/** The key of a record's number (`sequence: true`), and of the ranges of dropped ones. */
+export const SEQUENCE_KEY = 'seq'
+export const DROPPED_SEQUENCE_KEY = 'droppedSeq'
 
 /**
  * Turns record frames into text in an Output. `Prepared` is what the format makes of a child's
@@ -33,13 +36,20 @@ export const WARN = 40
  */
 export interface Format<Prepared, Event = unknown> {
   prepareBindings(payload: Buffer): Prepared
-  /** The record whose message (msgpack str or nil) starts at p and whose fields run to end. */
-  record(level: number, time: number, src: Buffer, p: number, end: number, bindings: Prepared | undefined, context: Prepared | undefined): void
+  /**
+   * The record whose message (msgpack str or nil) starts at p and whose fields run to end;
+   * `sequence` is its number (`seq`), 0 when it has none.
+   */
+  record(
+    level: number, time: number, src: Buffer, p: number, end: number, bindings: Prepared | undefined, context: Prepared | undefined, sequence: number,
+  ): void
   prepareEvent(schema: EventSchema): Event
   /** A declared event's frame at src[frame...], written as the record `{ event, v, ...fields }` with the event's message. */
-  event(level: number, time: number, event: Event, src: Buffer, frame: number, bindings: Prepared | undefined, context: Prepared | undefined): void
-  /** A warning that `count` records were dropped because the ring was full. */
-  dropped(time: number, count: number): void
+  event(
+    level: number, time: number, event: Event, src: Buffer, frame: number, bindings: Prepared | undefined, context: Prepared | undefined, sequence: number,
+  ): void
+  /** A warning that `count` records were dropped because the ring was full, and the ranges of their numbers (`droppedSeq`), if they had any. */
+  dropped(time: number, count: number, ranges: readonly [number, number][]): void
   /** The line a new output starts with (csv's header), or nothing. */
   header(): void
 }

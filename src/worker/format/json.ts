@@ -3,7 +3,7 @@ import { EVENT_KEY, VERSION_KEY, type EventSchema } from '../../events/schema.js
 import { compileDecode, type EventDecode } from '../events/event-reader.js'
 import { compileJson, type EventJson } from '../events/event-json.js'
 import type { Output } from '../output.js'
-import { DROPPED_MESSAGE, levelText, WARN, type Format, type FormatOptions } from './format.js'
+import { DROPPED_MESSAGE, DROPPED_SEQUENCE_KEY, levelText, SEQUENCE_KEY, WARN, type Format, type FormatOptions } from './format.js'
 import { mapHeader, skipValue, stringLength, stringStart } from './msgpack.js'
 import { JsonWriter } from './msgpack-json.js'
 import { PlainDecoder } from './plain-decoder.js'
@@ -35,9 +35,11 @@ const packr = new Packr({ useRecords: false })
 /** Beyond this many keys in bindings, a record's keys are decoded and looked up in the set instead. */
 const COMPARED_KEYS = 8
 
+const SEQUENCE_MEMBER = Buffer.from(`,${JSON.stringify(SEQUENCE_KEY)}:`)
+
 /**
- * One JSON object per line: time, level, message, then the child bindings, then the request
- * context, then the fields. A later key replaces an earlier one of the same name in its place, as
+ * One JSON object per line: time, level, the record's number (`sequence: true`), message, then the
+ * child bindings, then the request context, then the fields. A later key replaces an earlier one of the same name in its place, as
  * in `{ ...bindings, ...context, ...fields }`.
  */
 export class JsonFormat implements Format<JsonBindings, JsonEvent> {
@@ -87,10 +89,10 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
 
   event(
     level: number, time: number, event: JsonEvent, src: Buffer, frame: number,
-    bindings: JsonBindings | undefined, context: JsonBindings | undefined,
+    bindings: JsonBindings | undefined, context: JsonBindings | undefined, sequence: number,
   ): void {
     const out = this.out
-    this.start(level, time)
+    this.start(level, time, sequence)
     out.bytes(event.message, 0, event.message.length)
     if (eventCollides(event, bindings, context)) {
       this.merged(bindings, context, event.decode(src, frame))
@@ -128,10 +130,10 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
 
   record(
     level: number, time: number, src: Buffer, p: number, end: number,
-    bindings: JsonBindings | undefined, context: JsonBindings | undefined,
+    bindings: JsonBindings | undefined, context: JsonBindings | undefined, sequence: number,
   ): void {
     const out = this.out
-    this.start(level, time)
+    this.start(level, time, sequence)
     if (src[p] === 0xc0) {
       p++
     } else {
@@ -148,22 +150,27 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
     out.endRecord()
   }
 
-  dropped(time: number, count: number): void {
-    this.start(WARN, time)
-    this.out.utf8(`${this.messagePrefix.toString()}${JSON.stringify(DROPPED_MESSAGE)},"dropped":${count}}\n`)
+  dropped(time: number, count: number, ranges: readonly [number, number][]): void {
+    this.start(WARN, time, 0)
+    const numbers = ranges.length === 0 ? '' : `,${JSON.stringify(DROPPED_SEQUENCE_KEY)}:${JSON.stringify(ranges)}`
+    this.out.utf8(`${this.messagePrefix.toString()}${JSON.stringify(DROPPED_MESSAGE)},"dropped":${count}${numbers}}\n`)
     this.out.endRecord()
   }
 
   header(): void {}
 
-  /** `{"time":...,"level":...` */
-  private start(level: number, time: number): void {
+  /** `{"time":...,"level":...`, and `,"seq":...` */
+  private start(level: number, time: number, sequence: number): void {
     const { out, options } = this
     out.bytes(this.timePrefix, 0, this.timePrefix.length)
     out.ascii(this.time.text(time))
     const prefix = (this.levelPrefix[level] ??= Buffer.from(`${this.time.isString ? '"' : ''},${JSON.stringify(options.levelKey)}:${
       options.levelFormat === 'number' ? level : JSON.stringify(levelText(options, level))}`))
     out.bytes(prefix, 0, prefix.length)
+    if (sequence > 0) {
+      out.bytes(SEQUENCE_MEMBER, 0, SEQUENCE_MEMBER.length)
+      out.number(sequence)
+    }
   }
 
   private members(src: Buffer, p: number): void {

@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr'
 import { FrameEncoder } from '../../encode.js'
 import {
-  HEADER_BYTES, KIND_BINDINGS, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME,
+  HEADER_BYTES, KIND_BINDINGS, KIND_RECORD, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME, payloadEnd,
 } from '../../frame.js'
 import {
   STAT_DEDUPLICATED, STAT_DISCARDED, STAT_FILTERED, STAT_RATE_LIMITED, STAT_REDACTED, STAT_SAMPLED,
@@ -139,7 +139,7 @@ export class RecordPolicy {
     const deduper = this.deduper
     if (deduper !== undefined) {
       // Records that differ only in their time: level, bindings, context and payload are the same.
-      if (deduper.see(src.subarray(offset + OFFSET_BINDINGS, offset + length), time, level) === 'skip') {
+      if (deduper.see(src.subarray(offset + OFFSET_BINDINGS, payloadEnd(src, offset, length)), time, level) === 'skip') {
         this.run!.lastTime = time
         this.stats[STAT_DEDUPLICATED]++
         return
@@ -183,7 +183,7 @@ export class RecordPolicy {
       const scrubbed = message === undefined ? message : redactor.message(message)
       if (found > 0 || scrubbed !== message) {
         this.stats[STAT_REDACTED]++
-        const encoded = this.reencode(src, offset, scrubbed, fields)
+        const encoded = this.reencode(src, offset, length, scrubbed, fields)
         this.hold(encoded, 0, encoded.length)
         return
       }
@@ -248,11 +248,12 @@ export class RecordPolicy {
     this.next(src, offset, length)
   }
 
-  /** A record frame with the same header, and the message and fields given. */
-  private reencode(src: Buffer, offset: number, message: string | undefined, fields: PlainObject | undefined): Buffer {
+  /** A record frame with the same header (and record number), and the message and fields given. */
+  private reencode(src: Buffer, offset: number, length: number, message: string | undefined, fields: PlainObject | undefined): Buffer {
     const packr = this.packr
     const parts = [src.subarray(offset, offset + HEADER_BYTES), packr.pack(message ?? null)]
     if (fields !== undefined) parts.push(packr.pack(fields))
+    parts.push(src.subarray(payloadEnd(src, offset, length), offset + length))
     const frame = Buffer.concat(parts)
     frame.writeInt32LE(frame.length, 0)
     return frame
@@ -260,7 +261,7 @@ export class RecordPolicy {
 
   /** Whether redaction has anything to look at: without detectors, only records whose bytes hold one of the paths' keys. */
   private mayHold(src: Buffer, offset: number, length: number): boolean {
-    return this.redactScan === undefined || this.redactScan.mayHold(src, offset + HEADER_BYTES, offset + length)
+    return this.redactScan === undefined || this.redactScan.mayHold(src, offset + HEADER_BYTES, payloadEnd(src, offset, length))
   }
 
   private countDiscarded(): void {

@@ -1,4 +1,4 @@
-import { HEADER_BYTES, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_LEVEL, OFFSET_TIME } from '../../frame.js'
+import { HEADER_BYTES, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_LEVEL, OFFSET_TIME, payloadEnd } from '../../frame.js'
 import { PlainDecoder } from '../format/plain-decoder.js'
 import type { Plain, PlainObject } from '../format/values.js'
 
@@ -90,7 +90,7 @@ export class RecordView {
       this.fieldsRead = true
       // The fields start where the message ends.
       void this.message
-      const end = this.offset + this.length
+      const end = payloadEnd(this.src, this.offset, this.length)
       this.decodedFields = this.messageEnd < end ? this.decoder.fields(this.src, this.messageEnd) : undefined
     }
     return this.decodedFields
