@@ -39,15 +39,28 @@ export function writeRecords(fd: number, buf: Uint8Array, length: number, ends: 
     return
   }
   let start = 0
+  for (const end of pieceEnds(length, ends, records, piece)) {
+    writeFully(fd, buf, start, end)
+    start = end
+  }
+}
+
+/**
+ * Where the pieces of [0, length) end: as many whole records as fit in `piece` bytes; a record
+ * longer than that alone; bytes after the last record end (none, from a format) alone.
+ */
+export function pieceEnds(length: number, ends: Int32Array, records: number, piece: number): number[] {
+  const pieces: number[] = []
+  let start = 0
   let i = 0
   while (start < length) {
     let end = start
     while (i < records && ends[i] - start <= piece) end = ends[i++]
-    // One record longer than a piece, or bytes after the last record: alone.
     if (end === start) end = i < records ? ends[i++] : length
-    writeFully(fd, buf, start, end)
+    pieces.push(end)
     start = end
   }
+  return pieces
 }
 
 /**
