@@ -199,13 +199,13 @@ export class DrainHost {
     this.port = undefined
     if (!this.up) this.failedStarts++
     this.takeBack()
-    Atomics.add(this.hub.ints, RESTARTS, 1)
     if (this.failedStarts >= MAX_FAILED_STARTS) {
       warn(`the drain worker failed to start ${this.failedStarts} times in a row; every thread writes its own records from now on`)
       Atomics.store(this.hub.ints, DRAIN, DRAIN_FAILED)
       this.tellThreads({ type: 'failed' })
       return
     }
+    Atomics.add(this.hub.ints, RESTARTS, 1)
     const now = performance.now()
     this.deaths.push(now)
     while (now - this.deaths[0] > RESTART_WINDOW_MS) this.deaths.shift()

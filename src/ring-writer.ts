@@ -50,7 +50,7 @@ export class RingFrameWriter {
   /**
    * Writes the count of dropped records, and the ranges of their numbers, when there is room; true
    * when nothing is left to report. Ranges that do not fit in one frame go in more, each counting
-   * the records of its ranges; the first also counts the drops without a number.
+   * the records of its ranges; the last also counts the drops without a number.
    */
   reportDropped(): boolean {
     const perFrame = (this.producer.maxFrame - RANGES_AT) >> 4

@@ -9,7 +9,7 @@ export interface LinkedRing {
 
 /**
  * This thread's end of the control channel (src/control.ts): it posts on the hub's drain channel and
- * listens on the thread's own, handing each message to the ring it names ('lost' and 'failed' to
+ * listens on the thread's own, handing each message to the ring it names ('failed' to
  * all). Both channels are unref'd, except while a flush or a close waits for an answer.
  */
 class ThreadLink {

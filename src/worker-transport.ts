@@ -72,8 +72,10 @@ export class WorkerTransport implements Transport, LinkedRing {
 
   constructor(private readonly options: ResolvedOptions, private readonly registry: BindingsRegistry) {
     this.restartsBefore = Atomics.load(this.hub.ints, RESTARTS)
-    // No drain worker could be started in this process: records are written on the spot.
-    this.direct = this.hub.drainState === DRAIN_FAILED
+    // No drain worker could be started in this process: records are written on the spot, by a
+    // thread that has the pipeline; one that must load it first keeps them in the ring meanwhile.
+    const failed = this.hub.drainState === DRAIN_FAILED
+    this.direct = failed && loadedPipeline() !== undefined
     this.ring = RingViews.create(options.bufferSize)
     this.producer = new RingProducer(this.ring, this.hub.ints, (needed, first) => this.waitForRoom(needed, first))
     this.writer = new RingFrameWriter(this.ring, this.producer, options.onFull === 'block')
@@ -86,6 +88,7 @@ export class WorkerTransport implements Transport, LinkedRing {
     this.arm()
     this.host?.register(this.entry)
     this.link.post({ type: 'attach', ring: this.entry })
+    if (failed && !this.direct) this.writeOnCaller()
   }
 
   get position(): number {
@@ -210,12 +213,17 @@ export class WorkerTransport implements Transport, LinkedRing {
         this.reported.add(message.key)
         break
       case 'failed':
-        void loadPipeline().then(() => {
-          this.drainOnCaller()
-          this.direct = true
-        })
+        this.writeOnCaller()
         break
     }
+  }
+
+  /** No drain worker will come: this thread writes what its ring holds, and then each record on the spot, once it has the pipeline. */
+  private writeOnCaller(): void {
+    void loadPipeline().then(() => {
+      this.drainOnCaller()
+      this.direct = true
+    })
   }
 
   private async shutdown(): Promise<void> {
