@@ -1,6 +1,6 @@
 /**
  * Node's Buffer has undocumented-but-stable fast paths that skip the encoding-name dispatch of
- * write(); pino and sonic-boom's friends use them too. Declared here so strict TypeScript sees them.
+ * write(); pino's destinations use them too. Declared here so strict TypeScript sees them.
  */
 declare global {
   interface Buffer {
