@@ -1,0 +1,35 @@
+import dgram from 'node:dgram'
+import { createServer } from 'node:http'
+import net from 'node:net'
+import { describe, expect, it } from 'vitest'
+
+/** The setup file test/helpers/loopback-guard.ts: anything but 127.0.0.1 fails the test at once. */
+describe('the loopback guard', () => {
+  it('refuses TCP and fetch to another address, naming it', async () => {
+    expect(() => net.connect({ host: '169.254.169.254', port: 80 })).toThrow('test guard: a connection to 169.254.169.254:80 was attempted; tests may reach 127.0.0.1 only')
+    expect(() => net.connect(443, '10.0.0.1')).toThrow('10.0.0.1:443')
+    // fetch wraps the guard's error as its cause.
+    const failure = await fetch('http://169.254.169.254/latest/meta-data/').catch((error: unknown) => error as Error & { cause?: Error })
+    expect(failure?.cause?.message).toContain('169.254.169.254:80')
+  })
+
+  it('refuses UDP to another address', () => {
+    const socket = dgram.createSocket('udp4')
+    try {
+      expect(() => socket.send('x', 514, '192.0.2.7')).toThrow('192.0.2.7:514')
+    } finally {
+      socket.close()
+    }
+  })
+
+  it('lets a request to 127.0.0.1 through', async () => {
+    const server = createServer((_req, res) => res.end('ok'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as net.AddressInfo
+    try {
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('ok')
+    } finally {
+      server.close()
+    }
+  })
+})
