@@ -9,7 +9,10 @@ describe('the loopback guard', () => {
     expect(() => net.connect({ host: '169.254.169.254', port: 80 })).toThrow('test guard: a connection to 169.254.169.254:80 was attempted; tests may reach 127.0.0.1 only')
     expect(() => net.connect(443, '10.0.0.1')).toThrow('10.0.0.1:443')
     // fetch wraps the guard's error as its cause.
-    const failure = await fetch('http://169.254.169.254/latest/meta-data/').catch((error: unknown) => error as Error & { cause?: Error })
+    const failure = await fetch('http://169.254.169.254/latest/meta-data/').then(
+      () => undefined,
+      (error: unknown) => error as Error & { cause?: Error },
+    )
     expect(failure?.cause?.message).toContain('169.254.169.254:80')
   })
 
