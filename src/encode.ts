@@ -78,7 +78,7 @@ export class FrameEncoder {
 
   /** A json field's value packed, as a copy: msgpackr's buffer is reused by the next pack. */
   packed(value: unknown): Uint8Array {
-    const length = this.pack(value)
+    const length = this.pack(value, false)
     return Uint8Array.prototype.slice.call(this.packedBytes, this.packedStart, this.packedStart + length)
   }
 
@@ -104,15 +104,18 @@ export class FrameEncoder {
   /**
    * Packs `value` and returns its length; the bytes are packedBytes[packedStart...] until the next
    * pack. Never throws: what msgpackr refuses is made plain data first (cycles, throwing getters,
-   * huge BigInts).
+   * huge BigInts), where a value that cannot be read or has too many keys is a marker in its place.
+   * `map`: the value is a record's or a child's fields, which stay a map.
    */
-  private pack(value: unknown): number {
+  private pack(value: unknown, map = true): number {
     let target: Buffer & { start: number; end: number }
     try {
       target = this.reusing(value)
     } catch {
       try {
-        target = this.reusing(toPlain(value, new Set(), 0, this.maxDepth + 1))
+        const plain = toPlain(value, new Set(), 0, this.maxDepth + 1)
+        // Fields (a record's, a child's) stay a map: what cannot be read of the object itself is said in one.
+        target = this.reusing(map && (typeof plain !== 'object' || plain === null) ? { serializeError: plain } : plain)
       } catch (error) {
         target = this.reusing({ serializeError: describe(error) })
       }

@@ -89,6 +89,8 @@ class Core {
 
   /** Sends `fields` (already prepared) into the ring under a new id owned by `owner` (released when it is collected). */
   announce(owner: object, fields: object): number {
+    // After close() the ring is read no more: a child made then is no record, its records are counted dropped one by one.
+    if (this.closed) return 0
     const id = this.registry.nextId()
     const length = this.encoder.bindings(id, Date.now(), fields)
     this.registry.add(owner, id, Uint8Array.prototype.slice.call(this.encoder.buffer, 0, length))

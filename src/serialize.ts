@@ -3,7 +3,11 @@
  * Runs on the calling thread and never throws.
  */
 
+import { types } from 'node:util'
+
 const CIRCULAR = '[Circular]'
+/** The most keys a map can have in a frame (msgpackr's 16-bit map size): an object with more is written as a marker. */
+export const MAX_KEYS = 0xffff
 
 /** pino's err shape: type, message, stack, then the error's own fields, then cause. */
 export function serializeError(error: Error, seen: Set<unknown> = new Set()): Record<string, unknown> {
@@ -62,6 +66,16 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
   if (value === null) return null
   const object = value as object
   if (seen.has(object)) return CIRCULAR
+  try {
+    return plainObject(object, seen, depth, maxDepth)
+  } catch (error) {
+    // A Proxy whose traps throw, a revoked one: a marker in its own place, the fields around it kept.
+    seen.delete(object)
+    return `[unreadable: ${types.isProxy(object) ? 'Proxy' : describe(error)}]`
+  }
+}
+
+function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth: number): unknown {
   if (depth >= maxDepth) return Array.isArray(object) || object instanceof Set ? '[Array]' : '[Object]'
   // In full where the fast path writes errors in full (the top level of the fields, a cause, an
   // AggregateError's errors); deeper, as msgpackr carries them.
@@ -80,18 +94,29 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
   if (Array.isArray(object)) {
     out = object.map((item) => toPlain(item, seen, depth + 1, maxDepth))
   } else if (object instanceof Map) {
-    const map: Record<string, unknown> = {}
-    for (const [k, v] of object) map[String(k)] = toPlain(v, seen, depth + 1, maxDepth)
-    out = map
+    if (object.size > MAX_KEYS) out = tooManyKeys(object.size)
+    else {
+      const map: Record<string, unknown> = {}
+      for (const [k, v] of object) map[String(k)] = toPlain(v, seen, depth + 1, maxDepth)
+      out = map
+    }
   } else if (object instanceof Set) {
     out = Array.from(object, (item) => toPlain(item, seen, depth + 1, maxDepth))
   } else {
-    const plain: Record<string, unknown> = {}
-    for (const key of Object.keys(object)) plain[key] = toPlain(safeGet(object, key), seen, depth + 1, maxDepth)
-    out = plain
+    const keys = Object.keys(object)
+    if (keys.length > MAX_KEYS) out = tooManyKeys(keys.length)
+    else {
+      const plain: Record<string, unknown> = {}
+      for (const key of keys) plain[key] = toPlain(safeGet(object, key), seen, depth + 1, maxDepth)
+      out = plain
+    }
   }
   seen.delete(object)
   return out
+}
+
+function tooManyKeys(count: number): string {
+  return `[too many keys: ${count}]`
 }
 
 /** An Error inside other data, written as msgpackr carries one: name, message, errors, cause. */

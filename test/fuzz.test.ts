@@ -916,6 +916,35 @@ describe('bugs the fuzz found, one at a time', () => {
     }
   })
 
+  it('a value that cannot be read is a marker in its own place; the fields around it are kept', async () => {
+    const throwing = (): object => new Proxy({}, { ownKeys: () => { throw new Error('ownKeys threw') }, get: () => { throw new Error('get threw') } })
+    const many: Record<string, number> = {}
+    for (let i = 0; i < 70_000; i++) many[`k${i}`] = i
+    const { lines, failed } = await logOnce('json', (log) => {
+      log.info(throwing(), 'proxy first')
+      log.info('proxy field', { id: 7, p: throwing(), after: true })
+      log.info('too many keys', { id: 8, many, map: new Map(Object.entries(many)), after: true })
+    })
+    expect(failed).toBe(0)
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toMatchObject([
+      { msg: 'proxy first', serializeError: '[unreadable: Proxy]' },
+      { msg: 'proxy field', id: 7, p: '[unreadable: Proxy]', after: true },
+      { msg: 'too many keys', id: 8, many: '[too many keys: 70000]', map: '[too many keys: 70000]', after: true },
+    ])
+  })
+
+  it('a child made after close() is no record: its log calls are counted dropped, one each', async () => {
+    const file = join(tempDir(), 'late-child.log')
+    const log: Logger = createLogger({ destination: file })
+    log.info('before')
+    await log.close()
+    const child = log.child({ request: 1 })
+    child.info('after close')
+    child.info('after close again')
+    expect(log.metrics().dropped).toBe(2)
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(2)
+  })
+
   it('a child logger garbage collected while close() runs is not counted as a dropped record', async () => {
     setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as () => void
