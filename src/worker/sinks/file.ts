@@ -5,11 +5,6 @@ import { pieceOf, writeRecords } from './write-fd.js'
 
 /** After a failed write, the file is not tried again for this long: errors are counted, not retried in a loop. */
 const RETRY_MS = 1000
-/**
- * How often a write first checks that the open file is still linked: an fstat costs twice the write
- * itself, and a service logging a record per request writes a record at a time.
- */
-const LINK_CHECK_MS = 1000
 
 /**
  * A file appended to with synchronous writes (when write() returns the bytes are in the kernel).
@@ -34,7 +29,6 @@ export class FileSink {
   private piece = Infinity
   private failedAt = -Infinity
   private lastError: unknown
-  private linkCheckedAt = -Infinity
 
   constructor(readonly path: string, private readonly mkdir: boolean, private readonly follow: boolean) {
     try {
@@ -65,8 +59,10 @@ export class FileSink {
   }
 
   /**
-   * Makes sure the write goes where the path leads. With `follow`, every time; otherwise once a
-   * second, for a file deleted (or in a deleted folder), whose records would go out of sight.
+   * Makes sure the write goes where the path leads. With `follow`, to the file at the path;
+   * otherwise to a file that is still linked: one deleted (or in a deleted folder) would take the
+   * records out of sight and count them written, so the path is opened again first. An fstat per
+   * write (a batch: one record only when records come one at a time) costs about what the write does.
    */
   private check(): void {
     if (this.follow) {
@@ -75,10 +71,6 @@ export class FileSink {
       else this.reopen()
       return
     }
-    // Not Date.now(): tests give the logger a clock by replacing it.
-    const now = performance.now()
-    if (now - this.linkCheckedAt < LINK_CHECK_MS) return
-    this.linkCheckedAt = now
     if (this.stat()?.nlink === 0) this.reopen()
   }
 
