@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createLogger, type LoggerOptions, type RingLogger } from '../dist/src/index.js'
 import { transportOf } from '../dist/src/logger.js'
 import type { Metrics } from '../dist/src/transport.js'
@@ -384,3 +385,75 @@ function runProbed(root: string, [name, ...args]: string[]): Promise<RunResult> 
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
   })
 }
+
+/** A 64 KiB tmpfs mounted for the test (root only), or undefined with the reason it could not be. */
+function smallFilesystem(): { dir: string } | { why: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ringlog-full-'))
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' })
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    return { why: `cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}): the full-disk tests are skipped` }
+  }
+  afterAll(() => {
+    execFileSync('umount', [dir])
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return { dir }
+}
+
+const fullDisk = smallFilesystem()
+if ('why' in fullDisk) console.warn(fullDisk.why)
+
+describe.skipIf('why' in fullDisk).each(modes)('a disk that fills up, then has room again ($mode)', ({ worker }) => {
+  it('counts whole records written and the rest failed, exactly; ends the cut record with a line feed before the next one', async () => {
+    if ('why' in fullDisk) return
+    const { dir } = fullDisk
+    const path = join(dir, `${worker ? 'worker' : 'inline'}.log`)
+    const filler = join(dir, 'filler')
+    writeFileSync(filler, Buffer.alloc(16 << 10))
+    const pad = 'p'.repeat(250)
+    await withLogger({ destination: path, worker }, async (log) => {
+      for (let seq = 0; seq < 400; seq++) log.info('r', { seq, pad })
+      await log.flush()
+      const full = log.metrics()
+      expect(full.failed).toBeGreaterThan(0)
+      expect(full.written + full.failed).toBe(400)
+      expect(full.lastError).toContain('ENOSPC')
+
+      // Room again: the file is opened again after a second, its cut record ended first.
+      rmSync(filler)
+      await sleep(RETRY_WAIT_MS)
+      for (let seq = 400; seq < 410; seq++) log.info('r', { seq, pad })
+      await log.flush()
+      const after = log.metrics()
+      expect(after.written + after.failed).toBe(410)
+      expect(after.written).toBe(full.written + 10)
+
+      const lines = readFileSync(path, 'utf8').split('\n')
+      expect(lines.pop()).toBe('')
+      const whole = lines.filter((line) => line.endsWith('}')).map((line) => JSON.parse(line) as { seq: number; pad: string })
+      // Every record counted written is a whole line; at most one line is a cut record, never glued to another.
+      expect(whole).toHaveLength(after.written)
+      expect(lines.length - whole.length).toBeLessThanOrEqual(1)
+      expect(whole.every((record) => record.pad === pad)).toBe(true)
+      expect(whole.slice(-10).map((record) => record.seq)).toEqual(range(400, 410))
+    })
+    rmSync(path)
+  })
+})
+
+describe('a file whose last line was cut (a process killed while writing)', () => {
+  it.each(modes)('gets a line feed before the first new record ($mode)', async ({ worker }) => {
+    const path = join(tempDir(), 'app.log')
+    writeFileSync(path, '{"level":"info","msg":"whole"}\n{"level":"info","ms')
+    await withLogger({ destination: path, worker }, async (log) => {
+      log.info('next')
+      await log.flush()
+    })
+    const lines = readFileSync(path, 'utf8').split('\n')
+    expect(lines.slice(0, 2)).toEqual(['{"level":"info","msg":"whole"}', '{"level":"info","ms'])
+    expect(JSON.parse(lines[2])).toMatchObject({ level: 'info', msg: 'next' })
+    expect(lines).toHaveLength(4)
+  })
+})

@@ -8,6 +8,7 @@ import { eventSchema } from './frames.js'
 import { compileFilter, type Filter } from './policy/filter.js'
 import { RecordPolicy, type PolicyConfig } from './policy/record-policy.js'
 import type { RecordKeys } from './policy/record-view.js'
+import { wholeRecords, WriteFailed } from './sinks/write-fd.js'
 
 /** What a pipeline needs to know; plain data, because it crosses into the worker. */
 export interface PipelineOptions {
@@ -142,8 +143,13 @@ export class Pipeline {
       this.stats[STAT_WRITTEN] += records
       this.stats[STAT_BYTES] += bytes
     } catch (error) {
-      this.stats[STAT_FAILED] += records
-      this.report('write', error)
+      // What went out before the error is written, whole records counted so; the rest failed.
+      const partial = error instanceof WriteFailed ? error : undefined
+      const whole = partial === undefined ? 0 : wholeRecords(out.ends, records, partial.written)
+      this.stats[STAT_WRITTEN] += whole
+      this.stats[STAT_BYTES] += partial?.written ?? 0
+      this.stats[STAT_FAILED] += records - whole
+      this.report('write', partial?.cause ?? error)
     } finally {
       out.clear()
     }

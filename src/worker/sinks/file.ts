@@ -1,8 +1,9 @@
-import { closeSync, fstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Output } from '../output.js'
-import { pieceOf, writeRecords } from './write-fd.js'
+import { pieceOf, writeFully, writeRecords, WriteFailed } from './write-fd.js'
 
+const LINE_FEED = Buffer.from('\n')
 /** After a failed write, the file is not tried again for this long: errors are counted, not retried in a loop. */
 const RETRY_MS = 1000
 
@@ -53,7 +54,8 @@ export class FileSink {
       writeRecords(this.fd, out.buf, out.pos, out.ends, out.records, this.piece)
       this.size += out.pos
     } catch (error) {
-      this.fail(error)
+      // Closed: the next open ends a record cut short with a line feed before anything else goes in.
+      this.fail(error instanceof WriteFailed ? error.cause : error)
       throw error
     }
   }
@@ -120,6 +122,30 @@ export class FileSink {
     this.dev = stat.dev
     this.piece = pieceOf(stat)
     this.opens++
+    if (stat.isFile() && stat.size > 0) this.endLastLine()
+  }
+
+  /**
+   * A file whose last record was cut (a full disk, a process killed in the middle of a write) gets
+   * a line feed before the next record, which would otherwise be glued onto the fragment. Throws
+   * when even that cannot be written: the file is tried again later.
+   */
+  private endLastLine(): void {
+    const last = Buffer.alloc(1)
+    const reader = openSync(this.path, 'r')
+    try {
+      readSync(reader, last, 0, 1, this.size - 1)
+    } finally {
+      closeSync(reader)
+    }
+    if (last[0] === 0x0a) return
+    try {
+      writeFully(this.fd, LINE_FEED, 0, 1)
+    } catch (error) {
+      this.closeFd()
+      throw error
+    }
+    this.size++
   }
 
   private statPath(): Stats | undefined {

@@ -28,21 +28,37 @@ export function pieceOf(stat: Stats): number {
   return stat.isFile() ? Infinity : PIPE_BUF
 }
 
+/** A batch's write failed with `cause` after its first `written` bytes went out. */
+export class WriteFailed extends Error {
+  constructor(override readonly cause: unknown, readonly written: number) {
+    super(cause instanceof Error ? cause.message : String(cause))
+  }
+}
+
 /**
  * Writes buf[0, length), whose records end at ends[0, records), in pieces of whole records of at
  * most `piece` bytes; a record longer than that is one piece of its own. Each piece goes by one
- * write() call when the descriptor takes it whole, as a pipe does up to PIPE_BUF.
+ * write() call when the descriptor takes it whole, as a pipe does up to PIPE_BUF. On an error,
+ * throws WriteFailed saying how much was written: the records before are out, whole.
  */
 export function writeRecords(fd: number, buf: Uint8Array, length: number, ends: Int32Array, records: number, piece: number): void {
-  if (length <= piece) {
-    writeFully(fd, buf, 0, length)
-    return
+  const progress = { at: 0 }
+  try {
+    if (length <= piece) {
+      writeFully(fd, buf, 0, length, progress)
+      return
+    }
+    for (const end of pieceEnds(length, ends, records, piece)) writeFully(fd, buf, progress.at, end, progress)
+  } catch (error) {
+    throw new WriteFailed(error, progress.at)
   }
-  let start = 0
-  for (const end of pieceEnds(length, ends, records, piece)) {
-    writeFully(fd, buf, start, end)
-    start = end
-  }
+}
+
+/** How many records of a batch whose records end at ends[0, records) are whole in its first `bytes`. */
+export function wholeRecords(ends: Int32Array, records: number, bytes: number): number {
+  let n = 0
+  while (n < records && ends[n] <= bytes) n++
+  return n
 }
 
 /**
@@ -68,11 +84,12 @@ export function pieceEnds(length: number, ends: Int32Array, records: number, pie
  * non-blocking pipe that is full: Node sets O_NONBLOCK on a stdout pipe, for every process that
  * shares it) once the reader has made room. Any other error is thrown.
  */
-export function writeFully(fd: number, buf: Uint8Array, start: number, end: number): void {
+export function writeFully(fd: number, buf: Uint8Array, start: number, end: number, progress?: { at: number }): void {
   let backoff = 0.1
   while (start < end) {
     try {
       start += writeSync(fd, buf, start, end - start)
+      if (progress !== undefined) progress.at = start
       backoff = 0.1
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
