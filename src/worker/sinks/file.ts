@@ -132,9 +132,17 @@ export class FileSink {
    */
   private endLastLine(): void {
     const last = Buffer.alloc(1)
-    const reader = openSync(this.path, 'r')
+    let reader: number
     try {
-      readSync(reader, last, 0, 1, this.size - 1)
+      reader = openSync(this.path, 'r')
+    } catch {
+      // Gone already (another process rotated it): the next write follows the path.
+      return
+    }
+    try {
+      // The file opened for reading must be the one opened for writing: a rotation may come between.
+      const stat = fstatSync(reader)
+      if (stat.ino !== this.ino || stat.dev !== this.dev || readSync(reader, last, 0, 1, this.size - 1) !== 1) return
     } finally {
       closeSync(reader)
     }
