@@ -44,7 +44,7 @@ describe('crash recovery', () => {
     })
   })
 
-  it('a caller that logs on without a turn of the event loop after the worker died waits blockTimeoutMs once, not per record', async () => {
+  it('a caller that logs on without a turn of the event loop after the worker died waits blockTimeoutMs once at most, and loses nothing it does not count', async () => {
     const file = join(tempDir(), 'stall.log')
     const blockTimeoutMs = 300
     const log = createLogger({ destination: file, bufferSize: 1 << 16, blockTimeoutMs })
@@ -67,9 +67,11 @@ describe('crash recovery', () => {
     const metrics = log.metrics()
     await log.close()
 
-    // The 64 KiB ring holds about 1,400 of these records: the rest found it full.
+    // The host thread sees the worker's thread gone without its event loop and takes the ring back
+    // at once (nothing dropped); if the thread was still stopping, the first record that finds the
+    // 64 KiB ring full waits blockTimeoutMs and the rest are dropped at once, counted.
     expect(elapsed).toBeLessThan(blockTimeoutMs * 5)
-    expect(metrics.dropped).toBeGreaterThan(total / 2)
+    expect(metrics.dropped === 0 || metrics.dropped > total / 2, `dropped ${metrics.dropped}`).toBe(true)
     expect(metrics.workerRestarts).toBe(1)
     const records = readRecords(file)
     const seqs = records.filter((record) => record.msg === 'record').map((record) => record.seq)
