@@ -90,6 +90,9 @@ export class DrainHost {
     if (this.drainDied()) this.takeBack()
     this.awaitFirstWorker()
     if (Atomics.load(ints, DRAIN) !== DRAIN_UP) return false
+    // Every ring this thread knows, announced again with the request: a worker that started after a
+    // ring was announced on the channel gets it on its task's port, which a signal can come before.
+    for (const entry of this.rings.values()) this.channel.postMessage({ type: 'attach', ring: entry } satisfies ToDrain)
     const request = Atomics.add(ints, EXIT_REQUEST, 1) + 1
     this.hub.wake()
     let progress = Atomics.load(ints, PROGRESS)

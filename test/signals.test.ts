@@ -241,4 +241,13 @@ describe(`signals with the default handleSignals (${SEED_TEXT})`, () => {
       expect(main.map((record) => record.msg), describeRun(run)).toEqual(['main ready'])
     })
   }
+
+  // The drain worker, started by the main thread's logger, may still be loading when the thread's
+  // ring is announced, and so get it only with its task, after the signal: the host announces every
+  // ring again with the exit request.
+  it.each([1, 2, 3])('SIGTERM after the first chunk of a worker_thread, while the drain worker may still be starting (run %i): the chunk is written', async () => {
+    const file = join(tempDir(), 'thread-early.log')
+    const run = await runAndSignal(file, 'thread', 'SIGTERM', 1)
+    expectKilledWithEverything(run, file, 'SIGTERM')
+  })
 })

@@ -93,7 +93,12 @@ class Drain {
   private async loop(): Promise<void> {
     let sliceStart = performance.now()
     for (;;) {
-      this.serveExit()
+      if (Atomics.load(this.hub.ints, EXIT_REQUEST) !== this.exitServed) {
+        // The host announced its rings again before the request: their messages are read first.
+        await nextTurn()
+        await nextTurn()
+        this.serveExit()
+      }
       let moved = false
       for (const ring of this.rings.values()) if (ring.drain()) moved = true
       if (moved) {
@@ -113,7 +118,6 @@ class Drain {
   /** The host's exit: every ring drained to where its thread had written, then EXIT_DONE. */
   private serveExit(): void {
     const request = Atomics.load(this.hub.ints, EXIT_REQUEST)
-    if (request === this.exitServed) return
     for (const ring of this.rings.values()) {
       if (ring.running) ring.drainTo(Atomics.load(ring.views.control, WRITE), () => Atomics.add(this.hub.ints, PROGRESS, 1))
     }
