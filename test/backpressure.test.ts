@@ -27,8 +27,9 @@ describe("onFull: 'drop'", () => {
     }
     const dropped = log.metrics().dropped
     expect(dropped).toBeGreaterThan(0)
-    // Not one call waited for the stalled worker (a blocked call would wait for seconds).
-    expect(slowest).toBeLessThan(50)
+    // Not one call waited for the stalled worker (a blocked call would wait blockTimeoutMs, 10 s): a
+    // slowest call of some tens of milliseconds is a garbage collection or the machine being busy.
+    expect(slowest).toBeLessThan(1000)
 
     // Unstall the sink: read everything that comes.
     let text = ''
