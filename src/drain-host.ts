@@ -127,6 +127,8 @@ export class DrainHost {
 
   /** For tests: ends the drain worker thread as a crash would; resolves once this thread has taken the rings back. */
   async killDrain(): Promise<void> {
+    // The worker reads its rings before this thread has heard it is up (and which thread it is).
+    for (let waited = 0; !this.up && this.port !== undefined && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5))
     const thread = this.pool?.threads.find((candidate) => candidate.threadId === this.drainThread)
     if (thread === undefined) return
     const noticed = new Promise<void>((resolve) => (this.noticed = resolve))
