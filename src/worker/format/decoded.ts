@@ -79,10 +79,13 @@ export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent>
     level: number, time: number, sequence: number, message: string | undefined,
     bindings: PlainObject | undefined, context: PlainObject | undefined, own: PlainObject | undefined,
   ): void {
-    const fields = bindings === undefined && context === undefined && sequence === 0
-      ? own ?? {}
-      : { ...(sequence === 0 ? undefined : { [SEQUENCE_KEY]: sequence }), ...bindings, ...context, ...own }
-    if (sequence !== 0) fields[SEQUENCE_KEY] = sequence
+    let fields: PlainObject
+    if (sequence !== 0) {
+      fields = { [SEQUENCE_KEY]: sequence, ...bindings, ...context, ...own }
+      fields[SEQUENCE_KEY] = sequence
+    } else {
+      fields = bindings === undefined && context === undefined ? own ?? {} : { ...bindings, ...context, ...own }
+    }
     this.line({ time, level, label: levelText(this.options, level), message, fields })
     this.out.endRecord()
   }

@@ -55,7 +55,7 @@ export class FileSink {
       this.size += out.pos
     } catch (error) {
       // Closed: the next open ends a record cut short with a line feed before anything else goes in.
-      this.fail(error instanceof WriteFailed ? error.cause : error)
+      this.fail(error)
       throw error
     }
   }
@@ -178,7 +178,8 @@ export class FileSink {
   private fail(error: unknown): void {
     this.closeFd()
     this.failedAt = Date.now()
-    this.lastError = error
+    // Thrown again at the next write, of other records: not as how much of this batch went out.
+    this.lastError = error instanceof WriteFailed ? error.cause : error
   }
 
   private closeFd(): void {

@@ -28,7 +28,7 @@ export function pieceOf(stat: Stats): number {
   return stat.isFile() ? Infinity : PIPE_BUF
 }
 
-/** A batch's write failed with `cause` after its first `written` bytes went out. */
+/** A write failed with `cause` after buf[0, written) went out. */
 export class WriteFailed extends Error {
   constructor(override readonly cause: unknown, readonly written: number) {
     super(cause instanceof Error ? cause.message : String(cause))
@@ -42,15 +42,14 @@ export class WriteFailed extends Error {
  * throws WriteFailed saying how much was written: the records before are out, whole.
  */
 export function writeRecords(fd: number, buf: Uint8Array, length: number, ends: Int32Array, records: number, piece: number): void {
-  const progress = { at: 0 }
-  try {
-    if (length <= piece) {
-      writeFully(fd, buf, 0, length, progress)
-      return
-    }
-    for (const end of pieceEnds(length, ends, records, piece)) writeFully(fd, buf, progress.at, end, progress)
-  } catch (error) {
-    throw new WriteFailed(error, progress.at)
+  if (length <= piece) {
+    writeFully(fd, buf, 0, length)
+    return
+  }
+  let start = 0
+  for (const end of pieceEnds(length, ends, records, piece)) {
+    writeFully(fd, buf, start, end)
+    start = end
   }
 }
 
@@ -82,17 +81,17 @@ export function pieceEnds(length: number, ends: Int32Array, records: number, pie
 /**
  * Writes buf[start, end), all of it: the rest after a short write, and again after EAGAIN (a
  * non-blocking pipe that is full: Node sets O_NONBLOCK on a stdout pipe, for every process that
- * shares it) once the reader has made room. Any other error is thrown.
+ * shares it) once the reader has made room. Any other error is thrown as WriteFailed, with where
+ * in buf the writing stopped.
  */
-export function writeFully(fd: number, buf: Uint8Array, start: number, end: number, progress?: { at: number }): void {
+export function writeFully(fd: number, buf: Uint8Array, start: number, end: number): void {
   let backoff = 0.1
   while (start < end) {
     try {
       start += writeSync(fd, buf, start, end - start)
-      if (progress !== undefined) progress.at = start
       backoff = 0.1
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw new WriteFailed(error, start)
       Atomics.wait(pause, 0, 0, backoff)
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)
     }
