@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url'
-import { BroadcastChannel, isMainThread, MessageChannel, type MessagePort } from 'node:worker_threads'
+import { BroadcastChannel, isMainThread, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads'
 import type { Piscina } from 'piscina'
 import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from './control.js'
+import { describe } from './serialize.js'
 import { hostOnExit, installSignalHandlers, removeSignalHandlers } from './exit.js'
-import { DRAIN, DRAIN_FAILED, DRAIN_NONE, DRAIN_STARTING, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, PROGRESS, RESTARTS, type Hub } from './hub.js'
-import { LOCK, LOCK_FREE, LOCK_WORKER, STATE, STATE_HANDOVER, STATE_RUNNING } from './ring.js'
+import { DRAIN, DRAIN_FAILED, DRAIN_NONE, DRAIN_STARTING, DRAIN_TID, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, PROGRESS, RESTARTS, type Hub } from './hub.js'
+import { reclaimRing, STATE } from './ring.js'
 
 /** Drain workers that die this many times in a row before they are up: none can start, every thread writes on its own. */
 const MAX_FAILED_STARTS = 5
@@ -29,8 +30,6 @@ export class DrainHost {
   private port: MessagePort | undefined
   /** The drain worker's thread id, once it said it is up; -1 once it died. */
   private drainThread = -1
-  /** The id the last drain worker had, to know when piscina has removed its thread. */
-  private lastThread = -1
   private readonly rings = new Map<number, RingEntry>()
   /** The rings whose logger wants signals handled (`handleSignals`, the default). */
   private readonly signals = new Set<number>()
@@ -41,6 +40,8 @@ export class DrainHost {
   private failedStarts = 0
   /** Whether the current worker said it is up. */
   private up = false
+  /** Why the current worker could not be started, when piscina said. */
+  private startError: string | undefined
   /** For tests: told when a death has been handled. */
   private noticed: (() => void) | undefined
 
@@ -62,22 +63,18 @@ export class DrainHost {
 
   /** True when the drain worker that took the rings has ended; seen before the event loop says so. */
   drainDied(): boolean {
+    if (this.hub.drainGone()) return true
     if (this.drainThread === -1) return false
-    // A thread's id reads -1 as soon as it stops, before its 'exit' event.
+    // Where /proc does not tell: a thread's id reads -1 once it stopped, which can be before its 'exit' event.
     return !this.pool!.threads.some((thread) => thread.threadId === this.drainThread)
   }
 
   /** The drain worker died: the rings are taken back from it at once, before the event loop says so. */
   takeBack(): void {
-    if (this.drainThread === -1) return
     this.drainThread = -1
+    Atomics.store(this.hub.ints, DRAIN_TID, 0)
     Atomics.store(this.hub.ints, DRAIN, DRAIN_NONE)
-    for (const entry of this.rings.values()) {
-      const control = new Int32Array(entry.sab, 0, STATE + 1)
-      Atomics.compareExchange(control, STATE, STATE_RUNNING, STATE_HANDOVER)
-      // A worker that died inside a batch still holds the lock; its unpublished batch is read again.
-      if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
-    }
+    for (const entry of this.rings.values()) reclaimRing(new Int32Array(entry.sab, 0, STATE + 1))
   }
 
   /**
@@ -128,12 +125,25 @@ export class DrainHost {
   /** For tests: ends the drain worker thread as a crash would; resolves once this thread has taken the rings back. */
   async killDrain(): Promise<void> {
     // The worker reads its rings before this thread has heard it is up (and which thread it is).
-    for (let waited = 0; !this.up && this.port !== undefined && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5))
-    const thread = this.pool?.threads.find((candidate) => candidate.threadId === this.drainThread)
+    await this.until(() => this.up || this.port === undefined)
+    await this.kill(this.pool?.threads.find((candidate) => candidate.threadId === this.drainThread))
+  }
+
+  /** For tests: ends the drain worker that is starting now, before it said it is up; resolves once that death is handled. */
+  async killStarting(): Promise<void> {
+    await this.until(() => this.port !== undefined && !this.up && this.pool!.threads.length > 0)
+    if (!this.up) await this.kill(this.pool?.threads[0])
+  }
+
+  private async kill(thread: Worker | undefined): Promise<void> {
     if (thread === undefined) return
     const noticed = new Promise<void>((resolve) => (this.noticed = resolve))
     await thread.terminate()
     await noticed
+  }
+
+  private async until(done: () => boolean): Promise<void> {
+    for (let waited = 0; !done() && waited < 5000; waited++) await new Promise((resolve) => setTimeout(resolve, 1))
   }
 
   private onMessage(message: ToDrain): void {
@@ -160,30 +170,34 @@ export class DrainHost {
 
   private start(): void {
     if (this.pool !== undefined || Atomics.load(this.hub.ints, DRAIN) === DRAIN_FAILED) return
-    const workerData: DrainData = { hub: this.hub.sab, hubId: this.hub.id, rings: [...this.rings.values()] }
-    this.pool = new this.Pool({
+    this.startWorker()
+  }
+
+  /**
+   * Starts a drain worker in a pool of its own: piscina makes no new thread for a pool whose thread
+   * died while it was loading, and would hold the task for good.
+   */
+  private startWorker(): void {
+    void this.pool?.destroy().catch(() => undefined)
+    const pool = (this.pool = new this.Pool({
       filename: drainFile,
       // The first worker reads its rings as soon as it has loaded, without waiting for a task: that
       // needs this thread's event loop, which a burst of logging at start-up does not give back.
-      workerData,
+      workerData: { hub: this.hub.sab, hubId: this.hub.id, rings: [...this.rings.values()] } satisfies DrainData,
       minThreads: 1,
       maxThreads: 1,
       idleTimeout: Infinity,
       // The task returns at once and the worker goes on draining on its own event loop, which
       // piscina's default (blocking the worker in Atomics.wait between tasks) would stop.
       atomics: 'disabled',
-    })
-    this.pool.on('error', (error: unknown) => warn(`drain worker error: ${error instanceof Error ? error.message : String(error)}`))
-    this.startWorker()
-  }
-
-  private startWorker(): void {
+    }))
     this.up = false
+    this.startError = undefined
     Atomics.store(this.hub.ints, DRAIN, DRAIN_STARTING)
     const { port1, port2 } = new MessageChannel()
     port1.on('message', (message: ToHost) => {
       if (port1 !== this.port) return
-      this.drainThread = this.lastThread = message.threadId
+      this.drainThread = message.threadId
       this.up = true
       this.failedStarts = 0
       Atomics.store(this.hub.ints, DRAIN, DRAIN_UP)
@@ -191,39 +205,49 @@ export class DrainHost {
     port1.on('close', () => this.onWorkerGone(port1))
     port1.unref()
     this.port = port1
+    pool.on('error', (error: unknown) => {
+      if (this.up) warn(`drain worker error: ${describe(error)}`)
+      else this.startError = describe(error)
+    })
+    // The worker's thread ended: before it had the task its port would never close.
+    pool.on('workerDestroy', () => port1.close())
     const task: DrainTask = { port: port2, rings: [...this.rings.values()] }
-    this.pool!.run(task, { transferList: [port2] }).catch((error: unknown) => {
+    pool.run(task, { transferList: [port2] }).catch((error: unknown) => {
       // A worker that said it was up and then fails its task has died: its port's 'close' handles that.
-      if (this.drainThread === -1) warn(`cannot start the drain worker: ${error instanceof Error ? error.message : String(error)}`)
+      if (!this.up) this.startError ??= describe(error)
       port1.close()
     })
   }
 
+  /**
+   * The drain worker died, up or while starting: the rings are taken back, and another is started,
+   * at once for the first FREE_RESTARTS deaths in RESTART_WINDOW_MS and then with a growing backoff.
+   * Each restart is counted (RESTARTS, metrics().workerRestarts) and said once on stderr.
+   */
   private onWorkerGone(port: MessagePort): void {
     if (port !== this.port) return
     this.port = undefined
+    const how = this.up ? 'died' : `died while starting${this.startError === undefined ? '' : ` (${this.startError})`}`
     if (!this.up) this.failedStarts++
     this.takeBack()
     if (this.failedStarts >= MAX_FAILED_STARTS) {
-      warn(`the drain worker failed to start ${this.failedStarts} times in a row; every thread writes its own records from now on`)
+      warn(`the drain worker ${how}, ${this.failedStarts} times in a row: every thread writes its own records from now on`)
       Atomics.store(this.hub.ints, DRAIN, DRAIN_FAILED)
+      void this.pool?.destroy().catch(() => undefined)
       this.tellThreads({ type: 'failed' })
+      this.noticed?.()
       return
     }
-    Atomics.add(this.hub.ints, RESTARTS, 1)
+    const restarts = Atomics.add(this.hub.ints, RESTARTS, 1) + 1
     const now = performance.now()
     this.deaths.push(now)
     while (now - this.deaths[0] > RESTART_WINDOW_MS) this.deaths.shift()
     // A worker that dies again and again (a record that crashes it, say) is restarted ever more slowly;
     // meanwhile records wait in the rings, or are written by their threads when they fill or flush.
     const backoff = this.deaths.length <= FREE_RESTARTS ? 0 : Math.min(BACKOFF_MS * 2 ** (this.deaths.length - FREE_RESTARTS - 1), MAX_BACKOFF_MS)
-    if (backoff > 0) warn(`the drain worker died ${this.deaths.length} times in ${RESTART_WINDOW_MS / 1000} s; the next one starts in ${backoff} ms`)
-    // A task posted before piscina has removed the dead thread would be sent to it and fail.
-    const pool = this.pool!
-    const removed = !pool.threads.some((thread) => thread.threadId === this.lastThread || thread.threadId === -1)
-    const restart = (): void => void setTimeout(() => this.startWorker(), backoff).unref()
-    if (removed) restart()
-    else pool.once('workerDestroy', restart)
+    const when = backoff === 0 ? 'now' : `in ${backoff} ms (${this.deaths.length} deaths in ${RESTART_WINDOW_MS / 1000} s)`
+    warn(`the drain worker ${how}; restart ${restarts} starts ${when}`)
+    setTimeout(() => this.startWorker(), backoff).unref()
     this.noticed?.()
   }
 

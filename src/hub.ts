@@ -1,5 +1,6 @@
 import { BroadcastChannel, getEnvironmentData, setEnvironmentData, threadId } from 'node:worker_threads'
 import { randomUUID } from 'node:crypto'
+import { existsSync, readlinkSync } from 'node:fs'
 import type { ToThread } from './control.js'
 
 /**
@@ -25,6 +26,12 @@ export const WAKE = 0
 export const SLEEP = 16
 /** The drain worker's state: DRAIN_NONE, DRAIN_STARTING, DRAIN_UP or DRAIN_FAILED (written by the host; DRAIN_UP also by a worker that has its rings). */
 export const DRAIN = 32
+/**
+ * The drain worker's kernel thread id (Linux; 0 elsewhere, or while none is up). A thread that ended
+ * is gone from /proc at once, while worker_threads says so only in a turn of the host's event loop:
+ * a calling thread stuck on a full ring sees the death without one (Hub.drainGone).
+ */
+export const DRAIN_TID = 33
 /** The last record number given by `sequence: true` (a 32-bit counter; each thread counts its wraps). */
 export const SEQUENCE = 48
 /** The last ring id given out. */
@@ -110,10 +117,25 @@ export class Hub {
     return Atomics.load(this.ints, DRAIN)
   }
 
+  /** True when the drain worker that said it is up has ended, known without any event loop (Linux; false elsewhere). */
+  drainGone(): boolean {
+    const tid = Atomics.load(this.ints, DRAIN_TID)
+    return tid !== 0 && !existsSync(`/proc/self/task/${tid}`)
+  }
+
   /** Wakes the drain worker if it is parked. */
   wake(): void {
     Atomics.add(this.ints, WAKE, 1)
     Atomics.notify(this.ints, WAKE)
+  }
+}
+
+/** This thread's kernel thread id, or 0 where /proc does not say (not Linux). */
+export function kernelThreadId(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0
+  } catch {
+    return 0
   }
 }
 

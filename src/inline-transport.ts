@@ -75,6 +75,7 @@ export class InlineTransport implements Transport {
       bytes: this.stats[STAT_BYTES],
       ringHighWater: 0,
       workerRestarts: 0,
+      writtenOnCaller: this.stats[STAT_WRITTEN],
       ...policyMetrics(this.stats),
       lastError: this.pipeline?.lastError,
     }

@@ -84,6 +84,15 @@ export const WRAP_MARKER = -1
 export const MIN_RING_BYTES = 4096
 export const MAX_RING_BYTES = 1 << 30
 
+/**
+ * Takes a ring back from a drain worker that died: no one owns its draining until it is handed over
+ * again, and a lock the worker held inside a batch is let go (its unpublished batch is read again).
+ */
+export function reclaimRing(control: Int32Array): void {
+  Atomics.compareExchange(control, STATE, STATE_RUNNING, STATE_HANDOVER)
+  if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
+}
+
 export function align8(n: number): number {
   return (n + 7) & ~7
 }

@@ -14,6 +14,12 @@ export interface Metrics {
   ringHighWater: number
   /** Drain workers started to replace one that died. */
   workerRestarts: number
+  /**
+   * Of `written`, the records the calling thread wrote itself: no drain worker had the ring (before
+   * the first was up, between a death and its replacement, at exit, or for good once none could be
+   * started), or `worker: false`.
+   */
+  writtenOnCaller: number
   /** Records the `filter` let go. */
   filtered: number
   /** Repeats of an identical record skipped by `dedupe` (each run is written once, then noted with its count). */

@@ -7,7 +7,7 @@ import { drainOnExit, forgetOnExit } from './exit.js'
 import { DRAIN_FAILED, DRAIN_STARTING, DRAIN_UP, FLUSHES, processHub, RESTARTS } from './hub.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import {
-  ALIVE, CLOSING, LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingProducer, RingViews, STAT_BYTES,
+  ALIVE, CLOSING, LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, reclaimRing, RingConsumer, RingProducer, RingViews, STAT_BYTES,
   STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE, STATE_CLOSED, STATE_FRESH, STATE_GONE, STATE_HANDOVER, STATE_RUNNING,
 } from './ring.js'
 import { RingFrameWriter } from './ring-writer.js'
@@ -58,6 +58,8 @@ export class WorkerTransport implements Transport, LinkedRing {
   private closing: Promise<void> | undefined
   /** Errors said on stderr already, by either side: each is said once. */
   private readonly reported = new Set<string>()
+  /** Records this thread's pipeline wrote (metrics().writtenOnCaller). */
+  private writtenOnCaller = 0
   /** The process's drain restarts when this logger was made: metrics() counts those since. */
   private readonly restartsBefore: number
   /** READ when the ring was found full, and since when it has not moved. */
@@ -176,6 +178,8 @@ export class WorkerTransport implements Transport, LinkedRing {
         since = now
       } else if (now - since > EXIT_LOCK_TIMEOUT_MS) {
         return
+      } else {
+        this.recover()
       }
     }
   }
@@ -189,6 +193,7 @@ export class WorkerTransport implements Transport, LinkedRing {
       bytes: stats[STAT_BYTES],
       ringHighWater: stats[STAT_HIGH_WATER],
       workerRestarts: Atomics.load(this.hub.ints, RESTARTS) - this.restartsBefore,
+      writtenOnCaller: this.writtenOnCaller,
       ...policyMetrics(stats),
       lastError: this.ring.lastError,
     }
@@ -202,6 +207,11 @@ export class WorkerTransport implements Transport, LinkedRing {
   /** For tests: ends the drain worker thread as a crash would (from the host's thread). */
   killWorker(): Promise<void> {
     return this.host?.killDrain() ?? Promise.resolve()
+  }
+
+  /** For tests: ends the drain worker that is being started, before it is up (from the host's thread). */
+  killStartingWorker(): Promise<void> {
+    return this.host?.killStarting() ?? Promise.resolve()
   }
 
   onMessage(message: ToThread): void {
@@ -290,8 +300,10 @@ export class WorkerTransport implements Transport, LinkedRing {
 
   private writeDirect(frame: Buffer, length: number): boolean {
     const pipeline = this.callerPipelineFor(this.consumer.read)
+    const before = this.ring.stats[STAT_WRITTEN]
     pipeline.frame(frame, 0, length)
     pipeline.write()
+    this.writtenOnCaller += this.ring.stats[STAT_WRITTEN] - before
     return true
   }
 
@@ -314,24 +326,40 @@ export class WorkerTransport implements Transport, LinkedRing {
     const { control } = this.ring
     if (this.options.onFull === 'drop') return false
     if (Atomics.load(control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return true
-    if (this.host?.drainDied() || this.hub.drainState === DRAIN_FAILED) {
-      // This thread, busy logging, has not yet had the event loop turn that says so: take the ring
-      // now rather than wait blockTimeoutMs per record.
-      this.host?.takeBack()
-      if (this.drainOnCaller()) return true
-    }
     const read = Atomics.load(control, READ)
     const now = performance.now()
     if (read !== this.stallRead || (first && !this.stalledOut)) {
       this.stallRead = read
       this.stallSince = now
       this.stalledOut = false
+    } else if (this.recover()) {
+      return true
     } else if (this.stalledOut || now - this.stallSince > this.options.blockTimeoutMs) {
       this.stalledOut = true
       return false
     }
     Atomics.wait(control, READ, read, 10)
     return true
+  }
+
+  /**
+   * The ring did not move since the last look. If the drain worker that had it died (seen without
+   * the event loop, which this thread, busy logging, may not give back for long), the ring is taken
+   * back and written here, or, by a thread without the pipeline, handed to the replacement as soon
+   * as that is up. True when there is room now.
+   */
+  private recover(): boolean {
+    const { control } = this.ring
+    if (this.host !== undefined) {
+      if (this.host.drainDied()) this.host.takeBack()
+    } else if (Atomics.load(control, STATE) === STATE_RUNNING && this.hub.drainGone()) {
+      reclaimRing(control)
+    }
+    if (Atomics.load(control, STATE) === STATE_RUNNING) return false
+    if (this.drainOnCaller()) return true
+    // The replacement asks for the ring with 'ready', which this thread reads only in a turn of its event loop.
+    if (this.hub.drainState === DRAIN_UP && !this.hub.drainGone()) this.handOver()
+    return false
   }
 
   /**
@@ -352,7 +380,10 @@ export class WorkerTransport implements Transport, LinkedRing {
     // Read here: a drain worker that comes later needs the bindings table first.
     Atomics.compareExchange(control, STATE, STATE_FRESH, STATE_HANDOVER)
     const pipeline = this.callerPipelineFor(this.consumer.read)
+    const before = this.ring.stats[STAT_WRITTEN]
     while (pipeline.drain(this.consumer, this.ring.capacity)) { /* until READ reaches WRITE */ }
+    // No drain worker writes this ring's counters meanwhile: this thread holds its lock.
+    this.writtenOnCaller += this.ring.stats[STAT_WRITTEN] - before
     this.callerRead = this.consumer.read
     if (!pipeline.midFrame) {
       Atomics.store(control, LOCK, LOCK_FREE)

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { BroadcastChannel, threadId, workerData, type MessagePort } from 'node:worker_threads'
 import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from '../control.js'
-import { DRAIN, DRAIN_STARTING, DRAIN_STARTS, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, PROGRESS, SLEEP, WAKE } from '../hub.js'
+import { DRAIN, DRAIN_STARTING, DRAIN_STARTS, DRAIN_TID, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, kernelThreadId, PROGRESS, SLEEP, WAKE } from '../hub.js'
 import { ALIVE, CLOSING, CONTROL_BYTES, READ, STATE, STATE_CLOSED, STATE_GONE, STATE_RUNNING, WRITE } from '../ring.js'
 import { DrainedRing } from './drained-ring.js'
 
@@ -61,6 +61,8 @@ class Drain {
 
   /** Up in the hub as well as to the host: a host blocked at exit (DrainHost.drainEverything) waits for this word. */
   private sayUp(): void {
+    // After the host took the rings back from the worker before (it clears the word), never before.
+    Atomics.store(this.hub.ints, DRAIN_TID, kernelThreadId())
     if (Atomics.compareExchange(this.hub.ints, DRAIN, DRAIN_STARTING, DRAIN_UP) === DRAIN_STARTING) Atomics.notify(this.hub.ints, DRAIN)
   }
 
