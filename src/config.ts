@@ -3,6 +3,7 @@ import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, destination, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
 import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
+import { MAX_RECORD_SIZE, MAX_RECORD_VALUES } from './record-bounds.js'
 import { filterOption } from './worker/policy/filter.js'
 import type { PolicyConfig } from './worker/policy/record-policy.js'
 import type { PipelineOptions } from './worker/pipeline.js'
@@ -126,6 +127,19 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    */
   maxArrayLength?: number
   /**
+   * The most values (keys, array items, Map and Set entries, at every depth) one record's fields
+   * hold: beyond it the calling thread cuts arrays ("... N more items") and writes objects as
+   * "[too many keys: N]", so that one call stays bounded in time.
+   * @default 10000
+   */
+  maxRecordValues?: number
+  /**
+   * The most characters of strings (and bytes of binary data) one record's fields hold, and the
+   * message on its own: beyond it the calling thread cuts strings ("... [N more characters]").
+   * @default 1048576
+   */
+  maxRecordSize?: number
+  /**
    * Format and write on a worker thread (true), or on the calling thread (false, same bytes out).
    * Environment: RINGLOG_WORKER.
    * @default true
@@ -203,6 +217,8 @@ export interface ResolvedOptions {
   onFull: 'block' | 'drop'
   blockTimeoutMs: number
   handleSignals: boolean
+  maxRecordValues: number
+  maxRecordSize: number
   /** Whether log.event() throws on a value that does not fit its field. */
   validateEvents: boolean
   sequence: boolean
@@ -320,7 +336,7 @@ export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
 
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
-  'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'worker', 'bufferSize', 'onFull',
+  'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
   'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', ...POLICY_KEYS,
 ])
 
@@ -476,6 +492,8 @@ export function resolveOptions(
     onFull: given(options.onFull, (w, v) => choice(w, v, ['block', 'drop'] as const), 'onFull', 'block'),
     blockTimeoutMs: given(options.blockTimeoutMs, timeout, 'blockTimeoutMs', 10_000),
     handleSignals: given(options.handleSignals, flag, 'handleSignals', true),
+    maxRecordValues: given(options.maxRecordValues, (w, v) => count(w, v, 1, 'values'), 'maxRecordValues', MAX_RECORD_VALUES),
+    maxRecordSize: given(options.maxRecordSize, (w, v) => count(w, v, 1, 'characters'), 'maxRecordSize', MAX_RECORD_SIZE),
     sequence: given(options.sequence, flag, 'sequence', false),
     validateEvents: validation(given(options.validate, (w, v) => choice(w, v, ['off', 'dev', 'always'] as const), 'validate', 'dev'), env),
     reopen: options.reopen === undefined || options.reopen === false ? false : choice(option('reopen'), options.reopen, ['SIGHUP'] as const),

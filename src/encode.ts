@@ -4,7 +4,9 @@ import {
   OFFSET_TIME,
 } from './frame.js'
 import type { EventSchema } from './events/schema.js'
-import { describe, toPlain } from './serialize.js'
+import { truncateString } from './cut-marks.js'
+import { MAX_RECORD_SIZE, MAX_RECORD_VALUES, RecordBounds } from './record-bounds.js'
+import { describe } from './serialize.js'
 
 /** Packed fields up to this many bytes are copied by hand. */
 const COPY_BY_HAND = 256
@@ -31,13 +33,14 @@ export class FrameEncoder {
   private packedBytes: Buffer = Buffer.alloc(0)
   private packedStart = 0
 
-  /** @param maxDepth how deep the fallback copy goes when msgpackr refuses a value (a cycle, say). */
-  constructor(private readonly maxDepth = 10) {
+  /** @param bounds the limits of what one record may hold, which keep a call bounded in time */
+  constructor(private readonly bounds = new RecordBounds(MAX_RECORD_VALUES, MAX_RECORD_SIZE, 10)) {
     this.grow(1 << 16)
   }
 
   record(level: number, time: number, bindingsId: number, contextId: number, message: string | undefined, fields: object | undefined): number {
     const packed = fields === undefined ? 0 : this.pack(fields)
+    if (message !== undefined && message.length > this.bounds.maxSize) message = truncateString(message, this.bounds.maxSize)
     const messageMax = message === undefined ? 1 : 5 + message.length * 3
     this.ensure(HEADER_BYTES + messageMax + packed)
     const buf = this.buffer
@@ -103,19 +106,18 @@ export class FrameEncoder {
 
   /**
    * Packs `value` and returns its length; the bytes are packedBytes[packedStart...] until the next
-   * pack. Never throws: what msgpackr refuses is made plain data first (cycles, throwing getters,
-   * huge BigInts), where a value that cannot be read or has too many keys is a marker in its place.
+   * pack. Never throws, and takes a bounded time: a value over the record limits is packed as a copy
+   * cut to them, and what msgpackr refuses is made plain data first (cycles, throwing getters, huge
+   * BigInts), where a value that cannot be read or has too many keys is a marker in its place.
    * `map`: the value is a record's or a child's fields, which stay a map.
    */
   private pack(value: unknown, map = true): number {
     let target: Buffer & { start: number; end: number }
     try {
-      target = this.reusing(value)
+      target = this.reusing(fieldsOf(this.bounds.bound(value), map))
     } catch {
       try {
-        const plain = toPlain(value, new Set(), 0, this.maxDepth + 1)
-        // Fields (a record's, a child's) stay a map: what cannot be read of the object itself is said in one.
-        target = this.reusing(map && (typeof plain !== 'object' || plain === null) ? { serializeError: plain } : plain)
+        target = this.reusing(fieldsOf(this.bounds.copy(value), map))
       } catch (error) {
         target = this.reusing({ serializeError: describe(error) })
       }
@@ -171,4 +173,9 @@ export class FrameEncoder {
     this.ints = ints
     this.shorts = shorts
   }
+}
+
+/** Fields (a record's, a child's) stay a map: what cannot be read of the object itself is said in one. */
+function fieldsOf(value: unknown, map: boolean): unknown {
+  return map && (typeof value !== 'object' || value === null) ? { serializeError: value } : value
 }

@@ -5,6 +5,7 @@ import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
 import { markReopen } from './exit.js'
 import { processHub } from './hub.js'
+import { RecordBounds } from './record-bounds.js'
 import { sequenceCounter, type SequenceCounter } from './sequence.js'
 import { encoderOf, invalidValue, invalidValues, type EventEncoder } from './events/encoder.js'
 import { EVENT_KEY, VERSION_KEY, type EventDefinition, type EventFields, type EventSchema, type FieldSpec } from './events/schema.js'
@@ -53,7 +54,7 @@ class Core {
   closed = false
 
   constructor(options: ResolvedOptions) {
-    this.encoder = new FrameEncoder(options.format.limits.maxDepth)
+    this.encoder = new FrameEncoder(new RecordBounds(options.maxRecordValues, options.maxRecordSize, options.format.limits.maxDepth))
     this.fields = new FieldPreparer(options.serializers)
     this.levels = options.levelTable
     this.nameLevels = options.nameLevels

@@ -4,6 +4,7 @@
  */
 
 import { types } from 'node:util'
+import { moreItems, truncateString } from './cut-marks.js'
 
 const CIRCULAR = '[Circular]'
 /** The most keys a map can have in a frame (msgpackr's 16-bit map size): an object with more is written as a marker. */
@@ -46,13 +47,26 @@ export function safeGet(target: object, key: PropertyKey): unknown {
 }
 
 /**
- * A copy of `value` made only of what msgpackr packs as data: used after a pack failed (a cycle,
- * a throwing getter, a Symbol value) and for the values inside errors. Gives what msgpackr's own
- * pack would have given where it can: a class instance with toJSON (a URL) is its toJSON().
+ * What a copy may still hold (src/record-bounds.ts): `values` counts keys, items and entries, `size`
+ * characters of strings and bytes of binary data. Spent as the copy is made.
  */
-export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 0, maxDepth = 11): unknown {
+export interface Budget {
+  values: number
+  size: number
+}
+
+const UNBOUNDED: Budget = { values: Infinity, size: Infinity }
+
+/**
+ * A copy of `value` made only of what msgpackr packs as data: used after a pack failed (a cycle,
+ * a throwing getter, a Symbol value), for the values inside errors, and for a record over its
+ * limits, cut where `budget` runs out. Gives what msgpackr's own pack would have given where it
+ * can: a class instance with toJSON (a URL) is its toJSON().
+ */
+export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 0, maxDepth = 11, budget: Budget = UNBOUNDED): unknown {
   switch (typeof value) {
     case 'string':
+      return cutString(value, budget)
     case 'number':
     case 'boolean':
     case 'undefined':
@@ -67,7 +81,7 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
   const object = value as object
   if (seen.has(object)) return CIRCULAR
   try {
-    return plainObject(object, seen, depth, maxDepth)
+    return plainObject(object, seen, depth, maxDepth, budget)
   } catch (error) {
     // A Proxy whose traps throw, a revoked one: a marker in its own place, the fields around it kept.
     seen.delete(object)
@@ -75,44 +89,72 @@ export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 
   }
 }
 
-function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth: number): unknown {
+function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth: number, budget: Budget): unknown {
   if (depth >= maxDepth) return Array.isArray(object) || object instanceof Set ? '[Array]' : '[Object]'
   // In full where the fast path writes errors in full (the top level of the fields, a cause, an
   // AggregateError's errors); deeper, as msgpackr carries them.
   if (object instanceof Error) return depth <= 1 ? serializeError(object, seen) : briefError(object, seen, depth, maxDepth)
-  if (object instanceof Date || ArrayBuffer.isView(object) || object instanceof RegExp) return object
+  if (ArrayBuffer.isView(object)) return (budget.size -= object.byteLength) >= 0 ? object : `[too large: ${object.byteLength} bytes]`
+  if (object instanceof Date || object instanceof RegExp) return object
   const toJSON = safeGet(object, 'toJSON')
   if (typeof toJSON === 'function') {
     try {
-      return toPlain(toJSON.call(object), seen, depth, maxDepth)
+      return toPlain(toJSON.call(object), seen, depth, maxDepth, budget)
     } catch (error) {
       return `[toJSON threw: ${describe(error)}]`
     }
   }
   seen.add(object)
+  const next = (item: unknown): unknown => toPlain(item, seen, depth + 1, maxDepth, budget)
   let out: unknown
-  if (Array.isArray(object)) {
-    out = object.map((item) => toPlain(item, seen, depth + 1, maxDepth))
+  if (Array.isArray(object) || object instanceof Set) {
+    out = items(object, next, budget)
   } else if (object instanceof Map) {
-    if (object.size > MAX_KEYS) out = tooManyKeys(object.size)
+    if (object.size > Math.min(MAX_KEYS, budget.values)) out = tooManyKeys(object.size)
     else {
+      budget.values -= object.size
       const map: Record<string, unknown> = {}
-      for (const [k, v] of object) map[String(k)] = toPlain(v, seen, depth + 1, maxDepth)
+      for (const [k, v] of object) map[String(k)] = next(v)
       out = map
     }
-  } else if (object instanceof Set) {
-    out = Array.from(object, (item) => toPlain(item, seen, depth + 1, maxDepth))
   } else {
     const keys = Object.keys(object)
-    if (keys.length > MAX_KEYS) out = tooManyKeys(keys.length)
+    if (keys.length > Math.min(MAX_KEYS, budget.values)) out = tooManyKeys(keys.length)
     else {
+      budget.values -= keys.length
       const plain: Record<string, unknown> = {}
-      for (const key of keys) plain[key] = toPlain(safeGet(object, key), seen, depth + 1, maxDepth)
+      for (const key of keys) plain[key] = next(safeGet(object, key))
       out = plain
     }
   }
   seen.delete(object)
   return out
+}
+
+/**
+ * An array's or a Set's items as an array, each spending one of the budget's values and then what
+ * it holds, until the budget runs out; then "... N more items".
+ */
+function items(list: unknown[] | Set<unknown>, next: (item: unknown) => unknown, budget: Budget): unknown[] {
+  const length = Array.isArray(list) ? list.length : list.size
+  const out: unknown[] = []
+  if (Array.isArray(list)) {
+    for (let i = 0; i < length && budget.values-- > 0; i++) out.push(next(list[i]))
+  } else {
+    for (const item of list) {
+      if (budget.values-- <= 0) break
+      out.push(next(item))
+    }
+  }
+  if (out.length < length) out.push(moreItems(length - out.length))
+  return out
+}
+
+/** The string, or as much of it as the budget allows. */
+function cutString(value: string, budget: Budget): string {
+  const left = Math.max(0, budget.size)
+  budget.size -= value.length
+  return truncateString(value, left)
 }
 
 function tooManyKeys(count: number): string {

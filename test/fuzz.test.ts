@@ -545,7 +545,8 @@ async function run(format: Format, worker: boolean): Promise<Output> {
   const file = join(tempDir(), `fuzz-${format}-${worker ? 'worker' : 'inline'}.log`)
   const restore = fixedClock()
   try {
-    const log: Logger = createLogger({ destination: file, worker, format, level: 'trace', colors: false, columns: [...CSV_COLUMNS] })
+    // maxRecordSize above the largest message, which must cross the ring in fragments whole.
+    const log: Logger = createLogger({ destination: file, worker, format, level: 'trace', colors: false, columns: [...CSV_COLUMNS], maxRecordSize: 4 << 20 })
     // The records go through the drain worker, not the calling thread's drain before the worker is up.
     if (worker) await (transportOf(log) as WorkerTransport).running()
     const { planned, loggers } = logRecords(log, SEED)

@@ -18,19 +18,11 @@ export interface Limits {
   maxArrayLength: number
 }
 
+// Shared with the calling thread, which cuts a record over its limits the same way.
+export { moreItems, truncateString } from '../../cut-marks.js'
+
 export const DEEP_OBJECT = '[Object]'
 export const DEEP_ARRAY = '[Array]'
-
-export function truncateString(s: string, max: number): string {
-  if (s.length <= max) return s
-  // Do not cut a surrogate pair in half.
-  const cut = max > 0 && s.charCodeAt(max - 1) >= 0xd800 && s.charCodeAt(max - 1) < 0xdc00 ? max - 1 : max
-  return `${s.slice(0, cut)}... [${s.length - cut} more characters]`
-}
-
-export function moreItems(count: number): string {
-  return `... ${count} more item${count === 1 ? '' : 's'}`
-}
 
 /** JSON text of a plain value: bigints as their digits, NaN and Infinity as null. */
 export function plainJson(value: Plain): string {

@@ -1,0 +1,16 @@
+/**
+ * How a value cut to a limit says so: the same words whether the calling thread cut it (a record
+ * over maxRecordValues or maxRecordSize, src/record-bounds.ts) or a format did (maxStringLength,
+ * maxArrayLength).
+ */
+
+export function truncateString(s: string, max: number): string {
+  if (s.length <= max) return s
+  // Do not cut a surrogate pair in half.
+  const cut = max > 0 && s.charCodeAt(max - 1) >= 0xd800 && s.charCodeAt(max - 1) < 0xdc00 ? max - 1 : max
+  return `${s.slice(0, cut)}... [${s.length - cut} more characters]`
+}
+
+export function moreItems(count: number): string {
+  return `... ${count} more item${count === 1 ? '' : 's'}`
+}

@@ -1,0 +1,69 @@
+import { describe, toPlain, type Budget } from './serialize.js'
+
+/** maxRecordValues' default: a record of 10,000 values packs in well under a millisecond here (bench/RESULTS.md). */
+export const MAX_RECORD_VALUES = 10_000
+/** maxRecordSize's default, 1 MiB. */
+export const MAX_RECORD_SIZE = 1 << 20
+
+/**
+ * Keeps one log call bounded in time. msgpackr walks every value it is given: a sparse array of
+ * length 2^32-1 held the calling thread for more than 30 s, an object of 70,000 keys for tens of
+ * milliseconds. A walk that allocates nothing checks what is packed against the limits first;
+ * only what does not fit is copied, cut where the budget runs out (src/serialize.ts toPlain).
+ */
+export class RecordBounds {
+  /** What the walk may still see; spent as it goes. */
+  private values = 0
+  private size = 0
+
+  /**
+   * @param maxValues keys, array items and Map or Set entries, at every depth (maxRecordValues)
+   * @param maxSize characters of strings and keys, bytes of binary data (maxRecordSize)
+   * @param maxDepth levels the copy keeps; the walk gives up on anything deeper (a cycle, say)
+   */
+  constructor(readonly maxValues: number, readonly maxSize: number, private readonly maxDepth: number) {}
+
+  /** `value` itself when it is within the limits (the common case, no copy), else a copy that is. Never throws. */
+  bound(value: unknown): unknown {
+    this.values = this.maxValues
+    this.size = this.maxSize
+    try {
+      if (this.fits(value, 0)) return value
+    } catch {
+      // A getter or a Proxy trap threw: the copy reads each value on its own.
+    }
+    return this.copy(value)
+  }
+
+  /** A copy within the limits, with what could not be kept said in its place. */
+  copy(value: unknown): unknown {
+    const budget: Budget = { values: this.maxValues, size: this.maxSize }
+    try {
+      return toPlain(value, new Set(), 0, this.maxDepth + 1, budget)
+    } catch (error) {
+      return `[unreadable: ${describe(error)}]`
+    }
+  }
+
+  private fits(value: unknown, depth: number): boolean {
+    if (typeof value === 'string') return (this.size -= value.length) >= 0
+    if (typeof value !== 'object' || value === null) return true
+    if (depth > this.maxDepth || --this.values < 0) return false
+    if (Array.isArray(value)) {
+      if ((this.values -= value.length) < 0) return false
+      for (let i = 0; i < value.length; i++) if (!this.fits(value[i], depth + 1)) return false
+      return true
+    }
+    if (ArrayBuffer.isView(value)) return (this.size -= value.byteLength) >= 0
+    if (value instanceof Map || value instanceof Set) {
+      if ((this.values -= value.size) < 0) return false
+      for (const item of value.values()) if (!this.fits(item, depth + 1)) return false
+      return true
+    }
+    for (const key in value) {
+      if (--this.values < 0 || (this.size -= key.length) < 0) return false
+      if (!this.fits((value as Record<string, unknown>)[key], depth + 1)) return false
+    }
+    return true
+  }
+}
