@@ -20,6 +20,7 @@ export class InlineTransport implements Transport {
   private waitingBytes = 0
   private readonly loaded: Promise<void>
   private closed = false
+  private closing: Promise<void> | undefined
   private dropped = 0
   readonly position = 0
   readonly consumed = 0
@@ -57,8 +58,12 @@ export class InlineTransport implements Transport {
     return this.loaded
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
+  /** Once: a second call, concurrent or later, resolves when the first is done. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown())
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true
     await this.loaded
     this.pipeline!.close()

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createLogger } from '../dist/src/index.js'
+import { tempDir } from './helpers/files.js'
+
+describe.each([true, false])('close() and flush() with worker: %s', (worker) => {
+  it('are safe to call together and again: every promise resolves, every record is written once, later calls are counted dropped', async () => {
+    const file = join(tempDir(), 'lifecycle.log')
+    const log = createLogger({ destination: file, worker })
+    for (let seq = 0; seq < 1000; seq++) log.info('record', { seq })
+    const calls = [log.flush(), log.close(), log.flush(), log.close(), log.close()]
+    // The second close() resolves only once the first has written everything.
+    await calls[3]
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(1001)
+    const settled = await Promise.race([Promise.all(calls).then(() => 'all resolved'), new Promise((resolve) => setTimeout(resolve, 10_000, 'timed out'))])
+    expect(settled).toBe('all resolved')
+    await log.close()
+    await log.flush()
+    log.info('after close')
+    log.child({ late: true }).info('after close, from a child')
+    const { written, failed, dropped } = log.metrics()
+    expect({ written, failed, dropped }).toEqual({ written: 1000, failed: 0, dropped: 2 })
+    const seqs = readFileSync(file, 'utf8').split('\n').slice(0, -1).map((line) => (JSON.parse(line) as { seq: number }).seq)
+    expect(seqs).toEqual([...Array(1000).keys()])
+  })
+})
