@@ -128,6 +128,24 @@ describe('memory and threads of loggers in many worker threads', () => {
   )
 })
 
+describe('many loggers in one process', () => {
+  it('200 loggers share one drain thread: one more OS thread, tens of MiB, calls of microseconds, every record written', async () => {
+    const dir = tempDir()
+    const run = await runFixture('many-loggers.mjs', [dir, '200'])
+    const result = JSON.parse(run.stdout) as { threadsAdded: number; rssAddedMiB: number; callUs: number; perLogger: number; written: number; failed: number; dropped: number }
+    console.log(`[many loggers] 200 loggers: ${result.threadsAdded} thread(s), ${result.rssAddedMiB} MiB more RSS, ${result.callUs.toFixed(1)} us a call`)
+    // A thread per logger cost 200 threads, 2.2 GiB and 0.3 ms a call.
+    expect(result.threadsAdded).toBe(1)
+    expect(result.rssAddedMiB).toBeLessThan(200)
+    expect(result.callUs).toBeLessThan(100)
+    expect({ written: result.written, failed: result.failed, dropped: result.dropped }).toEqual({ written: 20_000, failed: 0, dropped: 0 })
+    for (let i = 0; i < 200; i++) {
+      const rounds = readRecords(join(dir, `${i}.log`)).map((record) => record.round)
+      expect(rounds, `logger ${i}`).toEqual([...Array(result.perLogger).keys()])
+    }
+  })
+})
+
 describe('loggers of two threads writing the same file', () => {
   it('20,000 records each, up to 8,000 characters, logged at once, through one file descriptor: every line is one whole record, each once, in order per thread', async () => {
     const count = 20_000
