@@ -1,15 +1,17 @@
 import type { Serializer } from './config.js'
+import type { RecordBounds } from './record-bounds.js'
 import { describe, safeGet, serializeError } from './serialize.js'
 
 /**
  * What happens to a record's fields (and a child's bindings, and a context) on the calling thread
  * before they are encoded: a serializer given for a key replaces its value; an Error at the top
- * level is written in full (type, message, stack, own fields, cause chain). Never throws.
+ * level is written in full (type, message, stack, own fields, cause chain); what is beyond the
+ * record limits is cut. Never throws.
  */
 export class FieldPreparer {
   private readonly serializers: ReadonlyMap<string, Serializer> | undefined
 
-  constructor(serializers: Readonly<Record<string, Serializer>> | undefined) {
+  constructor(serializers: Readonly<Record<string, Serializer>> | undefined, private readonly bounds: RecordBounds) {
     this.serializers = serializers === undefined ? undefined : new Map(Object.entries(serializers))
   }
 
@@ -24,18 +26,36 @@ export class FieldPreparer {
     return this.serializers?.has(key) ?? false
   }
 
-  /** `fields` itself when nothing changes (the common case, no copy), else a copy with the new values. */
+  /**
+   * `fields` itself when nothing changes (the common case, no copy), else a copy with the new
+   * values; either within the record limits (src/record-bounds.ts). A plain object of numbers,
+   * booleans and strings is measured against them in this same loop: a walk of its own cost a
+   * tenth of a record's encoding.
+   */
   prepare(fields: object): object {
+    let values = this.bounds.maxValues - 1
+    let size = this.bounds.maxSize
+    let flat = Object.getPrototypeOf(fields) === Object.prototype
     try {
       for (const key in fields) {
         const value = (fields as Record<string, unknown>)[key]
-        if ((this.serializers?.has(key) || value instanceof Error) && Object.hasOwn(fields, key)) return this.copy(fields)
+        if ((this.serializers?.has(key) || value instanceof Error) && Object.hasOwn(fields, key)) return this.bound(this.copy(fields))
+        if (typeof value === 'string') size -= value.length
+        else if (typeof value === 'object' && value !== null) flat = false
+        values--
+        size -= key.length
       }
     } catch {
       // A getter threw: the copy reads each value on its own.
-      return this.copy(fields)
+      return this.bound(this.copy(fields))
     }
-    return fields
+    return flat && values >= 0 && size >= 0 ? fields : this.bound(fields)
+  }
+
+  private bound(fields: object): object {
+    const bounded = this.bounds.bound(fields)
+    // Fields stay a map: what cannot be read of the object itself is said in one.
+    return typeof bounded === 'object' && bounded !== null ? bounded : { serializeError: bounded }
   }
 
   /**

@@ -54,8 +54,9 @@ class Core {
   closed = false
 
   constructor(options: ResolvedOptions) {
-    this.encoder = new FrameEncoder(new RecordBounds(options.maxRecordValues, options.maxRecordSize, options.format.limits.maxDepth))
-    this.fields = new FieldPreparer(options.serializers)
+    const bounds = new RecordBounds(options.maxRecordValues, options.maxRecordSize, options.format.limits.maxDepth)
+    this.encoder = new FrameEncoder(bounds)
+    this.fields = new FieldPreparer(options.serializers, bounds)
     this.levels = options.levelTable
     this.nameLevels = options.nameLevels
     this.now = options.now
