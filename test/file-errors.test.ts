@@ -203,7 +203,7 @@ describe.each(modes)('a deleted directory ($mode)', ({ worker }) => {
 
       log.info('after', { seq: 2 })
       await log.flush()
-      expect(log.metrics()).toMatchObject({ written: 3, failed: 0 })
+      expect(log.metrics()).toMatchObject({ written: 3, failed: 0, dropped: 0 })
       expect(existsSync(path)).toBe(true)
       expect(seqs(path)).toEqual([1, 2])
     })
@@ -224,7 +224,7 @@ describe.each(modes)('a deleted directory ($mode)', ({ worker }) => {
       await log.flush()
       kept.push(...seqs(path))
       // Counted written is what the files held at the path, each deleted only after it was read.
-      expect(log.metrics()).toMatchObject({ written: 301, failed: 0 })
+      expect(log.metrics()).toMatchObject({ written: 301, failed: 0, dropped: 0 })
     })
     expect(kept).toEqual(Array.from({ length: 301 }, (_, i) => i))
   })
@@ -418,7 +418,7 @@ describe.skipIf('why' in fullDisk).each(modes)('a disk that fills up, then has r
       await log.flush()
       const full = log.metrics()
       expect(full.failed).toBeGreaterThan(0)
-      expect(full.written + full.failed).toBe(400)
+      expect(full.written + full.failed + full.dropped).toBe(400)
       expect(full.lastError).toContain('ENOSPC')
 
       // Room again: the file is opened again after a second, its cut record ended first.
@@ -427,7 +427,7 @@ describe.skipIf('why' in fullDisk).each(modes)('a disk that fills up, then has r
       for (let seq = 400; seq < 410; seq++) log.info('r', { seq, pad })
       await log.flush()
       const after = log.metrics()
-      expect(after.written + after.failed).toBe(410)
+      expect(after.written + after.failed + after.dropped).toBe(410)
       expect(after.written).toBe(full.written + 10)
 
       const lines = readFileSync(path, 'utf8').split('\n')
