@@ -355,10 +355,12 @@ export class WorkerTransport implements Transport, LinkedRing {
     } else if (Atomics.load(control, STATE) === STATE_RUNNING && this.hub.drainGone()) {
       reclaimRing(control)
     }
-    if (Atomics.load(control, STATE) === STATE_RUNNING) return false
+    const state = Atomics.load(control, STATE)
+    if (state === STATE_RUNNING) return false
     if (this.drainOnCaller()) return true
-    // The replacement asks for the ring with 'ready', which this thread reads only in a turn of its event loop.
-    if (this.hub.drainState === DRAIN_UP && !this.hub.drainGone()) this.handOver()
+    // The replacement asks for a ring taken back with 'ready', which this thread reads only in a turn
+    // of its event loop. (A fresh ring the drain worker takes on its own, without a table.)
+    if (state === STATE_HANDOVER && this.hub.drainState === DRAIN_UP && !this.hub.drainGone()) this.handOver()
     return false
   }
 
