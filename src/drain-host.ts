@@ -40,6 +40,10 @@ export class DrainHost {
   private failedStarts = 0
   /** Whether the current worker said it is up. */
   private up = false
+  /** Whether the current worker's rings were taken back: it is dead, whatever it still says. */
+  private tookBack = false
+  /** Whether the first worker was started: later ones only replace one that died. */
+  private started = false
   /** Why the current worker could not be started, when piscina said. */
   private startError: string | undefined
   /** For tests: told when a death has been handled. */
@@ -66,11 +70,14 @@ export class DrainHost {
     if (this.hub.drainGone()) return true
     if (this.drainThread === -1) return false
     // Where /proc does not tell: a thread's id reads -1 once it stopped, which can be before its 'exit' event.
-    return !this.pool!.threads.some((thread) => thread.threadId === this.drainThread)
+    return this.pool?.threads.some((thread) => thread.threadId === this.drainThread) !== true
   }
 
   /** The drain worker died: the rings are taken back from it at once, before the event loop says so. */
   takeBack(): void {
+    // It was up if it said so in the hub: its 'up' message may never be read (a closed port drops it).
+    if (Atomics.load(this.hub.ints, DRAIN) === DRAIN_UP) this.up = true
+    this.tookBack = true
     this.drainThread = -1
     Atomics.store(this.hub.ints, DRAIN_TID, 0)
     Atomics.store(this.hub.ints, DRAIN, DRAIN_NONE)
@@ -131,7 +138,7 @@ export class DrainHost {
 
   /** For tests: ends the drain worker that is starting now, before it said it is up; resolves once that death is handled. */
   async killStarting(): Promise<void> {
-    await this.until(() => this.port !== undefined && !this.up && this.pool!.threads.length > 0)
+    await this.until(() => this.port !== undefined && !this.up && (this.pool?.threads.length ?? 0) > 0)
     if (!this.up) await this.kill(this.pool?.threads[0])
   }
 
@@ -169,43 +176,54 @@ export class DrainHost {
   }
 
   private start(): void {
-    if (this.pool !== undefined || Atomics.load(this.hub.ints, DRAIN) === DRAIN_FAILED) return
+    if (this.started || Atomics.load(this.hub.ints, DRAIN) === DRAIN_FAILED) return
+    this.started = true
     this.startWorker()
   }
 
   /**
-   * Starts a drain worker in a pool of its own: piscina makes no new thread for a pool whose thread
-   * died while it was loading, and would hold the task for good.
+   * Starts a drain worker in a pool of its own: after a death the old pool is destroyed, since
+   * piscina starts another thread in it (one that would answer the rings' channel unsupervised), or
+   * none at all if the thread died while loading, holding the task for good.
    */
   private startWorker(): void {
-    void this.pool?.destroy().catch(() => undefined)
-    const pool = (this.pool = new this.Pool({
-      filename: drainFile,
-      // The first worker reads its rings as soon as it has loaded, without waiting for a task: that
-      // needs this thread's event loop, which a burst of logging at start-up does not give back.
-      workerData: { hub: this.hub.sab, hubId: this.hub.id, rings: [...this.rings.values()] } satisfies DrainData,
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Infinity,
-      // The task returns at once and the worker goes on draining on its own event loop, which
-      // piscina's default (blocking the worker in Atomics.wait between tasks) would stop.
-      atomics: 'disabled',
-    }))
     this.up = false
+    this.tookBack = false
     this.startError = undefined
     Atomics.store(this.hub.ints, DRAIN, DRAIN_STARTING)
     const { port1, port2 } = new MessageChannel()
     port1.on('message', (message: ToHost) => {
-      if (port1 !== this.port) return
+      // Not from a worker already taken for dead.
+      if (port1 !== this.port || this.tookBack) return
       this.drainThread = message.threadId
       this.up = true
-      this.failedStarts = 0
       Atomics.store(this.hub.ints, DRAIN, DRAIN_UP)
     })
     port1.on('close', () => this.onWorkerGone(port1))
     port1.unref()
     this.port = port1
+    let pool: Piscina
+    try {
+      pool = this.pool = new this.Pool({
+        filename: drainFile,
+        // The first worker reads its rings as soon as it has loaded, without waiting for a task: that
+        // needs this thread's event loop, which a burst of logging at start-up does not give back.
+        workerData: { hub: this.hub.sab, hubId: this.hub.id, rings: [...this.rings.values()] } satisfies DrainData,
+        minThreads: 1,
+        maxThreads: 1,
+        idleTimeout: Infinity,
+        // The task returns at once and the worker goes on draining on its own event loop, which
+        // piscina's default (blocking the worker in Atomics.wait between tasks) would stop.
+        atomics: 'disabled',
+      })
+    } catch (error) {
+      // No thread could be made (a limit on threads, say): a start that failed.
+      this.startError = describe(error)
+      port1.close()
+      return
+    }
     pool.on('error', (error: unknown) => {
+      if (pool !== this.pool) return
       if (this.up) warn(`drain worker error: ${describe(error)}`)
       else this.startError = describe(error)
     })
@@ -213,27 +231,28 @@ export class DrainHost {
     pool.on('workerDestroy', () => port1.close())
     const task: DrainTask = { port: port2, rings: [...this.rings.values()] }
     pool.run(task, { transferList: [port2] }).catch((error: unknown) => {
-      // A worker that said it was up and then fails its task has died: its port's 'close' handles that.
       if (!this.up) this.startError ??= describe(error)
-      port1.close()
+      // A task that failed in a thread that lives on: the thread is ended before its rings are taken back.
+      void pool.destroy().catch(() => undefined).finally(() => port1.close())
     })
   }
 
   /**
-   * The drain worker died, up or while starting: the rings are taken back, and another is started,
-   * at once for the first FREE_RESTARTS deaths in RESTART_WINDOW_MS and then with a growing backoff.
-   * Each restart is counted (RESTARTS, metrics().workerRestarts) and said once on stderr.
+   * The drain worker died, up or while starting: the rings are taken back, the pool destroyed, and
+   * another worker started, at once for the first FREE_RESTARTS deaths in RESTART_WINDOW_MS and then
+   * with a growing backoff. Each restart is counted (RESTARTS, metrics().workerRestarts) and said once on stderr.
    */
   private onWorkerGone(port: MessagePort): void {
     if (port !== this.port) return
     this.port = undefined
-    const how = this.up ? 'died' : `died while starting${this.startError === undefined ? '' : ` (${this.startError})`}`
-    if (!this.up) this.failedStarts++
     this.takeBack()
+    void this.pool?.destroy().catch(() => undefined)
+    this.pool = undefined
+    const how = this.up ? 'died' : `died while starting${this.startError === undefined ? '' : ` (${this.startError})`}`
+    this.failedStarts = this.up ? 0 : this.failedStarts + 1
     if (this.failedStarts >= MAX_FAILED_STARTS) {
       warn(`the drain worker ${how}, ${this.failedStarts} times in a row: every thread writes its own records from now on`)
       Atomics.store(this.hub.ints, DRAIN, DRAIN_FAILED)
-      void this.pool?.destroy().catch(() => undefined)
       this.tellThreads({ type: 'failed' })
       this.noticed?.()
       return

@@ -26,7 +26,7 @@ const LINGER_MS = 1
 class Drain {
   private readonly hub: Hub
   private readonly rings = new Map<number, DrainedRing>()
-  private readonly channel: BroadcastChannel
+  private channel: BroadcastChannel | undefined
   private port: MessagePort | undefined
   private exitServed: number
   /** FLUSHES when the worker last parked: a flush since then means no lingering. */
@@ -35,14 +35,12 @@ class Drain {
   constructor(data: DrainData) {
     this.hub = new Hub({ sab: data.hub, id: data.hubId })
     this.exitServed = Atomics.load(this.hub.ints, EXIT_REQUEST)
-    // Ref'd: a worker whose event loop has nothing ref'd gets no messages (piscina unrefs the thread
-    // itself, so this does not keep the process alive).
-    this.channel = new BroadcastChannel(this.hub.drainChannel)
-    this.channel.onmessage = (event) => this.onMessage((event as { data: ToDrain }).data)
     // The first worker reads at once: the task needs the host's event loop, which a burst of logging
     // right after createLogger() does not give back. A replacement waits for the task, which the
-    // host sends once it has taken the rings back from the worker that died.
+    // host sends once it has taken the rings back from the worker that died; until then it does not
+    // listen either (piscina may start a thread in a pool the host is about to destroy).
     if (Atomics.add(this.hub.ints, DRAIN_STARTS, 1) === 0) {
+      this.listen()
       for (const entry of data.rings) this.adopt(entry)
       this.sayUp()
     }
@@ -50,6 +48,7 @@ class Drain {
   }
 
   attach(task: DrainTask): void {
+    this.listen()
     this.port = task.port
     // The host passes on every ring it hears of: one posted on the channel before this worker had it is not lost.
     this.port.on('message', (message: ToDrain) => this.onMessage(message))
@@ -57,6 +56,13 @@ class Drain {
     for (const entry of task.rings) this.adopt(entry)
     this.sayUp()
     this.hub.wake()
+  }
+
+  /** The rings' channel. Ref'd: a worker whose event loop has nothing ref'd gets no messages (piscina unrefs the thread itself). */
+  private listen(): void {
+    if (this.channel !== undefined) return
+    this.channel = new BroadcastChannel(this.hub.drainChannel)
+    this.channel.onmessage = (event) => this.onMessage((event as { data: ToDrain }).data)
   }
 
   /** Up in the hub as well as to the host: a host blocked at exit (DrainHost.drainEverything) waits for this word. */
@@ -205,7 +211,7 @@ class Drain {
   }
 
   private post(message: ToDrain): void {
-    this.channel.postMessage(message)
+    this.channel?.postMessage(message)
   }
 }
 
