@@ -82,7 +82,8 @@ export class FrameEncoder {
 
   /** An event's definition, sent once before its first record: the worker compiles its formatter from it. */
   eventDefinition(schema: EventSchema): number {
-    const packed = this.pack(schema)
+    // Whole: the worker decodes the event's records with it (the schema was checked when declared).
+    const packed = this.pack(schema, true, false)
     this.ensure(HEADER_BYTES + packed)
     this.header(KIND_EVENT_DEFINITION, 0, 0, schema.id, 0)
     return (this.ints[0] = this.copyPacked(HEADER_BYTES, packed))
@@ -123,11 +124,13 @@ export class FrameEncoder {
    */
   private pack(value: unknown, map = true, bound = true): number {
     let target: Buffer & { start: number; end: number }
+    // A record's fields are the top level; a single field's value (packed()) is one below it.
+    const depth = map ? 0 : 1
     try {
-      target = this.reusing(bound ? fieldsOf(this.bounds.bound(value), map) : value)
+      target = this.reusing(bound ? fieldsOf(this.bounds.bound(value, depth), map) : value)
     } catch {
       try {
-        target = this.reusing(fieldsOf(this.bounds.copy(value), map))
+        target = this.reusing(fieldsOf(this.bounds.copy(value, depth), map))
       } catch (error) {
         target = this.reusing({ serializeError: describe(error) })
       }

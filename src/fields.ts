@@ -18,7 +18,7 @@ export class FieldPreparer {
   /** One key's value as it is logged: its serializer's result, an Error in full, or the value itself. */
   value(key: string, value: unknown): unknown {
     const serializer = this.serializers?.get(key)
-    return serializer !== undefined ? serialize(serializer, value) : value instanceof Error ? serializeError(value) : value
+    return serializer !== undefined ? serialize(serializer, value) : value instanceof Error ? serializeError(value, new Set(), this.bounds.budget()) : value
   }
 
   /** Whether a serializer is given for this key. */
@@ -35,8 +35,9 @@ export class FieldPreparer {
   prepare(fields: object): object {
     let values = this.bounds.maxValues - 1
     let size = this.bounds.maxSize
-    let flat = Object.getPrototypeOf(fields) === Object.prototype
+    let flat = false
     try {
+      flat = Object.getPrototypeOf(fields) === Object.prototype
       for (const key in fields) {
         const value = (fields as Record<string, unknown>)[key]
         if ((this.serializers?.has(key) || value instanceof Error) && Object.hasOwn(fields, key)) return this.bound(this.copy(fields))

@@ -23,23 +23,30 @@ export class RecordBounds {
    */
   constructor(readonly maxValues: number, readonly maxSize: number, private readonly maxDepth: number) {}
 
-  /** `value` itself when it is within the limits (the common case, no copy), else a copy that is. Never throws. */
-  bound(value: unknown): unknown {
+  /**
+   * `value` itself when it is within the limits (the common case, no copy), else a copy that is.
+   * Never throws. `depth`: 0 for a record's fields, 1 for one field's value.
+   */
+  bound(value: unknown, depth = 0): unknown {
     this.values = this.maxValues
     this.size = this.maxSize
     try {
-      if (this.fits(value, 0)) return value
+      if (this.fits(value, depth)) return value
     } catch {
       // A getter or a Proxy trap threw: the copy reads each value on its own.
     }
-    return this.copy(value)
+    return this.copy(value, depth)
+  }
+
+  /** What one record may hold, to be spent by a copy. */
+  budget(): Budget {
+    return { values: this.maxValues, size: this.maxSize }
   }
 
   /** A copy within the limits, with what could not be kept said in its place. */
-  copy(value: unknown): unknown {
-    const budget: Budget = { values: this.maxValues, size: this.maxSize }
+  copy(value: unknown, depth = 0): unknown {
     try {
-      return toPlain(value, new Set(), 0, this.maxDepth + 1, budget)
+      return toPlain(value, new Set(), depth, this.maxDepth + 1, this.budget())
     } catch (error) {
       return `[unreadable: ${describe(error)}]`
     }
@@ -54,12 +61,34 @@ export class RecordBounds {
       for (let i = 0; i < value.length; i++) if (!this.fits(value[i], depth + 1)) return false
       return true
     }
-    if (ArrayBuffer.isView(value)) return (this.size -= value.byteLength) >= 0
-    if (value instanceof Map || value instanceof Set) {
+    const prototype: unknown = Object.getPrototypeOf(value)
+    if (prototype === Object.prototype || prototype === null) return this.fitsKeys(value, depth)
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return (this.size -= value.byteLength) >= 0
+    if (value instanceof Date) return true
+    if (value instanceof RegExp) return (this.size -= value.source.length) >= 0
+    if (value instanceof Map) {
       if ((this.values -= value.size) < 0) return false
-      for (const item of value.values()) if (!this.fits(item, depth + 1)) return false
+      for (const [key, item] of value) if (!this.fits(key, depth + 1) || !this.fits(item, depth + 1)) return false
       return true
     }
+    if (value instanceof Set) {
+      if ((this.values -= value.size) < 0) return false
+      for (const item of value) if (!this.fits(item, depth + 1)) return false
+      return true
+    }
+    if (value instanceof Error) {
+      // What msgpackr packs of an Error: its name, message, cause and errors.
+      const { name, message, cause } = value as Error & { cause?: unknown }
+      return this.fits(name, depth + 1) && this.fits(message, depth + 1) && this.fits(cause, depth + 1) &&
+        (!(value instanceof AggregateError) || this.fits(value.errors, depth + 1))
+    }
+    // msgpackr packs what toJSON() returns (a URL's href), else a class instance's keys.
+    const toJSON = (value as { toJSON?: unknown }).toJSON
+    if (typeof toJSON === 'function') return this.fits(toJSON.call(value), depth)
+    return this.fitsKeys(value, depth)
+  }
+
+  private fitsKeys(value: object, depth: number): boolean {
     for (const key in value) {
       if (--this.values < 0 || (this.size -= key.length) < 0) return false
       if (!this.fits((value as Record<string, unknown>)[key], depth + 1)) return false

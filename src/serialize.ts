@@ -9,24 +9,32 @@ import { moreItems, truncateString } from './cut-marks.js'
 const CIRCULAR = '[Circular]'
 /** The most keys a map can have in a frame (msgpackr's 16-bit map size): an object with more is written as a marker. */
 export const MAX_KEYS = 0xffff
+/** A key longer than this (a hostile one: keys are names) is cut in a record over its limits. */
+const MAX_KEY_LENGTH = 1024
 
-/** pino's err shape: type, message, stack, then the error's own fields, then cause. */
-export function serializeError(error: Error, seen: Set<unknown> = new Set()): Record<string, unknown> {
+/** pino's err shape: type, message, stack, then the error's own fields, then cause; within `budget` (src/record-bounds.ts). */
+export function serializeError(error: Error, seen: Set<unknown>, budget: Budget): Record<string, unknown> {
   seen.add(error)
   const out: Record<string, unknown> = {
     type: errorType(error),
-    message: String(safeGet(error, 'message') ?? ''),
-    stack: String(safeGet(error, 'stack') ?? ''),
+    message: cutString(String(safeGet(error, 'message') ?? ''), budget),
+    stack: cutString(String(safeGet(error, 'stack') ?? ''), budget),
   }
-  for (const key of Object.keys(error)) {
-    if (key === 'cause' || key === 'errors') continue
-    out[key] = toPlain(safeGet(error, key), seen, 1)
+  const keys = Object.keys(error)
+  if (keys.length > Math.max(0, budget.values)) out.fields = tooManyKeys(keys.length)
+  else {
+    for (const key of keys) {
+      if (key === 'cause' || key === 'errors') continue
+      budget.values--
+      out[cutKey(key, budget)] = toPlain(safeGet(error, key), seen, 1, 11, budget)
+    }
   }
   if (error instanceof AggregateError) {
-    out.errors = Array.isArray(error.errors) ? error.errors.map((e) => toPlain(e, seen, 1)) : []
+    const errors = safeGet(error, 'errors')
+    out.errors = Array.isArray(errors) ? items(errors, (item) => toPlain(item, seen, 1, 11, budget), budget) : []
   }
   const cause = safeGet(error, 'cause')
-  if (cause !== undefined) out.cause = toPlain(cause, seen, 1)
+  if (cause !== undefined) out.cause = toPlain(cause, seen, 1, 11, budget)
   seen.delete(error)
   return out
 }
@@ -55,7 +63,6 @@ export interface Budget {
   size: number
 }
 
-const UNBOUNDED: Budget = { values: Infinity, size: Infinity }
 
 /**
  * A copy of `value` made only of what msgpackr packs as data: used after a pack failed (a cycle,
@@ -63,7 +70,7 @@ const UNBOUNDED: Budget = { values: Infinity, size: Infinity }
  * limits, cut where `budget` runs out. Gives what msgpackr's own pack would have given where it
  * can: a class instance with toJSON (a URL) is its toJSON().
  */
-export function toPlain(value: unknown, seen: Set<unknown> = new Set(), depth = 0, maxDepth = 11, budget: Budget = UNBOUNDED): unknown {
+export function toPlain(value: unknown, seen: Set<unknown>, depth: number, maxDepth: number, budget: Budget): unknown {
   switch (typeof value) {
     case 'string':
       return cutString(value, budget)
@@ -93,7 +100,7 @@ function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth
   if (depth >= maxDepth) return Array.isArray(object) || object instanceof Set ? '[Array]' : '[Object]'
   // In full where the fast path writes errors in full (the top level of the fields, a cause, an
   // AggregateError's errors); deeper, as msgpackr carries them.
-  if (object instanceof Error) return depth <= 1 ? serializeError(object, seen) : briefError(object, seen, depth, maxDepth)
+  if (object instanceof Error) return depth <= 1 ? serializeError(object, seen, budget) : briefError(object, seen, depth, maxDepth, budget)
   if (ArrayBuffer.isView(object)) return (budget.size -= object.byteLength) >= 0 ? object : `[too large: ${object.byteLength} bytes]`
   if (object instanceof Date || object instanceof RegExp) return object
   const toJSON = safeGet(object, 'toJSON')
@@ -110,20 +117,20 @@ function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth
   if (Array.isArray(object) || object instanceof Set) {
     out = items(object, next, budget)
   } else if (object instanceof Map) {
-    if (object.size > Math.min(MAX_KEYS, budget.values)) out = tooManyKeys(object.size)
+    if (object.size > Math.min(MAX_KEYS, Math.max(0, budget.values))) out = tooManyKeys(object.size)
     else {
       budget.values -= object.size
       const map: Record<string, unknown> = {}
-      for (const [k, v] of object) map[String(k)] = next(v)
+      for (const [k, v] of object) map[cutKey(mapKey(k), budget)] = next(v)
       out = map
     }
   } else {
     const keys = Object.keys(object)
-    if (keys.length > Math.min(MAX_KEYS, budget.values)) out = tooManyKeys(keys.length)
+    if (keys.length > Math.min(MAX_KEYS, Math.max(0, budget.values))) out = tooManyKeys(keys.length)
     else {
       budget.values -= keys.length
       const plain: Record<string, unknown> = {}
-      for (const key of keys) plain[key] = next(safeGet(object, key))
+      for (const key of keys) plain[cutKey(key, budget)] = next(safeGet(object, key))
       out = plain
     }
   }
@@ -150,6 +157,12 @@ function items(list: unknown[] | Set<unknown>, next: (item: unknown) => unknown,
   return out
 }
 
+/** A key, counted in the budget: whole, since a field without its name says nothing, unless longer than MAX_KEY_LENGTH. */
+function cutKey(key: string, budget: Budget): string {
+  budget.size -= key.length
+  return truncateString(key, MAX_KEY_LENGTH)
+}
+
 /** The string, or as much of it as the budget allows. */
 function cutString(value: string, budget: Budget): string {
   const left = Math.max(0, budget.size)
@@ -162,14 +175,25 @@ function tooManyKeys(count: number): string {
 }
 
 /** An Error inside other data, written as msgpackr carries one: name, message, errors, cause. */
-function briefError(error: Error, seen: Set<unknown>, depth: number, maxDepth: number): Record<string, unknown> {
+function briefError(error: Error, seen: Set<unknown>, depth: number, maxDepth: number, budget: Budget): Record<string, unknown> {
   seen.add(error)
-  const out: Record<string, unknown> = { type: String(safeGet(error, 'name')), message: String(safeGet(error, 'message') ?? '') }
-  if (error instanceof AggregateError) out.errors = toPlain(safeGet(error, 'errors'), seen, depth + 1, maxDepth)
+  const out: Record<string, unknown> = { type: String(safeGet(error, 'name')), message: cutString(String(safeGet(error, 'message') ?? ''), budget) }
+  if (error instanceof AggregateError) out.errors = toPlain(safeGet(error, 'errors'), seen, depth + 1, maxDepth, budget)
   const cause = safeGet(error, 'cause')
-  if (cause !== undefined) out.cause = toPlain(cause, seen, depth + 1, maxDepth)
+  if (cause !== undefined) out.cause = toPlain(cause, seen, depth + 1, maxDepth, budget)
   seen.delete(error)
   return out
+}
+
+/** A Map key as a field name: a string as it is, an object as its JSON text (as the formats write one). */
+function mapKey(key: unknown): string {
+  if (typeof key === 'string') return key
+  if (typeof key !== 'object' || key === null) return String(key)
+  try {
+    return JSON.stringify(key) ?? String(key)
+  } catch {
+    return describe(key)
+  }
 }
 
 /** What was thrown, as text, whatever it is: an Error's message, else String(); never throws itself. */

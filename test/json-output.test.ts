@@ -124,7 +124,8 @@ describe.each([true, false])('JSON lines (worker: %s)', (worker) => {
 describe('records larger than the ring', () => {
   it('arrive whole through a 64 KiB ring, split into fragments on the way', async () => {
     const file = join(tempDir(), 'large.log')
-    const log = createLogger({ destination: file, bufferSize: 64 * 1024 })
+    // maxRecordSize above the record: 1 MiB of string and its key.
+    const log = createLogger({ destination: file, bufferSize: 64 * 1024, maxRecordSize: 2 << 20 })
     await workerRunning(log)
     const big = 'z'.repeat(1 << 20)
     log.info('before')

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createLogger, type Logger, type LoggerOptions } from '../dist/src/index.js'
+import { createLogger, defineEvent, type Logger, type LoggerOptions } from '../dist/src/index.js'
 import { tempDir } from './helpers/files.js'
 
 const TIME = Date.UTC(2026, 11, 5, 12, 0, 0)
@@ -53,9 +53,10 @@ describe('the limits of one record, on the calling thread', () => {
     const big = 'x'.repeat(3 << 20)
     const { lines, slowest } = await logged({}, (log) => log.info(big, { a: big, b: 'kept?' }))
     const mib = 1 << 20
-    const cut = `${'x'.repeat(mib)}... [${(3 << 20) - mib} more characters]`
-    // The fields' budget is spent on a: b, which comes after, is cut to nothing.
-    expect(lines).toEqual([`${HEAD}"msg":"${cut}","a":"${cut}","b":"... [5 more characters]"}`])
+    const message = `${'x'.repeat(mib)}... [${(3 << 20) - mib} more characters]`
+    // Keys count as well: "a" leaves a one character less; b, which comes after, is cut to nothing.
+    const a = `${'x'.repeat(mib - 1)}... [${(3 << 20) - mib + 1} more characters]`
+    expect(lines).toEqual([`${HEAD}"msg":"${message}","a":"${a}","b":"... [5 more characters]"}`])
     expect(slowest).toBeLessThan(200)
   })
 
@@ -67,11 +68,48 @@ describe('the limits of one record, on the calling thread', () => {
     })
     expect(lines).toEqual([
       `${HEAD}"msg":"small","a":[1,2],"s":"abcd"}`,
-      // 2 keys, then 4 items.
-      `${HEAD}"msg":"cut","a":[1,2,3,4,"... 3 more items"],"s":"abcdefgh... [2 more characters]"}`,
+      // 2 keys, then 4 items; 8 characters less the 2 of the keys.
+      `${HEAD}"msg":"cut","a":[1,2,3,4,"... 3 more items"],"s":"abcdef... [4 more characters]"}`,
       // 1 key; each item 1 and its key 1: two items fit, the third has no value left for its key.
       `${HEAD}"msg":"nested","list":[{"x":1},{"y":2},"[too many keys: 1]"]}`,
     ])
+  })
+
+  it('inside an error the limits hold too: a sparse array field is cut, the call stays short', async () => {
+    const sparse: unknown[] = []
+    sparse.length = 2 ** 32 - 1
+    const err = Object.assign(new Error('boom'), { data: sparse })
+    const { lines, slowest } = await logged({ maxRecordValues: 12 }, (log) => log.info('error', { err, after: true }))
+    const record = JSON.parse(lines[0]) as { err: { message: string; data: unknown[] }; after: boolean }
+    expect(record.err.message).toBe('boom')
+    expect(record.err.data.at(-1)).toMatch(/^\.\.\. \d+ more items$/)
+    expect(record.err.data.length).toBeLessThanOrEqual(12)
+    expect(record.after).toBe(true)
+    expect(slowest).toBeLessThan(100)
+  })
+
+  it('a Map key counts like any string, and is cut past 1,024 characters; fields that are a revoked Proxy do not throw', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    const { lines } = await logged({ maxRecordSize: 10 }, (log) => {
+      log.info('map', { m: new Map([['k'.repeat(50), 'v'], ['x'.repeat(2000), 'w']]) })
+      log.info('revoked', proxy)
+    })
+    // "m" and the first key spend the budget: the values are cut to nothing, the keys kept up to 1,024.
+    expect(lines).toEqual([
+      `${HEAD}"msg":"map","m":{"${'k'.repeat(50)}":"... [1 more characters]","${'x'.repeat(1024)}... [976 more characters]":"... [1 more characters]"}}`,
+      `${HEAD}"msg":"revoked","serializeError":"[unreadable: Proxy]"}`,
+    ])
+  })
+
+  it('an event definition is never cut: an enum of 20,000 values keeps them all', async () => {
+    const values = Array.from({ length: 20_000 }, (_, i) => `v${i}`)
+    const Picked = defineEvent({ name: 'picked', version: 1, fields: { choice: { enum: values } } })
+    const file = join(tempDir(), 'event.log')
+    const log = createLogger({ destination: file, now: () => TIME })
+    log.event(Picked, { choice: 'v19999' })
+    await log.close()
+    expect(readFileSync(file, 'utf8')).toBe(`${HEAD}"event":"picked","v":1,"choice":"v19999"}\n`)
   })
 
   it('a bad limit is refused, naming the option and the value', () => {
