@@ -10,7 +10,7 @@ import { describe, safeGet, serializeError } from './serialize.js'
  */
 export class FieldPreparer {
   private readonly serializers: ReadonlyMap<string, Serializer> | undefined
-  // The limits held here, not read through the bounds on every record: that measured 40 ns a call.
+  // The limits held here: read through the bounds on every record, they measured 20-40 ns a call slower.
   private readonly maxValues: number
   private readonly maxSize: number
 
