@@ -65,16 +65,21 @@ export class DrainHost {
     this.start()
   }
 
+  /** If the drain worker has ended, its rings are taken back now, before the event loop says so. */
+  takeBackIfDied(): void {
+    if (this.drainDied()) this.takeBack()
+  }
+
   /** True when the drain worker that took the rings has ended; seen before the event loop says so. */
-  drainDied(): boolean {
+  private drainDied(): boolean {
     if (this.hub.drainGone()) return true
     if (this.drainThread === -1) return false
     // Where /proc does not tell: a thread's id reads -1 once it stopped, which can be before its 'exit' event.
     return this.pool?.threads.some((thread) => thread.threadId === this.drainThread) !== true
   }
 
-  /** The drain worker died: the rings are taken back from it at once, before the event loop says so. */
-  takeBack(): void {
+  /** The drain worker died: the rings are taken back from it. */
+  private takeBack(): void {
     // It was up if it said so in the hub: its 'up' message may never be read (a closed port drops it).
     if (Atomics.load(this.hub.ints, DRAIN) === DRAIN_UP) this.up = true
     this.tookBack = true
@@ -91,7 +96,7 @@ export class DrainHost {
    */
   drainEverything(): boolean {
     const { ints } = this.hub
-    if (this.drainDied()) this.takeBack()
+    this.takeBackIfDied()
     this.awaitFirstWorker()
     if (Atomics.load(ints, DRAIN) !== DRAIN_UP) return false
     // Every ring this thread knows, announced again with the request: a worker that started after a

@@ -5,7 +5,7 @@ import {
 } from './frame.js'
 import type { EventSchema } from './events/schema.js'
 import { truncateString } from './cut-marks.js'
-import { MAX_RECORD_SIZE, MAX_RECORD_VALUES, RecordBounds } from './record-bounds.js'
+import { asFields, MAX_RECORD_SIZE, MAX_RECORD_VALUES, RecordBounds } from './record-bounds.js'
 import { describe } from './serialize.js'
 
 /** Packed fields up to this many bytes are copied by hand. */
@@ -127,10 +127,10 @@ export class FrameEncoder {
     // A record's fields are the top level; a single field's value (packed()) is one below it.
     const depth = map ? 0 : 1
     try {
-      target = this.reusing(bound ? fieldsOf(this.bounds.bound(value, depth), map) : value)
+      target = this.reusing(bound ? this.fieldsOf(this.bounds.bound(value, depth), map) : value)
     } catch {
       try {
-        target = this.reusing(fieldsOf(this.bounds.copy(value, depth), map))
+        target = this.reusing(this.fieldsOf(this.bounds.copy(value, depth), map))
       } catch (error) {
         target = this.reusing({ serializeError: describe(error) })
       }
@@ -138,6 +138,11 @@ export class FrameEncoder {
     this.packedBytes = target
     this.packedStart = target.start
     return target.end - target.start
+  }
+
+  /** Fields (a record's, a child's) stay a map; a single value is packed as it is. */
+  private fieldsOf(value: unknown, map: boolean): unknown {
+    return map ? asFields(value) : value
   }
 
   /** Copies the last packed bytes to buffer[at...] and returns where they end. */
@@ -186,9 +191,4 @@ export class FrameEncoder {
     this.ints = ints
     this.shorts = shorts
   }
-}
-
-/** Fields (a record's, a child's) stay a map: what cannot be read of the object itself is said in one. */
-function fieldsOf(value: unknown, map: boolean): unknown {
-  return map && (typeof value !== 'object' || value === null) ? { serializeError: value } : value
 }

@@ -1,5 +1,5 @@
 import type { Serializer } from './config.js'
-import type { RecordBounds } from './record-bounds.js'
+import { asFields, type RecordBounds } from './record-bounds.js'
 import { describe, safeGet, serializeError } from './serialize.js'
 
 /**
@@ -59,9 +59,7 @@ export class FieldPreparer {
   }
 
   private bound(fields: object): object {
-    const bounded = this.bounds.bound(fields)
-    // Fields stay a map: what cannot be read of the object itself is said in one.
-    return typeof bounded === 'object' && bounded !== null ? bounded : { serializeError: bounded }
+    return asFields(this.bounds.bound(fields))
   }
 
   /**

@@ -96,3 +96,8 @@ export class RecordBounds {
     return true
   }
 }
+
+/** A record's fields stay a map: a bounded value that is not an object (a marker) is said in one. */
+export function asFields(value: unknown): object {
+  return typeof value === 'object' && value !== null ? value : { serializeError: value }
+}

@@ -20,21 +20,16 @@ export function serializeError(error: Error, seen: Set<unknown>, budget: Budget)
     message: cutString(String(safeGet(error, 'message') ?? ''), budget),
     stack: cutString(String(safeGet(error, 'stack') ?? ''), budget),
   }
-  const keys = Object.keys(error)
-  if (keys.length > Math.max(0, budget.values)) out.fields = tooManyKeys(keys.length)
-  else {
-    for (const key of keys) {
-      if (key === 'cause' || key === 'errors') continue
-      budget.values--
-      out[cutKey(key, budget)] = toPlain(safeGet(error, key), seen, 1, 11, budget)
-    }
-  }
+  const next = (value: unknown): unknown => toPlain(value, seen, 1, 11, budget)
+  const keys = Object.keys(error).filter((key) => key !== 'cause' && key !== 'errors')
+  if (!spendKeys(keys.length, budget)) out.fields = tooManyKeys(keys.length)
+  else for (const key of keys) out[cutKey(key, budget)] = next(safeGet(error, key))
   if (error instanceof AggregateError) {
     const errors = safeGet(error, 'errors')
-    out.errors = Array.isArray(errors) ? items(errors, (item) => toPlain(item, seen, 1, 11, budget), budget) : []
+    out.errors = Array.isArray(errors) ? items(errors, next, budget) : []
   }
   const cause = safeGet(error, 'cause')
-  if (cause !== undefined) out.cause = toPlain(cause, seen, 1, 11, budget)
+  if (cause !== undefined) out.cause = next(cause)
   seen.delete(error)
   return out
 }
@@ -117,18 +112,16 @@ function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth
   if (Array.isArray(object) || object instanceof Set) {
     out = items(object, next, budget)
   } else if (object instanceof Map) {
-    if (object.size > Math.min(MAX_KEYS, Math.max(0, budget.values))) out = tooManyKeys(object.size)
+    if (!spendKeys(object.size, budget)) out = tooManyKeys(object.size)
     else {
-      budget.values -= object.size
       const map: Record<string, unknown> = {}
       for (const [k, v] of object) map[cutKey(mapKey(k), budget)] = next(v)
       out = map
     }
   } else {
     const keys = Object.keys(object)
-    if (keys.length > Math.min(MAX_KEYS, Math.max(0, budget.values))) out = tooManyKeys(keys.length)
+    if (!spendKeys(keys.length, budget)) out = tooManyKeys(keys.length)
     else {
-      budget.values -= keys.length
       const plain: Record<string, unknown> = {}
       for (const key of keys) plain[cutKey(key, budget)] = next(safeGet(object, key))
       out = plain
@@ -168,6 +161,13 @@ function cutString(value: string, budget: Budget): string {
   const left = Math.max(0, budget.size)
   budget.size -= value.length
   return truncateString(value, left)
+}
+
+/** Spends `count` keys of the budget; false, with nothing spent, when they are more than it has left (or than a frame's map holds). */
+function spendKeys(count: number, budget: Budget): boolean {
+  if (count > Math.min(MAX_KEYS, Math.max(0, budget.values))) return false
+  budget.values -= count
+  return true
 }
 
 function tooManyKeys(count: number): string {

@@ -351,7 +351,7 @@ export class WorkerTransport implements Transport, LinkedRing {
   private recover(): boolean {
     const { control } = this.ring
     if (this.host !== undefined) {
-      if (this.host.drainDied()) this.host.takeBack()
+      this.host.takeBackIfDied()
     } else if (Atomics.load(control, STATE) === STATE_RUNNING && this.hub.drainGone()) {
       reclaimRing(control)
     }
