@@ -35,27 +35,39 @@ export class FieldPreparer {
    * `fields` itself when nothing changes (the common case, no copy), else a copy with the new
    * values; either within the record limits (src/record-bounds.ts). A plain object of numbers,
    * booleans and strings is measured against them in this same loop: a walk of its own cost a
-   * tenth of a record's encoding.
+   * tenth of a record's encoding. The loop is kept small: inlined into every log call, its
+   * bytecode counts against V8's inlining budget, and at twice this size the ring's write was no
+   * longer inlined (4-5% slower a call).
    */
   prepare(fields: object): object {
-    let values = this.maxValues - 1
+    let values = this.maxValues
     let size = this.maxSize
-    let flat = false
     try {
-      flat = Object.getPrototypeOf(fields) === Object.prototype
       for (const key in fields) {
         const value = (fields as Record<string, unknown>)[key]
-        if ((this.serializers?.has(key) || value instanceof Error) && Object.hasOwn(fields, key)) return this.bound(this.copy(fields))
         if (typeof value === 'string') size -= value.length
-        else if (typeof value === 'object' && value !== null) flat = false
-        values--
+        else if (typeof value === 'object' && value !== null) return this.prepareNested(fields)
+        if (this.serializers?.has(key) || --values === 0) return this.prepareNested(fields)
         size -= key.length
       }
+      if (size >= 0 && Object.getPrototypeOf(fields) === Object.prototype) return fields
     } catch {
       // A getter threw: the copy reads each value on its own.
       return this.bound(this.copy(fields))
     }
-    return flat && values >= 0 && size >= 0 ? fields : this.bound(fields)
+    return this.bound(fields)
+  }
+
+  /** prepare() of fields holding an object, a key with a serializer, or too many keys. */
+  private prepareNested(fields: object): object {
+    try {
+      for (const key in fields) {
+        if ((this.serializers?.has(key) || (fields as Record<string, unknown>)[key] instanceof Error) && Object.hasOwn(fields, key)) return this.bound(this.copy(fields))
+      }
+    } catch {
+      return this.bound(this.copy(fields))
+    }
+    return this.bound(fields)
   }
 
   private bound(fields: object): object {
