@@ -3,7 +3,7 @@
  * thread, and for a build of ringlog given as a baseline (an earlier commit's dist/src/index.js).
  *
  * Run:   npm run build && node dist/bench/thread-cost.js [BASELINE_INDEX_JS]
- * Env:   BENCH_ROUNDS=15      rounds; every variant runs once per round, in turn (default 11)
+ * Env:   BENCH_ROUNDS=15      rounds; every variant runs once per round, in turn, every other round in reverse (default 11)
  *        BENCH_BATCHES=40     batches of BENCH_BATCH records per run, the first quarter not timed (default 40)
  *        BENCH_BATCH=10000    records per batch: 1 MB of ring, well inside the default 8 MiB (default 10000)
  *
@@ -106,7 +106,8 @@ function main(): void {
   ]
   const results = new Map<string, RunResult[]>(variants.map(([name]) => [name, []]))
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, indexJs] of variants) {
+    // Every other round in reverse: no variant always runs first, or always after a given one.
+    for (const [name, indexJs] of round % 2 === 0 ? variants : [...variants].reverse()) {
       const out = execFileSync(process.execPath, [self, '--run', name, indexJs], { encoding: 'utf8' })
       results.get(name)!.push(JSON.parse(out) as RunResult)
     }
@@ -114,13 +115,15 @@ function main(): void {
   }
   const first = median(results.get(variants[0][0])!.map((r) => r.nsPerCall))
   console.log(`${ROUNDS} rounds, ${BATCHES} batches of ${BATCH} records per run (${WARMUP_BATCHES} not timed); medians`)
-  console.log('| variant | calling thread ns/call | vs first | range over rounds | CPU ns/record (all threads) | peak RSS MiB |')
-  console.log('|---|---:|---:|---:|---:|---:|')
+  console.log('| variant | calling thread ns/call | vs first | vs first, same round | range over rounds | CPU ns/record (all threads) | peak RSS MiB |')
+  console.log('|---|---:|---:|---:|---:|---:|---:|')
   for (const [name] of variants) {
     const list = results.get(name)!
     const ns = median(list.map((r) => r.nsPerCall))
     const all = list.map((r) => r.nsPerCall)
-    console.log(`| ${name} | ${ns.toFixed(0)} | ${(ns / first).toFixed(3)}× | ${Math.min(...all).toFixed(0)}-${Math.max(...all).toFixed(0)} | ${median(list.map((r) => r.cpuNsPerRecord)).toFixed(0)} | ${median(list.map((r) => r.peakRssMiB)).toFixed(1)} |`)
+    // The machine's load drifts over minutes: a ratio within each round cancels what both runs met.
+    const paired = median(all.map((value, round) => value / results.get(variants[0][0])![round].nsPerCall))
+    console.log(`| ${name} | ${ns.toFixed(0)} | ${(ns / first).toFixed(3)}× | ${paired.toFixed(3)}× | ${Math.min(...all).toFixed(0)}-${Math.max(...all).toFixed(0)} | ${median(list.map((r) => r.cpuNsPerRecord)).toFixed(0)} | ${median(list.map((r) => r.peakRssMiB)).toFixed(1)} |`)
   }
 }
 
