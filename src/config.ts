@@ -1,4 +1,5 @@
 import { isatty } from 'node:tty'
+import { CALL_KEYS, callConfig, type CallConfig, type CallOptions } from './call-options.js'
 import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, destination, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
@@ -91,7 +92,7 @@ export type SinkOptions<Custom extends string = never> = SinkTarget & FormatFiel
 }
 
 /** Options of createLogger(). `Custom` are the names of custom levels. */
-export interface LoggerOptions<Custom extends string = never> extends FormatFields, PolicyOptions<NoInfer<Custom>> {
+export interface LoggerOptions<Custom extends string = never> extends FormatFields, PolicyOptions<NoInfer<Custom>>, CallOptions {
   /**
    * The lowest level written. Environment: LOG_LEVEL.
    * @default 'info'
@@ -230,6 +231,8 @@ export interface ResolvedOptions {
   sinks: SinkConfig[]
   /** Filtering, deduplication, sampling, rate limiting, redaction, fingers crossed. */
   policy: PolicyConfig
+  /** pino's call semantics, `base`, `mixin` and `formatters`: what the calling thread does per record. */
+  calls: CallConfig
 }
 
 
@@ -337,7 +340,7 @@ export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', ...POLICY_KEYS,
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', ...POLICY_KEYS, ...CALL_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
@@ -449,6 +452,8 @@ export function resolveOptions(
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) invalid(option(key), (options as Record<string, unknown>)[key], `no such option; known options are ${[...KNOWN].join(', ')}`)
   }
+  // pino's output unless a format option says otherwise.
+  if (options.compat === 'pino') options = { levelFormat: 'number', timeFormat: 'epoch', ...options }
   const table = customLevels(options.customLevels, reserved)
   const fromEnv: EnvironmentOptions = readEnvironment(env, table)
   const given = <T>(value: T | undefined, read: (where: Where, value: unknown) => T, name: string, fallback: T): T =>
@@ -502,6 +507,7 @@ export function resolveOptions(
     format,
     sinks,
     policy: resolvePolicy(options, table),
+    calls: callConfig(options),
   }
 }
 

@@ -42,9 +42,12 @@ export function bindContext(fields: Record<string, unknown>): void {
   storage.enterWith(merged(fields))
 }
 
-/** The fields of the current context, or undefined outside any. */
-export function getContext(): Readonly<Record<string, unknown>> | undefined {
-  return storage.getStore()?.fields
+/**
+ * The fields of the current context, or undefined outside any. Typed as the caller says they are
+ * (`getContext<{ requestId: string }>()`): the context holds what withContext() was given.
+ */
+export function getContext<Fields extends Record<string, unknown> = Record<string, unknown>>(): Readonly<Fields> | undefined {
+  return storage.getStore()?.fields as Readonly<Fields> | undefined
 }
 
 /** @internal a context to enter more than once (a request's, for its handlers and its access record): its ids are kept. */

@@ -26,6 +26,11 @@ export class FieldPreparer {
     return serializer !== undefined ? serialize(serializer, value) : value instanceof Error ? serializeError(value, new Set(), this.bounds.budget()) : value
   }
 
+  /** A preparer with `more` serializers over these (a child's own). */
+  withSerializers(more: Readonly<Record<string, Serializer>>): FieldPreparer {
+    return new FieldPreparer({ ...Object.fromEntries(this.serializers ?? []), ...more }, this.bounds)
+  }
+
   /** Whether a serializer is given for this key. */
   serializes(key: string): boolean {
     return this.serializers?.has(key) ?? false

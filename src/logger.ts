@@ -1,5 +1,7 @@
 import { BindingsRegistry } from './bindings.js'
-import { resolveOptions, type LoggerOptions, type ResolvedOptions } from './config.js'
+import { callRecord, errorMessage, isError } from './call-arguments.js'
+import type { CallConfig } from './call-options.js'
+import { resolveOptions, type LoggerOptions, type ResolvedOptions, type Serializer } from './config.js'
 import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
@@ -12,20 +14,37 @@ import { EVENT_KEY, VERSION_KEY, type EventDefinition, type EventFields, type Ev
 import { KIND_HEADER, KIND_REOPEN } from './frame.js'
 import { InlineTransport } from './inline-transport.js'
 import type { LevelName, LevelOption, LevelTable, NameLevels } from './levels.js'
-import { messageText, safeGet } from './serialize.js'
+import { describe, safeGet } from './serialize.js'
 import type { Metrics, Transport } from './transport.js'
-import { levelName } from './validate.js'
+import { invalid, levelName } from './validate.js'
 import { WorkerTransport } from './worker-transport.js'
 
 /**
- * A log method. Three call shapes, as in pino and winston:
+ * A log method. The call shapes of pino and winston:
  * `log.info('user logged in', { userId: 42 })`, `log.info({ userId: 42 }, 'user logged in')`,
- * `log.error(new Error('boom'), 'request failed')`.
+ * `log.error(new Error('boom'), 'request failed')`, and printf-style arguments after the message
+ * (`log.info('took %d ms', 5)`). The first argument may be anything (`catch (err) { log.error(err) }`).
  */
 export interface LogFn {
-  (message: string, fields?: object): void
-  (fields: object, message?: string): void
-  (error: Error, message?: string): void
+  (message: string, ...args: unknown[]): void
+  (fields: object, message?: string, ...args: unknown[]): void
+  (error: unknown, message?: string, ...args: unknown[]): void
+}
+
+/** What `child()` takes besides the bindings, as in pino. */
+export interface ChildOptions<Custom extends string = never> {
+  /** The child's level (else its parent's, or its name's entry in `levels`). */
+  level?: LevelOption | Custom
+  /** Serializers for the child's records and bindings, over its parent's. */
+  serializers?: Record<string, Serializer>
+  /** Put before every message of the child (after its parent's prefix). */
+  msgPrefix?: string
+}
+
+/** pino's `logger.levels`: level names to numbers and back. */
+export interface LevelMaps {
+  values: Readonly<Record<string, number>>
+  labels: Readonly<Record<number, string>>
 }
 
 const noop: LogFn = () => {}
@@ -47,6 +66,8 @@ class Core {
   readonly validateEvents: boolean
   /** Numbers each record (`sequence: true`). */
   readonly sequence: SequenceCounter | undefined
+  /** pino's call semantics, `base`, `mixin` and `formatters`. */
+  readonly calls: CallConfig
   /** Events written as log.info would, because a value did not fit its field. */
   invalidEvents = 0
   /** By event id: the encoders of the events whose definition this logger tree has sent. */
@@ -62,6 +83,7 @@ class Core {
     this.now = options.now
     this.validateEvents = options.validateEvents
     this.sequence = options.sequence ? sequenceCounter(processHub()) : undefined
+    this.calls = options.calls
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
       if (this.closed) return this.transport.position
@@ -162,10 +184,17 @@ export class Logger<Custom extends string = never> {
   warn: LogFn = noop
   error: LogFn = noop
   fatal: LogFn = noop
+  /** pino's `logger.silent()`: writes nothing, at any level. */
+  readonly silent: LogFn = noop
   // Private state in # fields: a custom level's method is an own property and must not collide.
   readonly #core: Core
-  readonly #bindings: Readonly<Record<string, unknown>> | undefined
-  readonly #bindingsId: number
+  #bindings: Readonly<Record<string, unknown>> | undefined
+  #bindingsId: number
+  /** Owns the announced bindings: replaced by setBindings(), the old ones are released once it is collected. */
+  #bindingsOwner = {}
+  /** The serializers of this logger (a child's own over its parent's) and the record limits. */
+  readonly #fields: FieldPreparer
+  readonly #msgPrefix: string | undefined
   #levelName = 'info'
   #threshold = 0
 
@@ -176,16 +205,23 @@ export class Logger<Custom extends string = never> {
     /** The logger's name (its `name` binding), which per-name levels refer to. */
     readonly name: string | undefined,
     bindings: Readonly<Record<string, unknown>> | undefined,
+    fields: FieldPreparer = core.fields,
+    msgPrefix: string | undefined = undefined,
   ) {
     this.#core = core
     this.#bindings = bindings
-    this.#bindingsId = bindings === undefined ? 0 : core.announce(this, bindings)
+    this.#bindingsId = bindings === undefined ? 0 : core.announce(this.#bindingsOwner, bindings)
+    this.#fields = fields
+    this.#msgPrefix = msgPrefix
     this.level = level as LevelOption
   }
 
-  /** The lowest level written; settable at run time. */
-  get level(): LevelOption | Custom {
-    return this.#levelName as LevelOption | Custom
+  /**
+   * The lowest level written; settable at run time. Read as a string of any level, so that a
+   * logger with custom levels is still a `RingLogger` where one is expected.
+   */
+  get level(): LevelOption | (string & {}) {
+    return this.#levelName
   }
 
   set level(level: LevelOption | Custom) {
@@ -193,14 +229,43 @@ export class Logger<Custom extends string = never> {
     const min = levels.threshold(levelName('option level', level, levels))
     this.#levelName = level
     this.#threshold = min
-    // A disabled level is the shared no-op, decided here once, not tested on every call.
+    // A disabled level is the shared no-op, decided here once, not tested on every call; so is
+    // whether a call may take the fast path (no prefix, no mixin or formatters.log to apply).
     const methods = this as unknown as Record<string, LogFn>
+    const direct = this.#msgPrefix === undefined && this.#core.calls.hooks === undefined
     for (const [name, value] of Object.entries(levels.values)) {
-      methods[name] = value >= min ? ((a: unknown, b?: unknown) => this.#write(value, a, b)) as LogFn : noop
+      methods[name] = value < min ? noop : direct ? this.#method(value) : this.#hookedMethod(value)
     }
   }
 
-  isLevelEnabled(level: LevelName | Custom): boolean {
+  /** pino's `logger.levelVal`: the number of the lowest level written (Infinity when silent). */
+  get levelVal(): number {
+    return this.#threshold
+  }
+
+  /** pino's `logger.levels`: level names to numbers, custom levels included, and back. */
+  get levels(): LevelMaps {
+    const values = this.#core.levels.values
+    return { values: { ...values }, labels: this.#core.levels.labels() }
+  }
+
+  #method(level: number): LogFn {
+    const self = this
+    return function (a: unknown, b?: unknown): void {
+      // Read, not copied: a rest parameter would be made on every call.
+      if (arguments.length > 2) self.#writeCall(level, arguments)
+      else self.#write(level, a, b)
+    } as LogFn
+  }
+
+  #hookedMethod(level: number): LogFn {
+    const self = this
+    return function (): void {
+      self.#writeCall(level, arguments)
+    } as LogFn
+  }
+
+  isLevelEnabled(level: LevelName | Custom | 'silent'): boolean {
     const levels = this.#core.levels
     return level !== 'silent' && levels.has(level) && levels.threshold(level) >= levels.threshold(this.#levelName)
   }
@@ -208,17 +273,38 @@ export class Logger<Custom extends string = never> {
   /**
    * A logger whose records all carry `bindings` (after the parent's). The bindings are encoded
    * once, here, and each record refers to them by id. A `name` binding names the child: its level
-   * comes from `levels` when that names it.
+   * comes from `levels` when that names it, or from `options.level`.
    */
-  child(bindings: Record<string, unknown>): RingLogger<Custom> {
+  child(bindings: Record<string, unknown>, options?: ChildOptions<Custom>): RingLogger<Custom> {
     if (bindings === null || typeof bindings !== 'object') {
       throw new TypeError(`ringlog: child() takes an object of bindings; got ${String(bindings)}`)
     }
     const core = this.#core
-    const own = core.fields.ownCopy(bindings)
+    const { level: given, serializers, msgPrefix } = childOptions(options)
+    const fields = serializers === undefined ? this.#fields : this.#fields.withSerializers(serializers)
+    const own = core.calls.formatBindings(fields.ownCopy(bindings))
     const name = typeof own.name === 'string' ? own.name : this.name
-    const level = name === this.name ? this.#levelName : core.startLevel(name, this.#levelName)
-    return new Logger<Custom>(core, level, name, { ...this.#bindings, ...own }) as RingLogger<Custom>
+    const level = given ?? (name === this.name ? this.#levelName : core.startLevel(name, this.#levelName))
+    const prefix = msgPrefix === undefined ? this.#msgPrefix : (this.#msgPrefix ?? '') + msgPrefix
+    return new Logger<Custom>(core, level, name, { ...this.#bindings, ...own }, fields, prefix) as RingLogger<Custom>
+  }
+
+  /** pino's `logger.bindings()`: the fields this logger's records carry, without pino's pid and hostname. */
+  bindings(): Record<string, unknown> {
+    const { pid: _pid, hostname: _hostname, ...bindings } = this.#bindings ?? {}
+    return bindings
+  }
+
+  /** pino's `logger.setBindings()`: `bindings` added to this logger's own (a key given again takes the new value). */
+  setBindings(bindings: Record<string, unknown>): void {
+    if (bindings === null || typeof bindings !== 'object') {
+      throw new TypeError(`ringlog: setBindings() takes an object of bindings; got ${String(bindings)}`)
+    }
+    const merged = { ...this.#bindings, ...this.#core.calls.formatBindings(this.#fields.ownCopy(bindings)) }
+    // The old bindings stay announced for the records already in the ring, until their owner is collected.
+    this.#bindingsOwner = {}
+    this.#bindingsId = this.#core.announce(this.#bindingsOwner, merged)
+    this.#bindings = merged
   }
 
   /**
@@ -272,9 +358,16 @@ export class Logger<Custom extends string = never> {
     return record
   }
 
-  /** Resolves once every record logged before the call is written to the destination. */
-  flush(): Promise<void> {
-    return this.#core.transport.flush()
+  /**
+   * Resolves once every record logged before the call is written to the destination. With a
+   * callback (pino's `flush(cb)`), the callback is called then, with the error if any, and the
+   * promise does not reject.
+   */
+  flush(callback?: (error?: Error) => void): Promise<void> {
+    const flushed = this.#core.transport.flush()
+    if (callback === undefined) return flushed
+    if (typeof callback !== 'function') throw new TypeError(`ringlog: flush() takes a callback function or nothing; got ${describe(callback)}`)
+    return flushed.then(() => callback(), (error: unknown) => callback(error instanceof Error ? error : new Error(describe(error))))
   }
 
   /**
@@ -298,22 +391,40 @@ export class Logger<Custom extends string = never> {
     return { ...this.#core.transport.metrics(), invalidEvents: this.#core.invalidEvents }
   }
 
+  /**
+   * The common calls, (message), (message, fields) and (fields, message?); the rest go to
+   * #writeCall. Kept small: inlined into every log method, it counts against V8's inlining budget.
+   */
   #write(level: number, a: unknown, b: unknown): void {
-    const core = this.#core
     let message: string | undefined
     let fields: object | undefined
     if (typeof a === 'string') {
       message = a
-      if (b !== null && typeof b === 'object') fields = core.fields.prepare(b)
-    } else if (a instanceof Error) {
-      fields = core.fields.prepare({ err: a })
-      message = typeof b === 'string' ? b : messageText(safeGet(a, 'message'))
-    } else if (a !== null && typeof a === 'object') {
-      fields = core.fields.prepare(a)
-      if (typeof b === 'string') message = b
-    } else if (a !== undefined) {
-      message = messageText(a)
+      if (b !== undefined && b !== null) {
+        // A `%` may be a specifier that takes `b`; an Error is `err`; pino drops what its message does not take.
+        if (typeof b !== 'object' || isError(b) || a.includes('%') || this.#core.calls.pino) return this.#writeCall(level, [a, b])
+        fields = this.#fields.prepare(b)
+      }
+    } else if (a !== null && typeof a === 'object' && !isError(a) && (b === undefined || typeof b === 'string')) {
+      fields = this.#fields.prepare(a)
+      message = b ?? errorMessage(a)
+    } else {
+      return this.#writeCall(level, b === undefined ? [a] : [a, b])
     }
+    this.#send(level, message, fields)
+  }
+
+  /** Any call: printf's arguments, what is left over, a message prefix, `mixin` and `formatters.log`. */
+  #writeCall(level: number, args: ArrayLike<unknown>): void {
+    const core = this.#core
+    const call = callRecord(args, core.calls.pino, this.#msgPrefix)
+    const fields = core.calls.hooks === undefined ? call.fields : core.calls.hooks.apply(call.fields, level, this)
+    this.#send(level, call.message, fields === undefined ? undefined : this.#fields.prepare(fields))
+  }
+
+  /** Encodes the record into the ring: `fields` are prepared already. */
+  #send(level: number, message: string | undefined, fields: object | undefined): void {
+    const core = this.#core
     const store = currentStore()
     const contextId = store === undefined ? 0 : core.contextId(store)
     // Encode first: encoding may replace encoder.buffer with a larger one.
@@ -321,6 +432,27 @@ export class Logger<Custom extends string = never> {
     if (core.sequence !== undefined) length = core.encoder.numbered(length, core.sequence.next())
     core.transport.write(core.encoder.buffer, length)
   }
+}
+
+const CHILD_OPTIONS = ['level', 'serializers', 'msgPrefix']
+
+/** child()'s options, checked: a TypeError names the option and the value. */
+function childOptions<Custom extends string>(options: ChildOptions<Custom> | undefined): ChildOptions<Custom> {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object') invalid('child options', options, 'an object')
+  for (const [key, value] of Object.entries(options)) {
+    if (key === 'redact') invalid('child option redact', value, 'no redact: redaction runs in the worker for the whole logger; give `redact` to createLogger()')
+    if (!CHILD_OPTIONS.includes(key)) invalid(`child option ${key}`, value, `one of ${CHILD_OPTIONS.join(', ')}`)
+  }
+  if (options.msgPrefix !== undefined && typeof options.msgPrefix !== 'string') invalid('child option msgPrefix', options.msgPrefix, 'a string')
+  const serializers = options.serializers
+  if (serializers !== undefined) {
+    if (serializers === null || typeof serializers !== 'object') invalid('child option serializers', serializers, 'an object of functions')
+    for (const [key, fn] of Object.entries(serializers)) {
+      if (typeof fn !== 'function') invalid(`child option serializers.${key}`, fn, 'a function')
+    }
+  }
+  return options
 }
 
 /** A custom level cannot take the name of anything a logger has (its methods, `name`) or a thenable's `then`. */
@@ -337,6 +469,8 @@ export function createLogger<Custom extends string = never>(options: LoggerOptio
   const resolved = resolveOptions(options as LoggerOptions<string>, process.env, isLoggerMember)
   const core = new Core(resolved)
   const level = core.startLevel(resolved.name, resolved.level)
-  const bindings = resolved.name === undefined ? undefined : { name: resolved.name }
+  const { base, formatBindings } = resolved.calls
+  const root = resolved.name === undefined ? base : { ...base, name: resolved.name }
+  const bindings = root === undefined ? undefined : formatBindings(core.fields.ownCopy(root))
   return new Logger<Custom>(core, level, resolved.name, bindings) as RingLogger<Custom>
 }

@@ -473,7 +473,8 @@ function nextCall(fuzz: Fuzz, i: number): Call {
   }
   return fuzz.weighted<Call>([
     [40, () => {
-      const message = fuzz.message()
+      // Without a `%`: printf's specifiers would take the fields (test/call-arguments.test.ts checks printf against pino's own).
+      const message = fuzz.message().replaceAll('%', '+')
       return { args: [message, fuzz.fields()], message }
     }],
     [25, () => {
@@ -483,8 +484,9 @@ function nextCall(fuzz: Fuzz, i: number): Call {
     }],
     [10, () => {
       const fields = fuzz.fields()
-      // An error on its own is logged as error(err): its message is the record's.
-      return { args: [fields], message: !(fields instanceof Error) ? undefined : unreadableMessage.has(fields) ? UNKNOWN : fields.message }
+      // An error on its own is logged as error(err), and fields with an `err` and no `msg` as pino
+      // does: the error's message is the record's.
+      return { args: [fields], message: messageOfFields(fields) }
     }],
     [5, () => {
       const message = fuzz.message()
@@ -496,12 +498,25 @@ function nextCall(fuzz: Fuzz, i: number): Call {
       const message = fuzz.message()
       return { args: [error, message], message }
     }],
-    // The second argument is ignored when it is not an object; a lone primitive is the message.
+    // A second argument that is not an object and that no `%` specifier takes is appended to the
+    // message, as console.log does; null and undefined are no fields.
     [2, () => {
-      const message = fuzz.message()
-      return { args: [message, fuzz.pick<unknown>([42, 'not fields', null, undefined, true])], message }
+      const text = fuzz.message().replaceAll('%', '+')
+      const extra = fuzz.pick<unknown>([42, 'not fields', null, undefined, true])
+      return { args: [text, extra], message: extra === null || extra === undefined ? text : `${text} ${String(extra)}` }
     }],
   ])
+}
+
+/** The message of a record logged as log.info(fields): its error's, if it is one or has one as `err` (UNKNOWN where the test cannot tell). */
+function messageOfFields(fields: object): string | undefined | typeof UNKNOWN {
+  try {
+    const err = fields instanceof Error ? fields : (fields as Record<string, unknown>).err
+    if (!(err instanceof Error) || (err !== fields && (fields as Record<string, unknown>).msg !== undefined)) return undefined
+    return unreadableMessage.has(err) ? UNKNOWN : err.message
+  } catch {
+    return UNKNOWN
+  }
 }
 
 interface Logged {

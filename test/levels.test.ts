@@ -227,14 +227,14 @@ describe('bad custom levels fail at createLogger() with a message naming customL
   const badName = (name: string): string =>
     `ringlog: invalid option customLevels: ${JSON.stringify(name)}; expected a new level name: an identifier that is not a standard level or a logger method`
 
-  it.each(['info', 'trace', 'fatal', 'silent', 'child', 'level', 'flush', 'close', 'metrics', 'isLevelEnabled', 'name', 'constructor'])(
+  it.each(['info', 'trace', 'fatal', 'silent', 'child', 'level', 'flush', 'close', 'metrics', 'isLevelEnabled', 'name', 'constructor', 'bindings', 'setBindings', 'levels', 'levelVal'])(
     'a name clashing with a standard level or a logger member: %s',
     async (name) => {
       expect(await optionError({ customLevels: { [name]: 35 } })).toBe(badName(name))
     },
   )
 
-  it.each(['write', 'core', 'levelName', 'bindings', 'bindingsId'])(
+  it.each(['write', 'writeCall', 'send', 'core', 'levelName', 'bindingsId', 'bindingsOwner', 'fields', 'msgPrefix'])(
     "a name like one of the logger's private members is free: %s (they are # fields)",
     async (name) => {
       const file = join(tempDir(), 'private.log')
