@@ -251,6 +251,11 @@ const RECORDS = lines(
 const DEBUG = '02:04:27.123 DEBUG cache miss\n    pid: 1\n    hostname: "h"\n    key: "user:42"\n'
 const INFO = '02:04:27.124 INFO  [http] request\n    req: {"method":"GET","url":"/a","headers":{"host":"x"}}\n    ms: 5\n'
 const ERROR = '02:04:27.125 ERROR failed\n    err: Error: boom\n        at f (a.js:1:1)\n    userId: 7\n'
+/** RECORDS with --levelFirst, and with --hideObject. */
+const LEVEL_FIRST =
+  `${DEBUG.replace('02:04:27.123 DEBUG', 'DEBUG 02:04:27.123')}${INFO.replace('02:04:27.124 INFO ', 'INFO  02:04:27.124')}` +
+  `${ERROR.replace('02:04:27.125 ERROR', 'ERROR 02:04:27.125')}not json\n`
+const HIDDEN = '02:04:27.123 DEBUG cache miss\n02:04:27.124 INFO  [http] request\n02:04:27.125 ERROR failed\n    err: Error: boom\n        at f (a.js:1:1)\nnot json\n'
 
 /** Runs the command with stdin left open: it must end without reading it. */
 function withStdinOpen(args: string[]): Promise<CliRun> {
@@ -313,8 +318,11 @@ describe('ringlog pretty: a command line it cannot run exits with 2, names the f
     [['-L', '3.5'], '-L: unknown level "3.5" (a number, or trace, debug, info, warn, error, fatal)'],
     [['-i', 'pid,,hostname'], '-i: empty key in "pid,,hostname"'],
     [['--messageKey=a.'], '--messageKey: empty key in "a."'],
-    [['--levelFirst=yes'], '--levelFirst takes no value'],
+    [['--levelFirst=yes'], '--levelFirst takes true, false or no value'],
     [['--no-color=1'], '--no-color takes no value'],
+    [['--utc=true'], '--utc takes no value'],
+    [['-t', 'false'], '-t false: ringlog pretty always translates the time (--ignore time leaves it out)'],
+    [['--translateTime=false'], '--translateTime false: ringlog pretty always translates the time (--ignore time leaves it out)'],
     [['stray'], 'unexpected argument "stray" (ringlog pretty reads stdin only)'],
     [['-t', 'HH', 'stray'], 'unexpected argument "stray" (ringlog pretty reads stdin only)'],
   ])('%j', async (args, message) => {
@@ -410,9 +418,15 @@ describe('ringlog pretty: flags', () => {
     expect((await pretty(flags, lines({ level: 30, time: T, msg: 'm' }), { TZ: tz })).stdout).toBe(`${time} INFO  m\n`)
   })
 
+  it('takes pino-pretty\'s true or false after a boolean flag, and -t true', async () => {
+    expect((await pretty(['--levelFirst', 'true', '--hideObject', 'false'], RECORDS)).stdout).toBe(LEVEL_FIRST)
+    expect((await pretty(['-l', 'false', '--singleLine=false', '-H'], RECORDS)).stdout).toBe(HIDDEN)
+    expect((await cli(['pretty', '--colorize', 'false'], RECORDS, { FORCE_COLOR: '1' })).stdout).toBe(`${DEBUG}${INFO}${ERROR}not json\n`)
+    expect((await pretty(['-t', 'true'], lines({ level: 30, time: T, msg: 'm' }), { TZ: 'Asia/Kolkata' })).stdout).toBe('07:34:27.123 INFO  m\n')
+  })
+
   it('--levelFirst writes the level before the time', async () => {
-    const run = await pretty(['-l'], RECORDS)
-    expect(run.stdout).toBe(`${DEBUG.replace('02:04:27.123 DEBUG', 'DEBUG 02:04:27.123')}${INFO.replace('02:04:27.124 INFO ', 'INFO  02:04:27.124')}${ERROR.replace('02:04:27.125 ERROR', 'ERROR 02:04:27.125')}not json\n`)
+    expect((await pretty(['-l'], RECORDS)).stdout).toBe(LEVEL_FIRST)
     expect((await pretty(['--levelFirst', '--no-levelFirst'], RECORDS)).stdout).toBe(`${DEBUG}${INFO}${ERROR}not json\n`)
   })
 
@@ -430,11 +444,10 @@ describe('ringlog pretty: flags', () => {
   })
 
   it('--hideObject writes no fields but errors', async () => {
-    const expected = '02:04:27.123 DEBUG cache miss\n02:04:27.124 INFO  [http] request\n02:04:27.125 ERROR failed\n    err: Error: boom\n        at f (a.js:1:1)\nnot json\n'
-    expect((await pretty(['-H'], RECORDS)).stdout).toBe(expected)
-    expect((await pretty(['--hideObject', '--singleLine'], RECORDS)).stdout).toBe(expected)
+    expect((await pretty(['-H'], RECORDS)).stdout).toBe(HIDDEN)
+    expect((await pretty(['--hideObject', '--singleLine'], RECORDS)).stdout).toBe(HIDDEN)
     // Short flags bundle.
-    expect((await pretty(['-SH'], RECORDS)).stdout).toBe(expected)
+    expect((await pretty(['-SH'], RECORDS)).stdout).toBe(HIDDEN)
   })
 
   it('-c, --colorize and --color add colors; --no-colorize and --no-color remove them; the last one counts', async () => {

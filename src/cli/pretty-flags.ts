@@ -37,7 +37,7 @@ interface Flag {
   value?: 'required' | 'optional'
   /** The value in `--help`: `<level>`. */
   placeholder?: string
-  /** Has `--no-<name>` too. */
+  /** Has `--no-<name>` too, and takes pino-pretty's `true` or `false` as a value. */
   negatable?: true
   set(command: PrettyCommand, value: string | boolean | undefined, flag: string): void
 }
@@ -73,7 +73,10 @@ const FLAGS: readonly Flag[] = [
   {
     name: 'translateTime', short: 't', value: 'optional', placeholder: '[<pattern>]',
     doc: 'the time by a dateformat pattern, in UTC, or local with SYS:\n(SYS:standard: yyyy-mm-dd HH:MM:ss.l o); alone: local HH:MM:ss.l',
-    set: (c, value) => (c.layout = { ...c.layout, time: typeof value === 'string' ? value : 'SYS:HH:MM:ss.l' }),
+    set: (c, value, flag) => {
+      if (value === 'false') throw new FlagError(`${flag} false: ringlog pretty always translates the time (--ignore time leaves it out)`)
+      c.layout = { ...c.layout, time: typeof value === 'string' && value !== 'true' ? value : 'SYS:HH:MM:ss.l' }
+    },
   },
   { name: 'local', doc: 'the local date and time: --translateTime SYS:standard', set: (c) => (c.layout = { ...c.layout, time: 'SYS:standard' }) },
   { name: 'utc', doc: 'the date and time in UTC: --translateTime "yyyy-mm-dd HH:MM:ss.l o"', set: (c) => (c.layout = { ...c.layout, time: 'UTC:yyyy-mm-dd HH:MM:ss.l o' }) },
@@ -129,7 +132,13 @@ export function prettyFlags(args: readonly string[]): PrettyCommand {
   /** The value of a flag that takes one: given inline, or the next argument. */
   const valueOf = (flag: Flag, typed: string, inline: string | undefined): string | boolean | undefined => {
     if (flag.value === undefined) {
-      if (inline !== undefined) throw new FlagError(`${typed} takes no value`)
+      // pino-pretty's `--colorize false`.
+      const text = inline ?? args[i + 1]
+      if (flag.negatable === true && (text === 'true' || text === 'false')) {
+        if (inline === undefined) i++
+        return text === 'true'
+      }
+      if (inline !== undefined) throw new FlagError(`${typed} takes ${flag.negatable === true ? 'true, false or ' : ''}no value`)
       return true
     }
     if (inline !== undefined && inline !== '') return inline
