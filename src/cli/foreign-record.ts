@@ -10,7 +10,10 @@ import { deletePath, getPath, type KeyPath } from './key-path.js'
  * `@timestamp`). The keys read for the header are taken out of the fields; everything else stays.
  */
 
-/** Where the message, level and time are looked for, in order; the first key present is used. */
+/**
+ * Where the message, level and time are looked for, in order. The first key whose value can be read
+ * is used (a level that is a string or a number, a time that parses); the others stay fields.
+ */
 export interface RecordKeys {
   message: readonly KeyPath[]
   level: readonly KeyPath[]
