@@ -5,65 +5,51 @@ import { pathToFileURL } from 'node:url'
 import { autoColors, resolveOptions } from './config.js'
 import { compareRegistries, registryJsonSchema } from './events/json-schema.js'
 import { definedEvents } from './events/schema.js'
-import { LEVELS } from './levels.js'
-import type { DecodedRecord } from './worker/format/decoded.js'
+import { recordOf } from './cli/foreign-record.js'
+import { filterKeys } from './cli/key-filter.js'
+import { FlagError, PRETTY_USAGE, prettyFlags, type PrettyCommand } from './cli/pretty-flags.js'
 import { Output } from './worker/output.js'
 import { PrettyFormat } from './worker/format/pretty.js'
 import type { PlainObject } from './worker/format/values.js'
 
 /**
- * The `ringlog` command. `ringlog pretty`: JSON lines on stdin (ringlog's or pino's) printed by the
- * pretty format; lines that are not a JSON object pass through unchanged. `ringlog schema`: the
+ * The `ringlog` command. `ringlog pretty`: JSON lines on stdin (pino's, ringlog's, Google Cloud's,
+ * ECS) printed by the pretty format; lines that are not a JSON object pass through unchanged. `ringlog schema`: the
  * declared events of the given modules as JSON Schema, or checked against a stored one.
  */
 
-const USAGE = `usage: ringlog pretty [--color | --no-color]
-  Reads JSON log lines on stdin (ringlog's or pino's) and prints them for people.
-  Lines that are not JSON objects are printed unchanged.
-
-usage: ringlog schema [--check <stored.json>] <module>...
+const SCHEMA_USAGE = `usage: ringlog schema [--check <stored.json>] <module>...
   Imports the modules (which call defineEvent) and prints every declared event, each version, as
   one JSON Schema document. With --check, compares the events with a document printed before and
   lists the changes; exits with 1 if one is breaking (an event version or a field removed, a field
   retyped, made optional, or an enum value removed).
 `
 
-const LABELS: Readonly<Record<string, number>> = LEVELS
+const USAGE = `${PRETTY_USAGE}\n${SCHEMA_USAGE}\nusage: ringlog --version
+`
 
-/** ms since the epoch from an ISO string, epoch milliseconds or unix seconds. */
-function timeOf(value: unknown): number {
-  if (typeof value === 'number') return value < 1e11 ? value * 1000 : value
-  if (typeof value === 'string') return Date.parse(value)
-  return NaN
+/** The installed package's version: package.json is two levels above dist/src/cli.js. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }
 
-/** A parsed JSON line as a record; pino's numeric levels and `msg`, or `message`, are understood. */
-export function recordOf(line: PlainObject): DecodedRecord {
-  const { time, level, msg, message, ...fields } = line
-  const text = msg ?? message
-  let levelNumber = 30
-  let label = 'info'
-  if (typeof level === 'number') {
-    levelNumber = level
-    label = Object.keys(LABELS).find((name) => LABELS[name] === level) ?? String(level)
-  } else if (typeof level === 'string') {
-    label = level
-    levelNumber = LABELS[level.toLowerCase()] ?? 30
-  }
-  if (msg !== undefined && message !== undefined) fields.message = message
-  return {
-    time: timeOf(time),
-    level: levelNumber,
-    label,
-    message: text === undefined || text === null ? undefined : typeof text === 'string' ? text : JSON.stringify(text),
-    fields,
-  }
-}
-
+/** Each line that is a JSON object: read as a record and, unless below the minimum level, printed with the keys chosen. */
 function pretty(args: string[]): void {
-  const colors = args.includes('--color') ? true : args.includes('--no-color') ? false : autoColors('stdout', process.env)
+  let command: PrettyCommand
+  try {
+    command = prettyFlags(args)
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error
+    process.stderr.write(`ringlog pretty: ${error.message}\n`)
+    process.exitCode = 2
+    return
+  }
+  // Neither waits for stdin.
+  if (command.help) return void process.stdout.write(PRETTY_USAGE)
+  if (command.version) return void process.stdout.write(`${version()}\n`)
+  const colors = command.colors ?? autoColors('stdout', process.env)
   const out = new Output()
-  const format = new PrettyFormat(out, { ...resolveOptions({ format: 'pretty' }, {}).format, colors })
+  const format = new PrettyFormat(out, { ...resolveOptions({ format: 'pretty' }, {}).format, colors }, command.layout)
   // A reader that goes away (`| head`) ends the command quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error
@@ -76,13 +62,16 @@ function pretty(args: string[]): void {
     } catch {
       parsed = undefined
     }
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      format.line(recordOf(parsed as PlainObject))
-      process.stdout.write(Buffer.from(out.buf.subarray(0, out.pos)))
-      out.clear()
-    } else {
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       process.stdout.write(text + end)
+      return
     }
+    const record = recordOf(parsed as PlainObject, command.keys)
+    // NaN, a level without a rank, is never below the minimum. The level counts even when --ignore hides it.
+    if (record.level < command.minimumLevel) return
+    format.line(filterKeys(record, command.include, command.ignore))
+    process.stdout.write(Buffer.from(out.buf.subarray(0, out.pos)))
+    out.clear()
   }
   // Lines end at \n only, so a line that is passed through keeps every other byte (\r included).
   let rest = ''
@@ -135,7 +124,11 @@ if (command === 'pretty') {
     // A module that also makes a logger keeps the process alive: what was asked for is printed.
     process.stdout.write('', () => process.exit())
   })
+} else if (command === '--version' || command === '-v') {
+  process.stdout.write(`${version()}\n`)
+} else if (command === '--help' || command === '-h') {
+  process.stdout.write(USAGE)
 } else {
-  process.stderr.write(command === undefined || command === '--help' ? USAGE : `ringlog: unknown command ${JSON.stringify(command)}\n${USAGE}`)
-  process.exitCode = command === '--help' ? 0 : 2
+  process.stderr.write(command === undefined ? USAGE : `ringlog: unknown command ${JSON.stringify(command)}\n${USAGE}`)
+  process.exitCode = 2
 }

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process'
-import { closeSync, openSync, readFileSync, realpathSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createLogger, type Logger } from '../dist/src/index.js'
 import { transportOf } from '../dist/src/logger.js'
 import type { WorkerTransport } from '../dist/src/worker-transport.js'
+import { cli } from './helpers/cli.js'
 import { fixedClock, readRecords, tempDir } from './helpers/files.js'
 
 /**
@@ -24,11 +25,11 @@ interface Run {
 }
 
 /** Runs the real pino-pretty with `file` as its stdin. */
-function pinoPretty(file: string, args: string[], cwd: string): Promise<Run> {
+function pinoPretty(file: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const stdin = openSync(file, 'r')
     // No colors whatever the environment says; cwd away from any .pino-prettyrc.
-    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined }
+    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...extraEnv }
     const child = spawn(process.execPath, [PINO_PRETTY, ...args], { cwd, env, stdio: [stdin, 'pipe', 'pipe'] })
     closeSync(stdin)
     let stdout = ''
@@ -183,4 +184,32 @@ it('runs the real pino-pretty binary', () => {
   expect(realpathSync(PINO_PRETTY)).toMatch(/node_modules\/pino-pretty\/bin\.js$/)
   const version = (JSON.parse(readFileSync(new URL('../node_modules/pino-pretty/package.json', import.meta.url), 'utf8')) as { version: string }).version
   expect(version).toMatch(/^\d+\.\d+\.\d+/)
+})
+
+describe('ringlog pretty --translateTime prints the time pino-pretty -t prints', () => {
+  // Both sides of midnight, a leap day, the ISO weeks around new year, afternoon, and now (DDD says Tdy).
+  const times = [T0, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2027, 0, 1, 0, 0, 0, 5), Date.UTC(2026, 11, 31, 12, 30, 7, 40), Date.UTC(2021, 0, 3, 15, 1, 2, 3), Date.now()]
+  const EVERY_LETTER = `dddd ddd DDDD DDD d dd m mm mmm mmmm yy yyyy h hh H HH M MM s ss l L t tt T TT Z o p S W WW N 'quoted' "too"`
+
+  it.each([
+    [`SYS:${EVERY_LETTER}`, 'Asia/Kolkata'],
+    [`SYS:${EVERY_LETTER}`, 'America/New_York'],
+    [EVERY_LETTER, 'UTC'],
+    [`UTC:${EVERY_LETTER}`, 'UTC'],
+    ['SYS:standard', 'America/New_York'],
+    ['SYS:isoDateTime', 'Asia/Kolkata'],
+    ['SYS:longTime', 'America/New_York'],
+    ['SYS:expiresHeaderFormat', 'Asia/Kolkata'],
+    ['SYS:isoUtcDateTime', 'Asia/Kolkata'],
+  ])('%s in TZ=%s', async (pattern, tz) => {
+    const dir = tempDir()
+    const file = join(dir, 'times.log')
+    const input = times.map((time) => `${JSON.stringify({ level: 30, time })}\n`).join('')
+    writeFileSync(file, input)
+    const theirs = await pinoPretty(file, ['-I', 'time', '-t', pattern], dir, { TZ: tz })
+    const ours = await cli(['pretty', '--no-color', '-I', 'time', '-t', pattern], input, { TZ: tz })
+    expect(ours.stderr).toBe('')
+    expect(theirs.stdout.split('\n').filter(Boolean)).toHaveLength(times.length)
+    expect(ours.stdout.split('\n').map((line) => (line === '' ? '' : `[${line}]:`)).join('\n')).toBe(theirs.stdout)
+  })
 })

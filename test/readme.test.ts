@@ -21,6 +21,14 @@ const examples = [...readme.matchAll(/```(js|ts)\n([\s\S]*?)```\s*```text\n([\s\
   title: match[2].split('\n').find((line) => /log\.|console\.log/.test(line))?.trim() ?? 'example',
 }))
 
+/** Each ```sh block followed directly by a ```text block: a shell command line, `npx ringlog` the built CLI. */
+const commands = [...readme.matchAll(/```sh\n((?:(?!```)[\s\S])*)```\s*```text\n([\s\S]*?)```/g)].map((match) => ({
+  command: match[1],
+  expected: match[2],
+  title: match[1].split('\n').find((line) => line.includes('npx ringlog'))?.trim() ?? 'command',
+}))
+const cli = join(root.pathname, 'dist/src/cli.js')
+
 // Times differ from run to run: ISO times, epoch milliseconds, and pretty's time of day.
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g
 const EPOCH = /"time":\d{13}/g
@@ -39,6 +47,7 @@ describe('README examples', () => {
 
   it('has examples to run', () => {
     expect(examples.length).toBeGreaterThanOrEqual(5)
+    expect(commands.length).toBeGreaterThanOrEqual(1)
   })
 
   it.each(examples)('prints what README says: $title', ({ code, expected }) => {
@@ -50,5 +59,11 @@ describe('README examples', () => {
     const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined }
     const stdout = execFileSync(process.execPath, [file], { encoding: 'utf8', env })
     expect(normalize(stdout)).toBe(normalize(expected))
+  })
+
+  it.each(commands)('prints what README says: $title', ({ command, expected }) => {
+    const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined }
+    const stdout = execFileSync('/bin/sh', ['-c', command.replaceAll('npx ringlog', `'${process.execPath}' '${cli}'`)], { encoding: 'utf8', env })
+    expect(stdout).toBe(expected)
   })
 })
