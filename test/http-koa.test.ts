@@ -1,24 +1,37 @@
 import type { AddressInfo } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import Router from '@koa/router'
-import Koa from 'koa'
+import Koa, { type DefaultState } from 'koa'
 import { koaLogger, type KoaContext, type KoaRequestLogging } from '../dist/src/http/koa.js'
-import { integrationSuite, type Served } from './helpers/http.js'
+import { integrationSuite, MISROUTED, useFullLogger, type Served, type SuiteLogger } from './helpers/http.js'
 
 integrationSuite(
   'koa',
   async (log, options): Promise<Served> => {
-    const app = new Koa()
+    const app = new Koa<DefaultState, KoaRequestLogging<SuiteLogger>>()
     // Koa prints a thrown error's stack on stderr unless silent; the access record has it.
     app.silent = true
     app.use(koaLogger({ logger: log, ...options }))
-    const router = new Router()
+    const router = new Router<DefaultState, KoaRequestLogging<SuiteLogger>>()
     router.get('/hello/:id', async (ctx) => {
-      ;(ctx as unknown as KoaRequestLogging).log.info('handled', { id: ctx.params.id })
+      ctx.log.info('handled', { id: ctx.params.id })
       await delay(1)
       log.info('after await')
       ctx.type = 'text/plain'
       ctx.body = `hello ${ctx.params.id}`
+    })
+    router.get('/full/:id', async (ctx) => {
+      ctx.type = 'text/plain'
+      ctx.body = await useFullLogger(ctx.log, ctx.params.id)
+    })
+    router.get('/misrouted', (ctx) => {
+      Object.defineProperty(ctx, '_matchedRoute', {
+        get() {
+          throw new Error(MISROUTED)
+        },
+      })
+      ctx.type = 'text/plain'
+      ctx.body = 'misrouted'
     })
     router.get('/health', (ctx) => {
       ctx.body = 'ok'
@@ -34,5 +47,5 @@ integrationSuite(
       close: () => new Promise((resolve) => server.close(() => resolve())),
     }
   },
-  { errorStatus: 500, errorBody: 'Internal Server Error', errorFields: { status: 500 }, helloRoute: '/hello/:id', user: (ctx: KoaContext) => ctx.req.headers['x-user'] as string | undefined },
+  { errorStatus: 500, errorBody: 'Internal Server Error', errorFields: { status: 500 }, helloRoute: '/hello/:id', user: (ctx: KoaContext) => ctx.req.headers['x-user'] as string | undefined, integration: 'koaLogger()' },
 )
