@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { serve } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/src/index.js'
 import { honoLogger, type RinglogVariables } from '../dist/src/http/hono.js'
 import { tempDir } from './helpers/files.js'
-import { integrationSuite, MISROUTED, normalized, useFullLogger, type Served, type SuiteLogger } from './helpers/http.js'
+import { integrationSuite, MISROUTED, normalized, ringlogStderr, useFullLogger, type Served, type SuiteLogger } from './helpers/http.js'
 
 integrationSuite(
   'hono',
@@ -75,17 +75,14 @@ describe("an application on Hono's CommonJS build, ringlog on its ESM build: two
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const answers: [number, string][] = []
     let stderr = ''
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk)
-      return true
-    })
     try {
-      for (const path of ['/hello/1', '/boom', '/missing']) {
-        const response = await fetch(`${url}${path}`, { headers: { 'x-request-id': `cjs${answers.length}`, 'user-agent': 'ringlog-test' } })
-        answers.push([response.status, await response.text()])
-      }
+      stderr = await ringlogStderr(async () => {
+        for (const path of ['/hello/1', '/boom', '/missing']) {
+          const response = await fetch(`${url}${path}`, { headers: { 'x-request-id': `cjs${answers.length}`, 'user-agent': 'ringlog-test' } })
+          answers.push([response.status, await response.text()])
+        }
+      })
     } finally {
-      write.mockRestore()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await log.close()
     }
@@ -101,4 +98,40 @@ describe("an application on Hono's CommonJS build, ringlog on its ESM build: two
       access('cjs2', 'warn', 'request completed', '', '/missing', 404, 13),
     ])
   })
+})
+
+it("request headers that cannot be read: the request is answered, with a new id; the failure said once", async () => {
+  const file = join(tempDir(), 'http.log')
+  const log = createLogger({ destination: file, worker: false })
+  const app = new Hono()
+  app.use(async (c, next) => {
+    c.req.header = (() => {
+      throw new Error('headers gone')
+    }) as typeof c.req.header
+    await next()
+  })
+  app.use(honoLogger({ logger: log }))
+  app.get('/', (c) => c.text('ok'))
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const answers: [number, string, string | null][] = []
+  let stderr = ''
+  try {
+    stderr = await ringlogStderr(async () => {
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { headers: { 'x-request-id': `h${i}` } })
+        answers.push([response.status, await response.text(), response.headers.get('x-request-id')])
+      }
+    })
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await log.close()
+  }
+  expect(answers.map(([status, body]) => [status, body])).toEqual([[200, 'ok'], [200, 'ok']])
+  const ids = answers.map(([, , id]) => id)
+  for (const id of ids) expect(id).toMatch(/^[\w-]{8}-[\da-z]+$/)
+  expect(stderr).toBe("ringlog: honoLogger(): reading the request's headers failed (headers gone); requests go on with a new id, without userAgent and headers. Said once.\n")
+  expect(normalized(file)).toEqual(ids.map((requestId) => (
+    { time: '<time>', level: 'info', msg: 'request completed', requestId, method: 'GET', route: '/', path: '/', status: 200, durationMs: '<ms>', bytes: 2, remoteAddress: '127.0.0.1' }
+  )))
 })

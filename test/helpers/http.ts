@@ -45,8 +45,8 @@ export async function useFullLogger(log: SuiteLogger, id: string): Promise<strin
 /** The error a /misrouted handler makes the integration's route lookup throw. */
 export const MISROUTED = 'route lookup broke'
 
-/** Lines written on stderr while `body` runs that start with `ringlog:`, the calls passed on. */
-async function ringlogStderr(body: () => Promise<void>): Promise<string> {
+/** What ringlog says on stderr (lines starting `ringlog:`) while `body` runs; other writes pass through. */
+export async function ringlogStderr(body: () => Promise<void>): Promise<string> {
   const said: string[] = []
   const write = process.stderr.write.bind(process.stderr)
   const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
