@@ -183,10 +183,10 @@ export class RequestLogging<Request, Log extends RequestLogger = RequestLogger> 
   /** The request's logger, a child of the integration's made when the handler first uses it. */
   private requestLogger(fields: Record<string, unknown>): Log {
     let child: Log | undefined
-    return lazyLogger<Log>(() => (child ??= this.child(fields)))
+    return lazyLogger<Log>(() => (child ??= this.makeChild(fields)))
   }
 
-  private child(bindings: Record<string, unknown>): Log {
+  private makeChild(bindings: Record<string, unknown>): Log {
     try {
       return this.logger.child(bindings) as Log
     } catch (error) {
