@@ -21,7 +21,6 @@ export interface RequestLogger {
  * NestJS), and the default for Koa's and Hono's: the application's logger, with its custom levels.
  * In the application, once: `declare module 'ringlog/express' { interface RequestLogTypes { log: typeof log } }`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface -- filled in by the application
 export interface RequestLogTypes {}
 
 /** The type of `req.log` declared in RequestLogTypes; without it, a logger with no custom levels. */
