@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import express, { type Request } from 'express'
 import { expressLogger } from '../dist/src/http/express.js'
-import { integrationSuite, type Served } from './helpers/http.js'
+import { integrationSuite, MISROUTED, useFullLogger, type Served } from './helpers/http.js'
 
 integrationSuite(
   'express',
@@ -17,6 +17,17 @@ integrationSuite(
       log.info('after await')
       res.type('text').send(`hello ${req.params.id}`)
     })
+    app.get('/full/:id', async (req, res) => {
+      res.type('text').send(await useFullLogger(req.log, req.params.id))
+    })
+    app.get('/misrouted', (req, res) => {
+      Object.defineProperty(req, 'route', {
+        get() {
+          throw new Error(MISROUTED)
+        },
+      })
+      res.type('text').send('misrouted')
+    })
     app.get('/health', (_req, res) => {
       res.send('ok')
     })
@@ -30,5 +41,5 @@ integrationSuite(
       close: () => new Promise((resolve) => server.close(() => resolve())),
     }
   },
-  { errorStatus: 500, errorBody: '<pre>Internal Server Error</pre>', helloRoute: '/hello/:id', user: (req: Request) => req.get('x-user') },
+  { errorStatus: 500, errorBody: '<pre>Internal Server Error</pre>', helloRoute: '/hello/:id', user: (req: Request) => req.get('x-user'), integration: 'expressLogger()' },
 )

@@ -1,23 +1,26 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { createLogger, type Logger } from '../dist/src/index.js'
-import { fastifyLogger, fastifyLoggerInstance, type FastifyLoggerPluginOptions } from '../dist/src/http/fastify.js'
+import { fastifyLogger, fastifyLoggerInstance, type FastifyLoggerPluginOptions, type FastifyRingLogger } from '../dist/src/http/fastify.js'
 import { tempDir } from './helpers/files.js'
-import { integrationSuite, normalized, type Served } from './helpers/http.js'
+import { integrationSuite, MISROUTED, normalized, useFullLogger, type Served, type SuiteLogger } from './helpers/http.js'
 
 type Row = Record<string, unknown>
 
-/** Fastify with its own logging off, as with the plugin: the access record is ringlog's. */
-function quietFastify(): FastifyInstance {
+/**
+ * Fastify with its own logging off, as with the plugin: the access record is ringlog's. `Log` is
+ * the type Fastify gives request.log.
+ */
+function quietFastify<Log extends FastifyBaseLogger = FastifyBaseLogger>(): FastifyInstance<Server, IncomingMessage, ServerResponse, Log> {
   // The logController form of `disableRequestLogging: true`, which Fastify 5.12 deprecates (FSTDEP023).
-  return Fastify({ logger: false, logController: new LogController({ disableRequestLogging: true }) })
+  return Fastify<Server, IncomingMessage, ServerResponse, Log>({ logger: false, logController: new LogController({ disableRequestLogging: true }) })
 }
 
-async function listen(app: FastifyInstance): Promise<string> {
+async function listen(app: Pick<FastifyInstance, 'listen' | 'server'>): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' })
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 }
@@ -26,7 +29,7 @@ integrationSuite(
   'fastify',
   async (log, options): Promise<Served> => {
     const { user, ...rest } = options
-    const app = quietFastify()
+    const app = quietFastify<FastifyRingLogger<SuiteLogger>>()
     await app.register(fastifyLogger, { logger: log, ...rest, user: user as FastifyLoggerPluginOptions['user'] })
     app.get<{ Params: { id: string } }>('/hello/:id', async (request, reply) => {
       // Fields first, message second: request.log has Fastify's (pino's) types, which take (message, fields) for printf arguments.
@@ -34,6 +37,15 @@ integrationSuite(
       await delay(1)
       log.info('after await')
       return reply.type('text/plain').send(`hello ${request.params.id}`)
+    })
+    app.get<{ Params: { id: string } }>('/full/:id', async (request, reply) => reply.type('text/plain').send(await useFullLogger(request.log, request.params.id)))
+    app.get('/misrouted', async (request, reply) => {
+      Object.defineProperty(request, 'routeOptions', {
+        get() {
+          throw new Error(MISROUTED)
+        },
+      })
+      return reply.type('text/plain').send('misrouted')
     })
     app.get('/health', async () => 'ok')
     app.get('/boom', async () => {
@@ -50,6 +62,7 @@ integrationSuite(
       const value = request.headers['x-user']
       return typeof value === 'string' ? value : undefined
     },
+    integration: 'fastifyLogger()',
   },
 )
 
@@ -247,5 +260,30 @@ describe.each([true, false])('Fastify({ loggerInstance }) (worker: %s)', (worker
       completed('req-3', 404),
       { time: '<time>', level: 'warn', msg: 'quiet warn', reqId: 'req-4' },
     ])
+  })
+})
+
+describe('Fastify({ loggerInstance }): request.log is the full logger too', () => {
+  it('custom level, isLevelEnabled, flush and metrics through the child Fastify makes per request', async () => {
+    const file = join(tempDir(), 'fastify.log')
+    const log = createLogger({ destination: file, worker: false, customLevels: { audit: 35 } })
+    const app = Fastify({ loggerInstance: fastifyLoggerInstance(log), logController: new LogController({ disableRequestLogging: true }) })
+    app.get('/audit', async (request) => {
+      request.log.audit({ who: 'ann' }, 'audited')
+      const seen = `audit ${request.log.isLevelEnabled('audit')}, debug ${request.log.isLevelEnabled('debug')}`
+      await request.log.flush()
+      return `${seen}, written ${request.log.metrics().written}`
+    })
+    let body = ''
+    try {
+      const url = await listen(app)
+      body = (await get(`${url}/audit`)).body
+    } finally {
+      await app.close()
+      await log.close()
+    }
+    // Fastify's "Server listening" record and the audit record were written when flush() resolved.
+    expect(body).toBe('audit true, debug false, written 2')
+    expect(normalized(file).slice(1)).toEqual([{ time: '<time>', level: 'audit', msg: 'audited', reqId: 'req-1', who: 'ann' }])
   })
 })

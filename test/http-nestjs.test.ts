@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../dist/src/index.js'
 import type { HttpLoggingOptions } from '../dist/src/http/request-logging.js'
 import { RinglogLoggerService, RinglogModule } from '../dist/src/http/nestjs.js'
 import { tempDir } from './helpers/files.js'
-import { integrationSuite, type Served } from './helpers/http.js'
+import { integrationSuite, MISROUTED, useFullLogger, type Served, type SuiteLogger } from './helpers/http.js'
 
 /** Applies method decorators as TypeScript would, without the decorator syntax the project's tsconfig leaves off. */
 function decorate(target: object, method: string, ...decorators: MethodDecorator[]): void {
@@ -19,13 +19,26 @@ function decorate(target: object, method: string, ...decorators: MethodDecorator
 }
 
 /** The app of the shared scenarios, with RinglogModule logging to `log`. */
-function appModule(log: Logger, options: Omit<HttpLoggingOptions<Request>, 'logger'>): Type {
+function appModule(log: Logger | SuiteLogger, options: Omit<HttpLoggingOptions<Request>, 'logger'>): Type {
   class AppController {
     async hello(req: Request, id: string): Promise<string> {
       req.log.info('handled', { id })
       await delay(1)
       log.info('after await')
       return `hello ${id}`
+    }
+
+    full(req: Request, id: string): Promise<string> {
+      return useFullLogger(req.log, id)
+    }
+
+    misrouted(req: Request): string {
+      Object.defineProperty(req, 'route', {
+        get() {
+          throw new Error(MISROUTED)
+        },
+      })
+      return 'misrouted'
     }
 
     health(): string {
@@ -41,6 +54,11 @@ function appModule(log: Logger, options: Omit<HttpLoggingOptions<Request>, 'logg
   decorate(proto, 'hello', Get('hello/:id'), Header('content-type', 'text/plain; charset=utf-8'))
   Req()(proto, 'hello', 0)
   Param('id')(proto, 'hello', 1)
+  decorate(proto, 'full', Get('full/:id'), Header('content-type', 'text/plain; charset=utf-8'))
+  Req()(proto, 'full', 0)
+  Param('id')(proto, 'full', 1)
+  decorate(proto, 'misrouted', Get('misrouted'), Header('content-type', 'text/plain; charset=utf-8'))
+  Req()(proto, 'misrouted', 0)
   decorate(proto, 'health', Get('health'))
   decorate(proto, 'boom', Get('boom'))
 
@@ -67,6 +85,7 @@ integrationSuite(
     errorBody: '{"statusCode":500,"message":"Internal server error"}',
     helloRoute: '/hello/:id',
     user: (req: Request) => req.get('x-user'),
+    integration: 'RinglogModule.forRoot()',
   },
 )
 

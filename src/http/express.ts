@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { RESPONSE_HEADER, type Failure } from './failures.js'
 import { nodeHeaders, recordWhenSent } from './node-response.js'
-import { RequestLogging, type HttpLoggingOptions, type RequestLogger, type RequestScope } from './request-logging.js'
+import { RequestLogging, type HttpLoggingOptions, type RequestLog, type RequestLogger } from './request-logging.js'
 
-export type { HttpLoggingOptions, RequestLogger } from './request-logging.js'
+export type { HttpLoggingOptions, RequestLog, RequestLogger, RequestLogTypes } from './request-logging.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- how Express's request type is extended
@@ -10,11 +11,16 @@ declare global {
     interface Request {
       /** The request's id: from x-request-id or traceparent, or new. */
       id: string
-      /** A logger whose records carry the request id. */
-      log: RequestLogger
+      /**
+       * The request's logger, a child of the integration's whose records carry the request id: every
+       * member of a ringlog logger. Its type with custom levels: RequestLogTypes.
+       */
+      log: RequestLog
     }
   }
 }
+
+const ERROR_HANDLER: Failure = { what: 'placing its error handler after the routes', lost: 'access records go without what handlers threw' }
 
 /** The parts of Express this module uses, so that its types are not needed to build against ringlog. */
 interface ExpressRequest extends IncomingMessage {
@@ -43,10 +49,12 @@ export function expressLogger<Request extends IncomingMessage = IncomingMessage>
   return expressIntegration(options, 'expressLogger()').middleware
 }
 
-/** @internal the middleware, and how a framework built on Express (NestJS) tells it what a handler threw. */
+/** @internal the middleware, and how a framework built on Express (NestJS) tells it what a handler threw, or that its part failed. */
 export function expressIntegration<Request extends IncomingMessage>(options: HttpLoggingOptions<Request>, where: string): {
   middleware: ExpressLoggerMiddleware
   fail(request: IncomingMessage, error: unknown): void
+  /** Says once that part of the framework's integration failed. */
+  failed(failure: Failure, error: unknown): void
 } {
   const logging = new RequestLogging(options, where)
   const failures = new WeakMap<IncomingMessage, unknown>()
@@ -60,20 +68,30 @@ export function expressIntegration<Request extends IncomingMessage>(options: Htt
     const request = incoming as ExpressRequest
     if (request.app !== undefined && !watched.has(request.app)) {
       watched.add(request.app)
-      watchErrors(request.app, middleware, remember)
+      try {
+        watchErrors(request.app, middleware, remember)
+      } catch (error) {
+        logging.failed(ERROR_HANDLER, error)
+      }
     }
-    const scope: RequestScope = logging.begin(incoming as Request, request.method ?? 'GET', request.originalUrl ?? request.url ?? '/', nodeHeaders(request), request.socket.remoteAddress)
-    response.setHeader(logging.requestIdHeader, scope.id)
+    const scope = logging.begin(incoming as Request, request.method ?? 'GET', request.originalUrl ?? request.url ?? '/', nodeHeaders(request), request.socket?.remoteAddress)
+    try {
+      response.setHeader(logging.requestIdHeader, scope.id)
+    } catch (error) {
+      logging.failed(RESPONSE_HEADER, error)
+    }
     const extended = request as ExpressRequest & { id: string; log: RequestLogger }
     extended.id = scope.id
     extended.log = scope.log
-    recordWhenSent(logging, scope, response, () => ({
-      route: typeof request.route?.path === 'string' ? `${request.baseUrl ?? ''}${request.route.path}` : undefined,
-      error: failures.get(request),
-    }))
+    recordWhenSent(logging, scope, response, () => ({ route: logging.route(() => routeOf(request)), error: failures.get(request) }))
     scope.run(next)
   }
-  return { middleware, fail: (request, error) => failures.set(request, error) }
+  return { middleware, fail: (request, error) => failures.set(request, error), failed: (failure, error) => logging.failed(failure, error) }
+}
+
+/** The pattern of the route that answered, under the router's mount path. */
+function routeOf(request: ExpressRequest): string | undefined {
+  return typeof request.route?.path === 'string' ? `${request.baseUrl ?? ''}${request.route.path}` : undefined
 }
 
 /**

@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyPluginCallback, FastifyRequest } from 'fastify'
 import { describe } from '../serialize.js'
 import { invalid } from '../validate.js'
+import { RESPONSE_HEADER } from './failures.js'
+import { lazyLogger } from './lazy-logger.js'
 import { nodeHeaders, nodeOutcome } from './node-response.js'
 import { RequestLogging, type HttpLoggingOptions, type RequestLogger, type RequestScope } from './request-logging.js'
 
@@ -17,6 +19,14 @@ declare module 'fastify' {
 /** The options of `fastifyLogger`: the options of every integration, `user` taking Fastify's request. */
 export type FastifyLoggerPluginOptions = HttpLoggingOptions<FastifyRequest>
 
+/**
+ * A ringlog logger as Fastify sees it: every member of the logger (`Log`, custom levels included)
+ * and what Fastify asks of a logger beyond them. Fastify types `request.log` as the logger type of
+ * the app: `Fastify<Server, IncomingMessage, ServerResponse, FastifyRingLogger<typeof log>>()`, or
+ * inferred from `loggerInstance: fastifyLoggerInstance(log)`.
+ */
+export type FastifyRingLogger<Log extends RequestLogger> = Log & FastifyBaseLogger
+
 type ChildBindings = Parameters<FastifyBaseLogger['child']>[0]
 type ChildOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>
 type Serializers = Readonly<Record<string, (value: unknown) => unknown>>
@@ -31,10 +41,17 @@ interface Target extends RequestLogger {
 /**
  * A ringlog logger in the shape Fastify asks of a logger (FastifyBaseLogger, pino's): `level`,
  * `silent`, and `child(bindings, options)` whose options (`level`, `serializers`) are honoured.
- * A child is made in ringlog when a record is first logged through it (or its level is set):
- * Fastify asks for one per request, and most requests never log through theirs.
+ * A child is made in ringlog when it is first used (a record logged, its level set): Fastify asks
+ * for one per request, and most requests never log through theirs. Seen through lazyLogger(), so
+ * that the ringlog logger's other members (custom levels, event(), flush(), ...) are there too.
  */
 class FastifyRinglog implements FastifyBaseLogger {
+  /** The adapter as the application sees it: its members first, then the ringlog logger's. */
+  static seen(target: Target | undefined, parent: FastifyRinglog | undefined, bindings: Record<string, unknown> | undefined, serializers: Serializers | undefined): FastifyBaseLogger {
+    const adapter = new FastifyRinglog(target, parent, bindings, serializers)
+    return lazyLogger(() => adapter.#made(), adapter)
+  }
+
   #target: Target | undefined
   /** The logger this one is a child of, until the ringlog child is made. */
   #parent: FastifyRinglog | undefined
@@ -95,7 +112,7 @@ class FastifyRinglog implements FastifyBaseLogger {
   child(bindings: ChildBindings, options?: ChildOptions): FastifyBaseLogger {
     const own = options?.serializers as Serializers | undefined
     const serializers = own === undefined || Object.keys(own).length === 0 ? this.#serializers : { ...this.#serializers, ...own }
-    const child = new FastifyRinglog(undefined, this, serialized(bindings, serializers), serializers)
+    const child = FastifyRinglog.seen(undefined, this, serialized(bindings, serializers), serializers)
     // A level is set now, so that a bad one throws here, as pino's does.
     if (options?.level !== undefined) child.level = options.level
     return child
@@ -136,11 +153,11 @@ function serialized<T extends object>(fields: T, serializers: Serializers | unde
  * so that Fastify's own records (incoming request, request completed, its errors, `request.log` without
  * `fastifyLogger`) go through ringlog, with Fastify's `req` and `res` serializers applied.
  */
-export function fastifyLoggerInstance(logger: RequestLogger): FastifyBaseLogger {
+export function fastifyLoggerInstance<Log extends RequestLogger>(logger: Log): FastifyRingLogger<Log> {
   if (logger === null || typeof logger !== 'object' || typeof logger.info !== 'function' || typeof logger.child !== 'function') {
     invalid('fastifyLoggerInstance() logger', logger, 'a ringlog logger, from createLogger()')
   }
-  return new FastifyRinglog(logger, undefined, undefined, undefined)
+  return FastifyRinglog.seen(logger, undefined, undefined, undefined) as FastifyRingLogger<Log>
 }
 
 /** What the plugin keeps of a request until its access record is written. */
@@ -168,7 +185,7 @@ export const fastifyLogger: FastifyPluginCallback<FastifyLoggerPluginOptions> = 
     return
   }
   const header = logging.requestIdHeader
-  const root = new FastifyRinglog(logging.logger, undefined, undefined, undefined)
+  const root = FastifyRinglog.seen(logging.logger, undefined, undefined, undefined)
   const pending = new WeakMap<FastifyRequest, Pending>()
 
   const end = (request: FastifyRequest, aborted: boolean): void => {
@@ -176,16 +193,19 @@ export const fastifyLogger: FastifyPluginCallback<FastifyLoggerPluginOptions> = 
     if (state === undefined || state.ended) return
     state.ended = true
     const { scope, response, error } = state
-    // routeOptions.url is the pattern of the route that matched; the 404 handler has none.
-    logging.end(scope, nodeOutcome(response, request.routeOptions.url, error, aborted))
+    logging.end(scope, () => nodeOutcome(response, logging.route(() => routeOf(request)), error, aborted))
   }
 
   app.decorateRequest('requestId', '')
 
   app.addHook('onRequest', (request, reply, next) => {
     const raw = request.raw
-    const scope = logging.begin(request, request.method, request.url, nodeHeaders(raw), raw.socket.remoteAddress)
-    reply.header(header, scope.id)
+    const scope = logging.begin(request, request.method, request.url, nodeHeaders(raw), raw.socket?.remoteAddress)
+    try {
+      reply.header(header, scope.id)
+    } catch (error) {
+      logging.failed(RESPONSE_HEADER, error)
+    }
     request.requestId = scope.id
     // request.log is replaced by a logger bound to ringlog's request id, made in ringlog on its first
     // record (the same child scope.log would make, in the shape Fastify's types promise for request.log:
@@ -218,6 +238,11 @@ export const fastifyLogger: FastifyPluginCallback<FastifyLoggerPluginOptions> = 
   })
 
   done()
+}
+
+/** The pattern of the route that matched; the 404 handler has none. */
+function routeOf(request: FastifyRequest): string | undefined {
+  return request.routeOptions.url
 }
 
 // What fastify-plugin does: the hooks and the decorator apply to the app the plugin is registered in.

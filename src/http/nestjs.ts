@@ -5,11 +5,12 @@ import { catchError, throwError, type Observable } from 'rxjs'
 import type { LogFn } from '../logger.js'
 import { invalid } from '../validate.js'
 import { expressIntegration } from './express.js'
+import type { Failure } from './failures.js'
 import type { HttpLoggingOptions, RequestLogger } from './request-logging.js'
 
 // From './express.js', not './request-logging.js': importing it brings its typing of `req.log`
 // and `req.id` on Express's Request, which is the request Nest hands to `@Req()`.
-export type { HttpLoggingOptions, RequestLogger } from './express.js'
+export type { HttpLoggingOptions, RequestLog, RequestLogger, RequestLogTypes } from './express.js'
 
 /**
  * Nest's LoggerService over a ringlog logger: `app.useLogger(new RinglogLoggerService(log))` sends
@@ -117,20 +118,26 @@ function write(log: LogFn, message: unknown, optionalParams: unknown[], takesSta
 type Integration = ReturnType<typeof expressIntegration>
 
 const INTEGRATION = Symbol('ringlog integration')
+const NOTING: Failure = { what: 'noting what a handler threw', lost: 'access records go without it' }
 
 /**
  * Nest answers what a handler throws with its exception filters, before Express's error handlers
  * would see it: the error is noted for the access record here, then thrown on to them.
  */
 class FailureInterceptor implements NestInterceptor {
-  constructor(private readonly fail: Integration['fail']) {}
+  constructor(private readonly integration: Integration) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     // A hybrid app's microservice or GraphQL handlers have no Node request to note it on.
     if (context.getType() !== 'http') return next.handle()
     return next.handle().pipe(
       catchError((error: unknown) => {
-        this.fail(context.switchToHttp().getRequest<IncomingMessage>(), error)
+        // The handler's error goes on to Nest's filters whatever happens in noting it.
+        try {
+          this.integration.fail(context.switchToHttp().getRequest<IncomingMessage>(), error)
+        } catch (failure) {
+          this.integration.failed(NOTING, failure)
+        }
         return throwError(() => error)
       }),
     )
@@ -157,7 +164,7 @@ export class RinglogModule implements NestModule {
       providers: [
         { provide: INTEGRATION, useValue: integration },
         { provide: RinglogLoggerService, useValue: new RinglogLoggerService(options.logger) },
-        { provide: APP_INTERCEPTOR, useValue: new FailureInterceptor(integration.fail) },
+        { provide: APP_INTERCEPTOR, useValue: new FailureInterceptor(integration) },
       ],
       exports: [RinglogLoggerService],
     }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { HeaderOf, Outcome, RequestLogging, RequestScope } from './request-logging.js'
+import type { HeaderOf, Outcome, RequestLogger, RequestLogging, RequestScope } from './request-logging.js'
 
 /** The headers of a Node request, as the integrations read them. */
 export function nodeHeaders(request: IncomingMessage): HeaderOf {
@@ -24,14 +24,16 @@ export function nodeOutcome(response: ServerResponse, route: string | undefined,
  * Writes the request's access record once the response is sent, or the client is gone first
  * (aborted); `ending` gives the route and the error as the framework knows them then.
  */
-export function recordWhenSent<Request>(
-  logging: RequestLogging<Request>,
-  scope: RequestScope,
+export function recordWhenSent<Request, Log extends RequestLogger>(
+  logging: RequestLogging<Request, Log>,
+  scope: RequestScope<Log>,
   response: ServerResponse,
   ending: () => { route: string | undefined; error: unknown },
 ): void {
   response.once('close', () => {
-    const { route, error } = ending()
-    logging.end(scope, nodeOutcome(response, route, error, !response.writableFinished))
+    logging.end(scope, () => {
+      const { route, error } = ending()
+      return nodeOutcome(response, route, error, !response.writableFinished)
+    })
   })
 }

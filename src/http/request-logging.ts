@@ -1,6 +1,8 @@
-import { newContext, runInContext, type ContextStore } from '../context.js'
-import type { LogFn } from '../logger.js'
+import { newContext, newRequestId, runInContext, type ContextStore } from '../context.js'
+import type { LogFn, RingLogger } from '../logger.js'
 import { invalid, type Where } from '../validate.js'
+import { ACCESS_RECORD, FailureReports, REQUEST_HEADERS, REQUEST_LOGGER, ROUTE, USER, type Failure } from './failures.js'
+import { lazyLogger } from './lazy-logger.js'
 import { requestIdOf } from './request-id.js'
 
 /** What the integrations need of a logger: any ringlog logger or child fits. */
@@ -14,10 +16,23 @@ export interface RequestLogger {
   child(bindings: Record<string, unknown>): RequestLogger
 }
 
-/** The options every integration takes; `Request` is the framework's request object. */
-export interface HttpLoggingOptions<Request> {
+/**
+ * Declares the type of `req.log` where a framework types its request once for every app (Express,
+ * NestJS), and the default for Koa's and Hono's: the application's logger, with its custom levels.
+ * In the application, once: `declare module 'ringlog/express' { interface RequestLogTypes { log: typeof log } }`.
+ */
+export interface RequestLogTypes {}
+
+/** The type of `req.log` declared in RequestLogTypes; without it, a logger with no custom levels. */
+export type RequestLog = RequestLogTypes extends { log: infer Log } ? Log : RingLogger
+
+/**
+ * The options every integration takes; `Request` is the framework's request object, `Log` the
+ * type of the logger, which the request's logger has too.
+ */
+export interface HttpLoggingOptions<Request, Log extends RequestLogger = RequestLogger> {
   /** Where the records go. */
-  logger: RequestLogger
+  logger: Log
   /** Paths that get no access record (health checks): exact paths, patterns, or a test. A failed request is recorded anyway. */
   skip?: readonly (string | RegExp)[] | ((path: string) => boolean)
   /**
@@ -55,42 +70,15 @@ export interface Outcome {
   aborted: boolean
 }
 
-/**
- * The request's logger: the child bound to its request id is made when a record is first logged
- * through it, since most requests never do and a child costs microseconds.
- */
-class DeferredLogger implements RequestLogger {
-  #child: RequestLogger | undefined
-
-  constructor(private readonly parent: RequestLogger, private readonly bindings: Record<string, unknown>) {}
-
-  private get bound(): RequestLogger {
-    return (this.#child ??= this.parent.child(this.bindings))
-  }
-
-  // A ringlog logger's level methods are bound to it, so they can be handed out.
-  get trace(): LogFn { return this.bound.trace }
-  get debug(): LogFn { return this.bound.debug }
-  get info(): LogFn { return this.bound.info }
-  get warn(): LogFn { return this.bound.warn }
-  get error(): LogFn { return this.bound.error }
-  get fatal(): LogFn { return this.bound.fatal }
-
-  child(bindings: Record<string, unknown>): RequestLogger {
-    return this.bound.child(bindings)
-  }
-}
-
 /** A request being handled: its id, the context its records carry, and its logger. */
-export class RequestScope {
+export class RequestScope<Log extends RequestLogger = RequestLogger> {
   readonly started = performance.now()
-  /** The request's logger: its records carry the request id even where the context does not reach. */
-  readonly log: RequestLogger
   /** Undefined with the `context` option off. */
   readonly #context: ContextStore | undefined
 
   constructor(
-    logger: RequestLogger,
+    /** The request's logger: its records carry the request id even where the context does not reach. */
+    readonly log: Log,
     /** `{ requestId, userId? }`: the request context's fields, and the request logger's bindings. */
     readonly fields: { requestId: string; userId?: string | number },
     inContext: boolean,
@@ -101,7 +89,6 @@ export class RequestScope {
     readonly headers: Record<string, string> | undefined,
   ) {
     this.#context = inContext ? newContext(fields) : undefined
-    this.log = new DeferredLogger(logger, fields)
   }
 
   get id(): string {
@@ -125,9 +112,10 @@ export type HeaderOf = (name: string) => string | string[] | undefined
  * The framework-neutral part of every integration: the request id, the request's context, and
  * the one access record when the response is done.
  */
-export class RequestLogging<Request> {
-  readonly logger: RequestLogger
+export class RequestLogging<Request, Log extends RequestLogger = RequestLogger> {
+  readonly logger: Log
   readonly requestIdHeader: string
+  readonly #failures: FailureReports
   private readonly skips: (path: string) => boolean
   private readonly context: boolean
   private readonly query: boolean
@@ -135,7 +123,7 @@ export class RequestLogging<Request> {
   private readonly headers: readonly string[]
 
   /** @param where the integration, for error messages: `expressLogger()`. */
-  constructor(options: HttpLoggingOptions<Request>, where: Where) {
+  constructor(options: HttpLoggingOptions<Request, Log>, where: Where) {
     if (options === null || typeof options !== 'object') invalid(`${where} options`, options, '{ logger, ... }')
     for (const key of Object.keys(options)) if (!OPTION_KEYS.includes(key)) invalid(`${where} option ${key}`, (options as unknown as Record<string, unknown>)[key], `one of ${OPTION_KEYS.join(', ')}`)
     const { logger, skip, context = true, query = false, user, requestIdHeader = 'x-request-id', headers = [] } = options
@@ -143,6 +131,7 @@ export class RequestLogging<Request> {
       invalid(`${where} option logger`, logger, 'a ringlog logger, from createLogger()')
     }
     this.logger = logger
+    this.#failures = new FailureReports(where)
     this.skips = skipTest(`${where} option skip`, skip)
     if (typeof context !== 'boolean') invalid(`${where} option context`, context, 'true or false')
     this.context = context
@@ -160,17 +149,79 @@ export class RequestLogging<Request> {
     this.headers = headers.map((name) => name.toLowerCase())
   }
 
-  /** A request has come: its id (from its headers or new) and its context. */
-  begin(request: Request, method: string, url: string, header: HeaderOf, remoteAddress: string | undefined): RequestScope {
-    const id = requestIdOf(header(this.requestIdHeader), header('traceparent'))
-    const userId = this.user?.(request)
+  /**
+   * A request has come: its id (from its headers or new), its context and its logger. Never
+   * throws: what fails here is said once and the request goes on without it.
+   */
+  begin(request: Request, method: string, url: string, header: HeaderOf, remoteAddress: string | undefined): RequestScope<Log> {
+    let id: string
+    try {
+      id = requestIdOf(header(this.requestIdHeader), header('traceparent'))
+    } catch (error) {
+      this.failed(REQUEST_HEADERS, error)
+      id = newRequestId()
+    }
+    let userId: string | number | undefined
+    try {
+      userId = this.user?.(request)
+    } catch (error) {
+      this.failed(USER, error)
+    }
     const fields = userId === undefined ? { requestId: id } : { requestId: id, userId }
-    const agent = header('user-agent')
-    return new RequestScope(this.logger, fields, this.context, method, url, remoteAddress, typeof agent === 'string' ? agent : undefined, this.picked(header))
+    let agent: string | string[] | undefined
+    let picked: Record<string, string> | undefined
+    try {
+      agent = header('user-agent')
+      picked = this.picked(header)
+    } catch (error) {
+      this.failed(REQUEST_HEADERS, error)
+    }
+    return new RequestScope(this.requestLogger(fields), fields, this.context, method, url, remoteAddress, typeof agent === 'string' ? agent : undefined, picked)
   }
 
-  /** The access record: info, warn for 4xx, error for 5xx; with what the handler threw. */
-  end(scope: RequestScope, outcome: Outcome): void {
+  /** The request's logger, a child of the integration's made when the handler first uses it. */
+  private requestLogger(fields: Record<string, unknown>): Log {
+    let child: Log | undefined
+    return lazyLogger<Log>(() => (child ??= this.makeChild(fields)))
+  }
+
+  private makeChild(bindings: Record<string, unknown>): Log {
+    try {
+      return this.logger.child(bindings) as Log
+    } catch (error) {
+      this.failed(REQUEST_LOGGER, error)
+      return this.logger
+    }
+  }
+
+  /** The route `lookup` finds; undefined when it throws (said once). */
+  route(lookup: () => string | undefined): string | undefined {
+    try {
+      return lookup()
+    } catch (error) {
+      this.failed(ROUTE, error)
+      return undefined
+    }
+  }
+
+  /** Says once on stderr that `failure` happened; the request goes on. */
+  failed(failure: Failure, error: unknown): void {
+    this.#failures.report(failure, error)
+  }
+
+  /**
+   * The access record: info, warn for 4xx, error for 5xx; with what the handler threw. `outcome`
+   * is read here, so that what fails in reading it is said like any failure of the record. Never throws.
+   */
+  end(scope: RequestScope<Log>, outcome: () => Outcome): void {
+    try {
+      this.record(scope, outcome())
+    } catch (error) {
+      this.failed(ACCESS_RECORD, error)
+    }
+  }
+
+  private record(scope: RequestScope<Log>, outcome: Outcome): void {
     const { url } = scope
     const mark = url.indexOf('?')
     const path = mark === -1 ? url : url.slice(0, mark)

@@ -1,15 +1,72 @@
 /**
  * The scenarios every framework integration passes, against a real server on 127.0.0.1: the app
  * under test serves GET /hello/:id (logs 'handled' through the framework's request logger, then
- * 'after await' through the plain logger, answers `hello <id>`), GET /boom (throws), GET /health,
- * and the framework's own 404 for anything else. The records are compared whole, with only the
- * time, the duration and a stack trace replaced.
+ * 'after await' through the plain logger, answers `hello <id>`), GET /full/:id (answers what
+ * useFullLogger() makes of the request's logger), GET /misrouted (makes the integration's route
+ * lookup throw, answers 'misrouted'), GET /boom (throws), GET /health, and the framework's own 404
+ * for anything else. The records are compared whole, with only the time, the duration and a stack
+ * trace replaced.
  */
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { createLogger, type Logger } from '../../dist/src/index.js'
+import { describe, expect, it, vi } from 'vitest'
+import { createLogger, defineEvent, type RingLogger } from '../../dist/src/index.js'
 import type { HttpLoggingOptions } from '../../dist/src/http/request-logging.js'
 import { readRecords, tempDir } from './files.js'
+
+/** The suite's loggers have a custom level, which the request's logger has too. */
+export type SuiteLogger = RingLogger<'audit'>
+
+// How an application types req.log (Express, NestJS) with its logger's custom levels.
+declare module '../../dist/src/http/express.js' {
+  interface RequestLogTypes {
+    log: SuiteLogger
+  }
+}
+
+const Checked = defineEvent({ name: 'http.checked', version: 1, level: 'info', message: 'checked', fields: { id: 'string' } })
+
+/**
+ * What GET /full/:id does with the request's logger: a custom level, an event, a child of it, a
+ * level method handed out, isLevelEnabled and level, then flush; it answers what it saw.
+ */
+export async function useFullLogger(log: SuiteLogger, id: string): Promise<string> {
+  log.audit('audited', { id })
+  log.event(Checked, { id })
+  log.child({ part: 'db' }).warn('from a child')
+  const { info } = log
+  info('handed out')
+  const seen = `debug ${log.isLevelEnabled('debug')}, audit ${log.isLevelEnabled('audit')}, level ${log.level}`
+  await log.flush()
+  // flush() through the request's logger: the four records are written when it resolves.
+  return `${seen}, written ${log.metrics().written}`
+}
+
+/** The error a /misrouted handler makes the integration's route lookup throw. */
+export const MISROUTED = 'route lookup broke'
+
+/** What ringlog says on stderr (lines starting `ringlog:`) while `body` runs; other writes pass through. */
+export async function ringlogStderr(body: () => Promise<void>): Promise<string> {
+  const said: string[] = []
+  const write = process.stderr.write.bind(process.stderr)
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (String(chunk).startsWith('ringlog:')) said.push(String(chunk))
+    else return write(chunk, ...rest)
+    return true
+  }) as typeof process.stderr.write)
+  try {
+    await body()
+  } finally {
+    spy.mockRestore()
+  }
+  return said.join('')
+}
+
+/** The lines of `file` as written, with only their times and durations replaced. */
+function lines(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '')
+    .map((line) => line.replace(/"time":"[^"]+"/, '"time":"<time>"').replace(/"durationMs":[\d.]+/, '"durationMs":<ms>'))
+}
 
 export interface Served {
   url: string
@@ -17,7 +74,7 @@ export interface Served {
 }
 
 /** Starts the app with the integration on, logging to `log`, with the integration's options besides `logger`. */
-export type Serve<Request> = (log: Logger, options: Omit<HttpLoggingOptions<Request>, 'logger'>) => Promise<Served>
+export type Serve<Request> = (log: SuiteLogger, options: Omit<HttpLoggingOptions<Request>, 'logger'>) => Promise<Served>
 
 export interface FrameworkTraits<Request> {
   /** The status the framework answers a thrown Error with (its own error handling), and what its body holds. */
@@ -29,6 +86,8 @@ export interface FrameworkTraits<Request> {
   helloRoute: string
   /** The user extractor of the `user` scenario: reads the x-user header from the framework's request. */
   user: (request: Request) => string | number | undefined
+  /** The integration, as its failures on stderr name it: `expressLogger()`. */
+  integration: string
 }
 
 type Row = Record<string, unknown>
@@ -70,18 +129,24 @@ function access(level: string, msg: string, requestId: string, fields: Row): Row
 /** Runs every scenario against the app `serve` starts, in worker and inline mode. */
 export function integrationSuite<Request>(framework: string, serve: Serve<Request>, traits: FrameworkTraits<Request>): void {
   describe.each([true, false])(`${framework} (worker: %s)`, (worker) => {
-    async function run(options: Parameters<Serve<Request>>[1], body: (url: string) => Promise<void>): Promise<Row[]> {
+    async function served(options: Parameters<Serve<Request>>[1], body: (url: string, log: SuiteLogger) => Promise<void>): Promise<string> {
       const file = join(tempDir(), 'http.log')
-      const log = createLogger({ destination: file, worker })
-      const served = await serve(log, options)
+      const log = createLogger({ destination: file, worker, customLevels: { audit: 35 } })
+      const server = await serve(log, options)
       try {
-        await body(served.url)
+        await body(server.url, log)
       } finally {
-        await served.close()
+        await server.close()
         await log.close()
       }
-      return normalized(file)
+      return file
     }
+
+    async function run(options: Parameters<Serve<Request>>[1], body: (url: string, log: SuiteLogger) => Promise<void>): Promise<Row[]> {
+      return normalized(await served(options, body))
+    }
+
+    const said = (failure: string): string => `ringlog: ${traits.integration}: ${failure}. Said once.\n`
 
     it('a request with x-request-id: the id is echoed and on every record of the request; one access record', async () => {
       let answer: Awaited<ReturnType<typeof get>> | undefined
@@ -185,6 +250,80 @@ export function integrationSuite<Request>(framework: string, serve: Serve<Reques
           headers: { 'x-forwarded-for': '10.0.0.1' },
         },
       ])
+    })
+
+    it('req.log is the full logger: a custom level, event(), a child, a handed-out method, isLevelEnabled, level, flush', async () => {
+      let answer: Awaited<ReturnType<typeof get>> | undefined
+      const file = await served({}, async (url) => {
+        answer = await get(`${url}/full/7`, { 'x-request-id': 'full-7' })
+      })
+      expect(answer).toMatchObject({ status: 200, id: 'full-7', body: 'debug false, audit true, level info, written 4' })
+      expect(lines(file)).toEqual([
+        '{"time":"<time>","level":"audit","msg":"audited","requestId":"full-7","id":"7"}',
+        '{"time":"<time>","level":"info","msg":"checked","requestId":"full-7","event":"http.checked","v":1,"id":"7"}',
+        '{"time":"<time>","level":"warn","msg":"from a child","requestId":"full-7","part":"db"}',
+        '{"time":"<time>","level":"info","msg":"handed out","requestId":"full-7"}',
+        `{"time":"<time>","level":"info","msg":"request completed","requestId":"full-7","method":"GET","route":"${traits.helloRoute.replace('hello', 'full')}","path":"/full/7","status":200,"durationMs":<ms>,"bytes":${answer!.body.length},"remoteAddress":"127.0.0.1","userAgent":"${AGENT}"}`,
+      ])
+    })
+
+    it("the integration's own failures never fail a request: user() and the route lookup throw, each said once on stderr", async () => {
+      const answers: Awaited<ReturnType<typeof get>>[] = []
+      let file = ''
+      const stderr = await ringlogStderr(async () => {
+        const user = (): never => {
+          throw new Error('no user')
+        }
+        file = await served({ user }, async (url) => {
+          for (const path of ['/hello/1', '/misrouted', '/hello/2', '/misrouted']) answers.push(await get(`${url}${path}`, { 'x-request-id': `f${answers.length}` }))
+        })
+      })
+      expect(answers.map((answer) => [answer.status, answer.id, answer.body])).toEqual([[200, 'f0', 'hello 1'], [200, 'f1', 'misrouted'], [200, 'f2', 'hello 2'], [200, 'f3', 'misrouted']])
+      const completed = (id: string, route: string, path: string, bytes: number): string =>
+        `{"time":"<time>","level":"info","msg":"request completed","requestId":"${id}","method":"GET",${route}"path":"${path}","status":200,"durationMs":<ms>,"bytes":${bytes},"remoteAddress":"127.0.0.1","userAgent":"${AGENT}"}`
+      const hello = (id: string, n: string): string[] => [
+        `{"time":"<time>","level":"info","msg":"handled","requestId":"${id}","id":"${n}"}`,
+        `{"time":"<time>","level":"info","msg":"after await","requestId":"${id}"}`,
+        completed(id, `"route":"${traits.helloRoute}",`, `/hello/${n}`, 7),
+      ]
+      expect(lines(file)).toEqual([...hello('f0', '1'), completed('f1', '', '/misrouted', 9), ...hello('f2', '2'), completed('f3', '', '/misrouted', 9)])
+      expect(stderr).toBe(
+        said('the user option failed (no user); requests go on without userId') +
+        said(`finding the route failed (${MISROUTED}); access records go without route`),
+      )
+    })
+
+    it('an access record that cannot be written: the response is as without ringlog, the failure said once', async () => {
+      const answers: Awaited<ReturnType<typeof get>>[] = []
+      let file = ''
+      const stderr = await ringlogStderr(async () => {
+        file = await served({}, async (url, log) => {
+          // The access record of a 5xx is written at error level, which nothing else here uses.
+          log.error = () => {
+            throw new Error('sink gone')
+          }
+          for (let i = 0; i < 2; i++) answers.push(await get(`${url}/boom`))
+        })
+      })
+      for (const answer of answers) {
+        expect(answer.status).toBe(traits.errorStatus)
+        expect(answer.body).toContain(traits.errorBody)
+      }
+      expect(lines(file)).toEqual([])
+      expect(stderr).toBe(said('writing the access record failed (sink gone); requests go on without one'))
+    })
+
+    it('a logger closed while serving: requests are answered as usual', async () => {
+      const answers: Awaited<ReturnType<typeof get>>[] = []
+      const stderr = await ringlogStderr(async () => {
+        await served({}, async (url, log) => {
+          await log.close()
+          answers.push(await get(`${url}/hello/5`), await get(`${url}/missing`))
+        })
+      })
+      expect(answers.map((answer) => answer.status)).toEqual([200, 404])
+      expect(answers[0].body).toBe('hello 5')
+      expect(stderr).toBe('')
     })
   })
 }
