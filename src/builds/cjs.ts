@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { currentHost, startHost } from '../drain-host.js'
+import { currentHost, startHost, type DrainHost } from '../drain-host.js'
 import { processHub } from '../hub.js'
 import { providePipeline } from '../pipeline-loader.js'
 
@@ -15,3 +15,6 @@ if (hub.isHost && currentHost() === undefined) {
   providePipeline((require('../worker/pipeline.js') as typeof import('../worker/pipeline.js')).Pipeline)
   startHost(hub, (require('piscina') as typeof import('piscina')).Piscina, join(__dirname, '..', 'worker', 'drain.js'))
 }
+
+/** This thread's DrainHost when it is the process's host (started here or by the other build); undefined in any other thread. */
+export const host: DrainHost | undefined = currentHost()

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { currentHost, startHost } from '../drain-host.js'
+import { currentHost, startHost, type DrainHost } from '../drain-host.js'
 import { processHub } from '../hub.js'
 import { loadPipeline } from '../pipeline-loader.js'
 
@@ -15,3 +15,6 @@ if (hub.isHost && currentHost() === undefined) {
   const [{ Piscina }] = await Promise.all([import('piscina'), loadPipeline()])
   startHost(hub, Piscina, fileURLToPath(new URL('../worker/drain.js', import.meta.url)))
 }
+
+/** This thread's DrainHost when it is the process's host (started here or by the other build); undefined in any other thread. */
+export const host: DrainHost | undefined = currentHost()
