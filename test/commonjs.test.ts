@@ -84,11 +84,20 @@ describe('a CommonJS application', () => {
     ])
   })
 
-  it("type-checks with ringlog's own types in CommonJS: Nest's default (module commonjs) and module nodenext", async () => {
-    // skipLibCheck off: ringlog's CommonJS declarations are checked too, not only used.
-    const strict = ['--noEmit', '--incremental', 'false', '--skipLibCheck', 'false', '--types', 'node,express']
+  // skipLibCheck off: ringlog's CommonJS declarations are checked too, not only used.
+  const strict = ['--noEmit', '--incremental', 'false', '--skipLibCheck', 'false', '--types', 'node,express']
+
+  it("type-checks with ringlog's own CommonJS types as Nest's default tsconfig resolves them (module commonjs, node10)", async () => {
     await typeCheck(...strict)
+  })
+
+  it("type-checks with ringlog's own CommonJS types through the \"require\" condition (module nodenext)", async () => {
     await typeCheck(...strict, '--module', 'nodenext', '--moduleResolution', 'nodenext')
+  })
+
+  it('type-checks the same package imported from an ES module, through the "import" types', async () => {
+    const file = join(app, 'esm-types', 'imports.ts')
+    await run(process.execPath, [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...strict, file], { cwd: app })
   })
 })
 
