@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
+import { shared } from './shared.js'
 
 /**
  * Request context through AsyncLocalStorage. A context is a frozen object of fields; every record
@@ -16,7 +17,8 @@ export class ContextStore {
   constructor(readonly fields: Readonly<Record<string, unknown>>) {}
 }
 
-const storage = new AsyncLocalStorage<ContextStore>()
+// One store for both builds: a context bound by one (a CommonJS integration) is read by the other's loggers.
+const storage = shared('context', () => new AsyncLocalStorage<ContextStore>())
 
 function merged(fields: Record<string, unknown>): ContextStore {
   if (fields === null || typeof fields !== 'object') {
@@ -65,14 +67,13 @@ export function currentStore(): ContextStore | undefined {
   return storage.getStore()
 }
 
-const prefix = randomBytes(6).toString('base64url')
-let counter = 0
+const ids = shared('request-ids', () => ({ prefix: randomBytes(6).toString('base64url'), counter: 0 }))
 
 /**
  * A unique request id: a random prefix chosen when the process starts, then a counter. Unique within
  * the process and, with 48 random bits of prefix, practically across processes; cheap to make.
  */
 export function newRequestId(): string {
-  counter = (counter + 1) % Number.MAX_SAFE_INTEGER
-  return `${prefix}-${counter.toString(36)}`
+  ids.counter = (ids.counter + 1) % Number.MAX_SAFE_INTEGER
+  return `${ids.prefix}-${ids.counter.toString(36)}`
 }

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url'
 import { BroadcastChannel, isMainThread, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads'
 import type { Piscina } from 'piscina'
 import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from './control.js'
@@ -6,6 +5,7 @@ import { describe } from './serialize.js'
 import { hostOnExit, installSignalHandlers, removeSignalHandlers } from './exit.js'
 import { DRAIN, DRAIN_FAILED, DRAIN_NONE, DRAIN_STARTING, DRAIN_TID, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, PROGRESS, RESTARTS, type Hub } from './hub.js'
 import { reclaimRing, STATE } from './ring.js'
+import { shared } from './shared.js'
 
 /** Drain workers that die this many times in a row before they are up: none can start, every thread writes on its own. */
 const MAX_FAILED_STARTS = 5
@@ -16,8 +16,6 @@ const BACKOFF_MS = 100
 const MAX_BACKOFF_MS = 5000
 /** At exit, how long to wait for the drain worker while it makes no progress at all. */
 const EXIT_STALL_MS = 5000
-
-const drainFile = fileURLToPath(new URL('./worker/drain.js', import.meta.url))
 
 /**
  * The host's part (the thread that made the hub, src/hub.ts): it starts the process's one drain
@@ -49,7 +47,11 @@ export class DrainHost {
   /** For tests: told when a death has been handled. */
   private noticed: (() => void) | undefined
 
-  constructor(private readonly hub: Hub, private readonly Pool: typeof Piscina) {
+  /**
+   * @param Pool piscina, loaded by the build that starts the host
+   * @param drainFile that build's drain worker script (src/worker/drain.ts)
+   */
+  constructor(private readonly hub: Hub, private readonly Pool: typeof Piscina, private readonly drainFile: string) {
     this.channel = new BroadcastChannel(hub.drainChannel)
     this.channel.unref()
     this.channel.onmessage = (event) => this.onMessage((event as { data: ToDrain }).data)
@@ -210,7 +212,7 @@ export class DrainHost {
     let pool: Piscina
     try {
       pool = this.pool = new this.Pool({
-        filename: drainFile,
+        filename: this.drainFile,
         // The first worker reads its rings as soon as it has loaded, without waiting for a task: that
         // needs this thread's event loop, which a burst of logging at start-up does not give back.
         workerData: { hub: this.hub.sab, hubId: this.hub.id, rings: [...this.rings.values()] } satisfies DrainData,
@@ -280,13 +282,21 @@ export class DrainHost {
   }
 }
 
+const hosting = shared('host', (): { host?: DrainHost } => ({}))
+
+/** This thread's DrainHost, if it is the host and a build of ringlog started it. */
+export function currentHost(): DrainHost | undefined {
+  return hosting.host
+}
+
 /**
  * The host's DrainHost, made when ringlog is loaded in the host's thread, so that it hears of every
- * thread's rings. piscina is loaded here only: other threads never start a worker.
+ * thread's rings. piscina is loaded (by the build's `#build` module) for it only: other threads
+ * never start a worker. One per thread: a second build of ringlog loaded later uses this one.
  */
-export async function startHost(hub: Hub): Promise<DrainHost> {
-  const { Piscina } = await import('piscina')
-  const host = new DrainHost(hub, Piscina)
+export function startHost(hub: Hub, Pool: typeof Piscina, drainFile: string): DrainHost {
+  if (hosting.host !== undefined) return hosting.host
+  const host = (hosting.host = new DrainHost(hub, Pool, drainFile))
   hostOnExit(host)
   return host
 }

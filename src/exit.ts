@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads'
+import { shared } from './shared.js'
 
 /**
  * Exit and signals, once for the process: one 'exit' listener for every live logger of the thread
@@ -15,14 +16,22 @@ interface Host {
   drainEverything(): boolean
 }
 
-const live = new Set<Drainable>()
-let host: Host | undefined
-let listening = false
+/**
+ * One of each per thread, also with both builds of ringlog loaded: the loggers of either are
+ * drained by one 'exit' listener, after one request to the drain worker.
+ */
+const state = shared('exit', () => ({
+  live: new Set<Drainable>(),
+  host: undefined as Host | undefined,
+  listening: false,
+  handlers: [] as [Handled, () => void][],
+}))
+const { live } = state
 
 /** Everything logged so far, in every thread's ring, written before this returns. */
 function drainAll(final: boolean): void {
   try {
-    host?.drainEverything()
+    state.host?.drainEverything()
   } catch {
     // The rings of this thread are written below all the same.
   }
@@ -40,9 +49,9 @@ function drainAll(final: boolean): void {
  * worker threads still run during it, so the drain worker can be waited for synchronously.
  */
 function listen(): void {
-  if (listening) return
+  if (state.listening) return
   process.on('exit', () => drainAll(true))
-  listening = true
+  state.listening = true
 }
 
 export function drainOnExit(transport: Drainable): void {
@@ -56,7 +65,7 @@ export function forgetOnExit(transport: Drainable): void {
 
 /** The host's exit writes every thread's ring, through the drain worker it runs. */
 export function hostOnExit(drainHost: Host): void {
-  host = drainHost
+  state.host = drainHost
   listen()
 }
 
@@ -75,8 +84,6 @@ function isOwn(listener: unknown, mark: symbol): boolean {
   return typeof listener === 'function' && mark in listener
 }
 
-let handlers: [Handled, () => void][] = []
-
 /**
  * A signal drains every ring. With no listener of the application's for it, the process then ends
  * as the signal would have ended it: the handlers are removed and the signal raised again, to its
@@ -94,8 +101,8 @@ function onSignal(signal: Handled): void {
 
 /** Installs the signal handlers (in the main thread: the only one signals reach). */
 export function installSignalHandlers(): void {
-  if (!isMainThread || handlers.length > 0) return
-  handlers = SIGNALS.map((signal) => {
+  if (!isMainThread || state.handlers.length > 0) return
+  state.handlers = SIGNALS.map((signal) => {
     const handler = Object.assign(() => onSignal(signal), { [SIGNAL_HANDLER]: true })
     process.on(signal, handler)
     return [signal, handler]
@@ -103,6 +110,6 @@ export function installSignalHandlers(): void {
 }
 
 export function removeSignalHandlers(): void {
-  for (const [signal, handler] of handlers) process.removeListener(signal, handler)
-  handlers = []
+  for (const [signal, handler] of state.handlers) process.removeListener(signal, handler)
+  state.handlers = []
 }

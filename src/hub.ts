@@ -2,6 +2,7 @@ import { BroadcastChannel, getEnvironmentData, setEnvironmentData, threadId } fr
 import { randomUUID } from 'node:crypto'
 import { existsSync, readlinkSync } from 'node:fs'
 import type { ToThread } from './control.js'
+import { shared } from './shared.js'
 
 /**
  * What every thread of the process shares: one small SharedArrayBuffer, the hub.
@@ -139,17 +140,18 @@ export function kernelThreadId(): number {
   }
 }
 
-let hub: Hub | undefined
-
 /** This thread's view of the process's hub, made (and this thread made its host) if no thread before it made one. */
 export function processHub(): Hub {
-  if (hub !== undefined) return hub
-  let data = getEnvironmentData(ENVIRONMENT_KEY) as HubData | undefined
-  if (data === undefined) {
-    data = { sab: new SharedArrayBuffer(HUB_BYTES), id: randomUUID() }
-    Atomics.store(new Int32Array(data.sab), HOST, threadId)
-    // Threads started from now on share it.
-    setEnvironmentData(ENVIRONMENT_KEY, data)
-  }
-  return (hub = new Hub(data))
+  // One view per thread, also when both builds of ringlog are loaded: two views would each take
+  // this thread for the host, and each start a drain worker.
+  return shared('hub', () => {
+    let data = getEnvironmentData(ENVIRONMENT_KEY) as HubData | undefined
+    if (data === undefined) {
+      data = { sab: new SharedArrayBuffer(HUB_BYTES), id: randomUUID() }
+      Atomics.store(new Int32Array(data.sab), HOST, threadId)
+      // Threads started from now on share it.
+      setEnvironmentData(ENVIRONMENT_KEY, data)
+    }
+    return new Hub(data)
+  })
 }

@@ -1,3 +1,4 @@
+import { shared } from './shared.js'
 import type { Pipeline } from './worker/pipeline.js'
 
 /**
@@ -8,15 +9,22 @@ import type { Pipeline } from './worker/pipeline.js'
  */
 export type PipelineClass = typeof Pipeline
 
-let loaded: PipelineClass | undefined
-let loading: Promise<PipelineClass> | undefined
+// One pipeline per thread, whichever build loaded it: the destinations it writes through (one
+// writer per file in a thread) are module state of its build.
+const state = shared('pipeline', (): { loaded?: PipelineClass; loading?: Promise<PipelineClass> } => ({}))
 
 export function loadPipeline(): Promise<PipelineClass> {
-  return (loading ??= import('./worker/pipeline.js').then((module) => (loaded = module.Pipeline)))
+  return (state.loading ??= import('./worker/pipeline.js').then((module) => (state.loaded ??= module.Pipeline)))
+}
+
+/** The pipeline, loaded synchronously (the CommonJS build's host): it is this thread's unless another build's came first. */
+export function providePipeline(Pipeline: PipelineClass): void {
+  state.loaded ??= Pipeline
+  state.loading ??= Promise.resolve(state.loaded)
 }
 
 /** The pipeline class if this thread has loaded it; otherwise undefined, and it starts loading. */
 export function loadedPipeline(): PipelineClass | undefined {
-  if (loaded === undefined) void loadPipeline()
-  return loaded
+  if (state.loaded === undefined) void loadPipeline()
+  return state.loaded
 }

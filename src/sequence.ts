@@ -1,4 +1,5 @@
 import { SEQUENCE, type Hub } from './hub.js'
+import { shared } from './shared.js'
 
 /**
  * Record numbers for `sequence: true`: one counter for the whole process, in the hub, so the numbers
@@ -20,9 +21,7 @@ export class SequenceCounter {
   }
 }
 
-let counter: SequenceCounter | undefined
-
-/** This thread's counter over the process's hub. */
+/** This thread's counter over the process's hub (one for both builds: each would count the wraps apart). */
 export function sequenceCounter(hub: Hub): SequenceCounter {
-  return (counter ??= new SequenceCounter(hub))
+  return shared('sequence', () => new SequenceCounter(hub))
 }

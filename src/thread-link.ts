@@ -1,6 +1,7 @@
 import { BroadcastChannel, threadId } from 'node:worker_threads'
 import type { ToDrain, ToThread } from './control.js'
 import type { Hub } from './hub.js'
+import { shared } from './shared.js'
 
 /** A ring's producing end, as the thread's link hands it what the drain worker and the host say. */
 export interface LinkedRing {
@@ -56,11 +57,9 @@ class ThreadLink {
   }
 }
 
-let link: ThreadLink | undefined
-
-/** This thread's link, made on first use. */
+/** This thread's link, made on first use, by whichever build of ringlog comes first. */
 export function threadLink(hub: Hub): ThreadLink {
-  return (link ??= new ThreadLink(hub))
+  return shared('link', () => new ThreadLink(hub))
 }
 
 export type { ThreadLink }

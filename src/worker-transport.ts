@@ -2,7 +2,7 @@ import { threadId } from 'node:worker_threads'
 import type { BindingsRegistry } from './bindings.js'
 import { pipelineOptions, type ResolvedOptions } from './config.js'
 import type { RingEntry, ToThread } from './control.js'
-import type { DrainHost } from './drain-host.js'
+import { host } from '#build'
 import { drainOnExit, forgetOnExit } from './exit.js'
 import { DRAIN_FAILED, DRAIN_STARTING, DRAIN_UP, FLUSHES, processHub, RESTARTS } from './hub.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
@@ -22,11 +22,10 @@ const WAIT_MS = 20
 
 // Loading ringlog makes this thread the process's host if no thread before it made the hub: the
 // drain worker then lives as long as this thread does, and the rings of threads it starts later
-// (with their loggers) join it. The host drains on its own thread at start-up and at exit,
-// synchronously, so what it needs for that is loaded now; another thread loads it only if it must.
+// (with their loggers) join it. The build's `#build` module (src/builds/) has started the host,
+// with the pipeline loaded, by the time this runs: the host drains on its own thread at start-up
+// and at exit, synchronously. Another thread loads the pipeline only if it must.
 const hub = processHub()
-const host: DrainHost | undefined = hub.isHost ? await (await import('./drain-host.js')).startHost(hub) : undefined
-if (host !== undefined) await loadPipeline()
 
 /**
  * A logger's ring, from the thread that logs into it: frames go into the ring, and the process's one

@@ -12,6 +12,9 @@ const DECORATORS: ts.CompilerOptions = {
 const readme = readFileSync(new URL('README.md', root), 'utf8')
 const entry = pathToFileURL(join(root.pathname, 'dist/src/index.js')).href
 const integration = (name: string): string => pathToFileURL(join(root.pathname, `dist/src/http/${name}.js`)).href
+// CommonJS examples (require) run from the CommonJS build.
+const cjsEntry = join(root.pathname, 'dist/cjs/src/index.js')
+const cjsIntegration = (name: string): string => join(root.pathname, `dist/cjs/src/http/${name}.js`)
 
 /** Each ```js or ```ts block that is followed directly by a ```text block: the example and its output. */
 const examples = [...readme.matchAll(/```(js|ts)\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g)].map((match) => ({
@@ -52,8 +55,11 @@ describe('README examples', () => {
 
   it.each(examples)('prints what README says: $title', ({ code, expected }) => {
     // Inside the project's node_modules, so that the frameworks' packages an example imports are found.
-    const file = join(examplesDir, 'example.mjs')
-    const source = code.replaceAll("from 'ringlog'", `from '${entry}'`).replace(/from 'ringlog\/(\w+)'/g, (_, name: string) => `from '${integration(name)}'`)
+    const commonjs = code.includes("require('ringlog")
+    const file = join(examplesDir, commonjs ? 'example.cjs' : 'example.mjs')
+    const source = commonjs
+      ? code.replaceAll("require('ringlog')", `require(${JSON.stringify(cjsEntry)})`).replace(/require\('ringlog\/(\w+)'\)/g, (_, name: string) => `require(${JSON.stringify(cjsIntegration(name))})`)
+      : code.replaceAll("from 'ringlog'", `from '${entry}'`).replace(/from 'ringlog\/(\w+)'/g, (_, name: string) => `from '${integration(name)}'`)
     writeFileSync(file, source)
     // The examples decide colors and levels themselves, not the environment the tests run in.
     const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined }

@@ -1,5 +1,6 @@
 import type { FrameEncoder } from '../encode.js'
 import { KIND_EVENT } from '../frame.js'
+import { shared } from '../shared.js'
 import { show } from '../validate.js'
 import { layoutOf, OFFSET_EVENT_ID, OFFSET_PRESENCE, type FieldSlot } from './layout.js'
 import { describeType, type EventSchema } from './schema.js'
@@ -28,7 +29,7 @@ const CHECKS: Record<string, (x: string) => string> = {
   string: (x) => `typeof ${x} === 'string'`,
 }
 
-const compiled: EventEncoder[] = []
+const compiled = shared('event-encoders', (): EventEncoder[] => [])
 
 /** The compiled encoder of an event, compiled once per process. */
 export function encoderOf(schema: EventSchema): EventEncoder {

@@ -1,4 +1,5 @@
 import { LEVELS, type LevelName } from '../levels.js'
+import { shared } from '../shared.js'
 import { invalid, show } from '../validate.js'
 
 /**
@@ -81,8 +82,8 @@ const NAME = /^[A-Za-z0-9_.-]+$/
 /** An enum's index is one byte up to this many values, two bytes beyond. */
 export const MAX_ENUM_VALUES = 0xffff
 
-const defined = new Map<string, EventSchema>()
-const byId: EventSchema[] = []
+// One table for both builds: an event's id is what the ring carries, unique in the process.
+const { defined, byId } = shared('events', () => ({ defined: new Map<string, EventSchema>(), byId: [] as EventSchema[] }))
 
 /**
  * Defines an event. Its fields' types decide what `log.event()` accepts, at compile time and (with
