@@ -166,11 +166,11 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    */
   blockTimeoutMs?: number
   /**
-   * 'stdout', 'stderr', a file path (appended to; missing directories are made) or a file descriptor.
-   * Environment: RINGLOG_DESTINATION.
+   * 'stdout', 'stderr', a file path (appended to; missing directories are made) or a file
+   * descriptor; `process.stdout` and `process.stderr` as pino takes them. Environment: RINGLOG_DESTINATION.
    * @default 'stdout'
    */
-  destination?: Destination
+  destination?: Destination | typeof process.stdout | typeof process.stderr
   /** Several outputs instead of `destination`, each with its own format and level. */
   sinks?: SinkOptions<Custom>[]
   /** 'SIGHUP': reopen file destinations on SIGHUP, for logrotate (same as calling `log.reopen()`). @default false */
@@ -468,7 +468,7 @@ export function resolveOptions(
   if (options.sinks !== undefined && options.destination !== undefined) {
     invalid(option('destination'), options.destination, 'no destination when sinks are given (make it one of the sinks)')
   }
-  const dest = given(options.destination, destination, 'destination', fromEnv.destination ?? 'stdout')
+  const dest = options.destination === undefined ? fromEnv.destination ?? 'stdout' : destination(option('destination'), options.destination)
   const base = formatFields(options, option, { format: fromEnv.format }, dest, env)
   const format: FormatOptions = {
     ...base,

@@ -46,5 +46,13 @@ export function bufferSize(where: Where, value: unknown, shown: unknown = value)
 export function destination(where: Where, value: unknown): Destination {
   if (typeof value === 'string' && value.length > 0) return value
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value
-  return invalid(where, value, "'stdout', 'stderr', a file path or a file descriptor number")
+  // pino takes the streams themselves: the same descriptors, written by the worker.
+  if (value === process.stdout) return 'stdout'
+  if (value === process.stderr) return 'stderr'
+  const expected = "'stdout', 'stderr', process.stdout, process.stderr, a file path or a file descriptor number"
+  // A stream is named, not dumped: its fields run to pages.
+  if (value !== null && typeof value === 'object' && typeof (value as { write?: unknown }).write === 'function') {
+    return invalid(where, `a ${value.constructor?.name ?? 'stream'}`, `${expected} (the worker thread writes to descriptors, not to streams of this thread)`)
+  }
+  return invalid(where, value, expected)
 }

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { PassThrough } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createLogger, type LoggerOptions } from '../dist/src/index.js'
 import { tempDir } from './helpers/files.js'
@@ -38,7 +41,13 @@ describe('bad options fail at createLogger() with the option, the value and what
 
   it('rejects a destination that is neither a path nor a descriptor', () => {
     expect(errorOf({ destination: -3 })).toBe(
-      "ringlog: invalid option destination: -3; expected 'stdout', 'stderr', a file path or a file descriptor number",
+      "ringlog: invalid option destination: -3; expected 'stdout', 'stderr', process.stdout, process.stderr, a file path or a file descriptor number",
+    )
+  })
+
+  it('names a stream it cannot take rather than dumping it', () => {
+    expect(errorOf({ destination: new PassThrough() })).toBe(
+      'ringlog: invalid option destination: "a PassThrough"; expected \'stdout\', \'stderr\', process.stdout, process.stderr, a file path or a file descriptor number (the worker thread writes to descriptors, not to streams of this thread)',
     )
   })
 
@@ -91,5 +100,19 @@ describe('the now option: the clock records are timed by', () => {
       expect(time).toBeGreaterThanOrEqual(before)
       expect(time).toBeLessThanOrEqual(after)
     }
+  })
+})
+
+describe('process.stdout and process.stderr as destinations, as pino takes them', () => {
+  const index = fileURLToPath(new URL('../dist/src/index.js', import.meta.url))
+  it.each(['stdout', 'stderr'] as const)('process.%s writes to its descriptor and nothing else', (name) => {
+    const script = `import { createLogger } from ${JSON.stringify(index)}
+const log = createLogger({ destination: process.${name}, now: () => 0 })
+log.info('to ${name}')
+await log.close()`
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+    const line = `{"time":"1970-01-01T00:00:00.000Z","level":"info","msg":"to ${name}"}\n`
+    expect(run.status).toBe(0)
+    expect({ stdout: run.stdout, stderr: run.stderr }).toEqual(name === 'stdout' ? { stdout: line, stderr: '' } : { stdout: '', stderr: line })
   })
 })
