@@ -6,6 +6,8 @@
  * Env:   BENCH_ROUNDS=15      rounds; every variant runs once per round, in turn, every other round in reverse (default 11)
  *        BENCH_BATCHES=40     batches of BENCH_BATCH records per run, the first quarter not timed (default 40)
  *        BENCH_BATCH=10000    records per batch: 1 MB of ring, well inside the default 8 MiB (default 10000)
+ *        BENCH_CALLS=1        also the variants 'printf' (the path and duration through `%s` and `%d`)
+ *                             and 'mixin' (a mixin adds a field), both in the main thread
  *
  * Every run is a fresh child process (`node thread-cost.js --run VARIANT INDEX_JS`), so no variant
  * inherits another's garbage or compiled code. A run logs in batches with the default options to
@@ -26,7 +28,7 @@ interface RunResult {
 }
 
 interface LoggerLike {
-  info(message: string, fields: Record<string, unknown>): void
+  info(...args: unknown[]): void
   flush(): Promise<void>
   close(): Promise<void>
 }
@@ -45,15 +47,25 @@ function positiveInt(name: string, fallback: number): number {
   return value
 }
 
-/** Logs BATCHES batches; returns the median time of a timed batch in ns (a batch that met a GC or the other core's work does not move it). */
-async function logBatches(indexJs: string): Promise<number> {
+/**
+ * Logs BATCHES batches; returns the median time of a timed batch in ns (a batch that met a GC or
+ * the other core's work does not move it). `call`: 'printf' logs the same record's path and
+ * duration through printf specifiers, 'mixin' adds a field through a mixin; otherwise all five as fields.
+ */
+async function logBatches(indexJs: string, call: string): Promise<number> {
   const { createLogger } = (await import(pathToFileURL(indexJs).href)) as { createLogger: (options: object) => LoggerLike }
-  const log = createLogger({ destination: '/dev/null' })
+  const log = createLogger(call === 'mixin' ? { destination: '/dev/null', mixin: () => ({ region: 'eu' }) } : { destination: '/dev/null' })
   const timed: number[] = []
   for (let batch = 0, i = 0; batch < BATCHES; batch++) {
     const start = process.hrtime.bigint()
-    for (const end = i + BATCH; i < end; i++) {
-      log.info('request handled', { reqId: 'req-' + i, userId: 1000 + (i % 5000), path: '/api/users/' + (i % 100), status: 200, durationMs: i % 97 })
+    if (call === 'printf') {
+      for (const end = i + BATCH; i < end; i++) {
+        log.info({ reqId: 'req-' + i, userId: 1000 + (i % 5000), status: 200 }, 'request %s handled in %d ms', '/api/users/' + (i % 100), i % 97)
+      }
+    } else {
+      for (const end = i + BATCH; i < end; i++) {
+        log.info('request handled', { reqId: 'req-' + i, userId: 1000 + (i % 5000), path: '/api/users/' + (i % 100), status: 200, durationMs: i % 97 })
+      }
     }
     if (batch >= WARMUP_BATCHES) timed.push(Number(process.hrtime.bigint() - start))
     // A turn of the event loop, as a service gives between requests: the drain worker, not this
@@ -78,7 +90,7 @@ async function run(variant: string, indexJs: string): Promise<void> {
     ])) as [number, unknown]
     timedNs = result
   } else {
-    timedNs = await logBatches(indexJs)
+    timedNs = await logBatches(indexJs, variant)
   }
   const cpu = process.cpuUsage(cpuBefore)
   const records = BATCHES * BATCH
@@ -103,6 +115,8 @@ function main(): void {
     ...(baseline === undefined ? [] : [['baseline main', baseline] as [string, string]]),
     ['main', current],
     ['worker thread', current],
+    // The same record through printf's specifiers, and with a mixin: the general call path's cost.
+    ...(process.env.BENCH_CALLS === '1' ? [['printf', current], ['mixin', current]] as [string, string][] : []),
   ]
   const results = new Map<string, RunResult[]>(variants.map(([name]) => [name, []]))
   for (let round = 0; round < ROUNDS; round++) {
@@ -128,7 +142,7 @@ function main(): void {
 }
 
 if (!isMainThread) {
-  parentPort!.postMessage(await logBatches((workerData as { indexJs: string }).indexJs))
+  parentPort!.postMessage(await logBatches((workerData as { indexJs: string }).indexJs, 'fields'))
 } else if (process.argv[2] === '--run') {
   await run(process.argv[3], process.argv[4])
 } else {
