@@ -11,6 +11,12 @@ interface Drainable {
   drainSync(final: boolean): void
 }
 
+interface Flushable {
+  /** Records logged are not yet where flush() takes them. */
+  readonly pending: boolean
+  flush(): Promise<void>
+}
+
 interface Host {
   /** Asks the drain worker to write every thread's ring and waits until it has. */
   drainEverything(): boolean
@@ -22,8 +28,10 @@ interface Host {
  */
 const state = shared('exit', () => ({
   live: new Set<Drainable>(),
+  streaming: new Set<Flushable>(),
   host: undefined as Host | undefined,
   listening: false,
+  beforeExit: false,
   handlers: [] as [Handled, () => void][],
 }))
 const { live } = state
@@ -61,6 +69,26 @@ export function drainOnExit(transport: Drainable): void {
 
 export function forgetOnExit(transport: Drainable): void {
   live.delete(transport)
+}
+
+/**
+ * A logger with stream sinks is flushed when the event loop runs out of work: the drain worker
+ * hands their bytes back through the thread's event loop, which 'exit' no longer turns. The flush
+ * keeps the loop alive until the streams have them; 'beforeExit' comes again after, and finds
+ * nothing pending.
+ */
+export function flushBeforeExit(transport: Flushable): void {
+  if (!state.beforeExit) {
+    process.on('beforeExit', () => {
+      for (const streaming of state.streaming) if (streaming.pending) void streaming.flush()
+    })
+    state.beforeExit = true
+  }
+  state.streaming.add(transport)
+}
+
+export function forgetBeforeExit(transport: Flushable): void {
+  state.streaming.delete(transport)
 }
 
 /** The host's exit writes every thread's ring, through the drain worker it runs. */
