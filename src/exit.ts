@@ -7,6 +7,11 @@ import { shared } from './shared.js'
  */
 
 interface Drainable {
+  /**
+   * Before the drain worker is asked to write every ring: a ring this thread must write itself
+   * (its stream sinks' bytes would go back through an event loop that no longer turns) is taken.
+   */
+  holdForExit(): void
   /** Writes what the drain worker did not; `final` at exit, after which records are written on the spot. */
   drainSync(final: boolean): void
 }
@@ -38,6 +43,7 @@ const { live } = state
 
 /** Everything logged so far, in every thread's ring, written before this returns. */
 function drainAll(final: boolean): void {
+  for (const transport of live) transport.holdForExit()
   try {
     state.host?.drainEverything()
   } catch {

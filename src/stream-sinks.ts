@@ -15,8 +15,9 @@ export interface StreamConfig {
   /** The thread's control channel (src/thread-link.ts), which the batches go back on. */
   channel: string
   /**
-   * One int32: the batches the drain worker has handed back so far. It counts after it posts, so a
-   * thread that reads N here will receive at least N batches: what flush() waits for.
+   * Two int32: the batches the drain worker has handed back so far, and their records. It counts
+   * after it posts, so a thread that reads N here will receive at least N batches: what flush()
+   * waits for.
    */
   sent: SharedArrayBuffer
 }
@@ -44,6 +45,7 @@ export class StreamTarget {
   lastError: string | undefined
   private readonly sent: Int32Array
   private received = 0
+  private receivedRecords = 0
   /** Batches given to stream.write(), and those whose callback came. */
   private issued = 0
   private settled = 0
@@ -52,7 +54,7 @@ export class StreamTarget {
   private readonly onError = (error: unknown): void => this.fail(error)
 
   constructor(readonly stream: Writable, id: number) {
-    const sent = new SharedArrayBuffer(4)
+    const sent = new SharedArrayBuffer(8)
     this.sent = new Int32Array(sent)
     this.config = { thread: threadId, id, channel: processHub().threadChannel(threadId), sent }
     // Without a listener a stream's 'error' would end the process; here it is counted and said once.
@@ -62,6 +64,7 @@ export class StreamTarget {
   /** A batch handed back by the drain worker. */
   receive(message: HandedBack): void {
     this.received++
+    this.receivedRecords += message.records
     this.write(Buffer.from(message.bytes), message.records)
   }
 
@@ -93,6 +96,20 @@ export class StreamTarget {
     await this.until(() => this.received >= sent)
     const issued = this.issued
     await this.until(() => this.settled >= issued)
+  }
+
+  /**
+   * At exit, after this thread wrote what its ring held: batches the drain worker handed back
+   * before are in messages this thread's event loop will not take any more. Said, not silently lost.
+   */
+  sayUnreceived(): void {
+    const records = Atomics.load(this.sent, 1) - this.receivedRecords
+    if (records <= 0) return
+    try {
+      writeSync(2, `ringlog: ${records} records formatted for a stream sink were not written: the process exited before its event loop took them; await log.flush() before process.exit()\n`)
+    } catch {
+      // stderr is gone too.
+    }
   }
 
   /** Nothing handed back or written is still on its way. */

@@ -153,6 +153,16 @@ export class WorkerTransport implements Transport, LinkedRing {
   }
 
   /**
+   * With stream sinks, at exit or on a signal, before the host asks the drain worker to write every
+   * ring: this thread takes its ring (after the batch the worker holds), so that what is left is
+   * written here, straight to the streams, and not handed back to an event loop that will not turn.
+   */
+  holdForExit(): void {
+    if (this.streams.length === 0 || this.closed || this.direct || loadedPipeline() === undefined) return
+    this.takeLock(EXIT_LOCK_TIMEOUT_MS)
+  }
+
+  /**
    * Writes everything logged so far before it returns: for process exit (`final`) and signals. The
    * host has asked the drain worker to write every ring first (src/exit.ts); what it did not, this
    * thread writes. After the exit, records are written on the spot.
@@ -172,6 +182,9 @@ export class WorkerTransport implements Transport, LinkedRing {
       // Records dropped while the ring was full: their count goes in now that there is room.
       if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
     }
+    // Taken by holdForExit() with nothing left to write: a signal the application survives must not leave it held.
+    if (Atomics.load(this.ring.control, LOCK) === LOCK_CALLER && !this.callerPipeline?.midFrame) this.letGoOfRing()
+    if (final) for (const stream of this.streams) stream.sayUnreceived()
     // Anything logged later in this exit (other 'exit' listeners) is written on the spot.
     if (final && loadedPipeline() !== undefined) this.direct = true
   }
@@ -424,12 +437,15 @@ export class WorkerTransport implements Transport, LinkedRing {
     // No drain worker writes this ring's counters meanwhile: this thread holds its lock.
     this.writtenOnCaller += this.ring.stats[STAT_WRITTEN] - before
     this.callerRead = this.consumer.read
-    if (!pipeline.midFrame) {
-      Atomics.store(control, LOCK, LOCK_FREE)
-      Atomics.notify(control, LOCK)
-      // The drain worker skips a ring this thread holds; what came meanwhile is its to read.
-      this.hub.wake()
-    }
+    if (!pipeline.midFrame) this.letGoOfRing()
+  }
+
+  private letGoOfRing(): void {
+    const { control } = this.ring
+    Atomics.store(control, LOCK, LOCK_FREE)
+    Atomics.notify(control, LOCK)
+    // The drain worker skips a ring this thread holds; what came meanwhile is its to read.
+    this.hub.wake()
   }
 
   /** Only once the pipeline is loaded in this thread (drainOnCaller() and direct mode make sure of it). */

@@ -185,4 +185,24 @@ process.exit(0)`)
     const lines = readFileSync(file, 'utf8').split('\n').slice(0, -1)
     expect(lines).toHaveLength(5000)
   })
+
+  it('at process.exit() without a flush, writes every record to the stream or says on stderr how many it could not', () => {
+    const file = join(tempDir(), 'exit.log')
+    const count = 100_000
+    const result = run(`import { openSync, writeSync } from 'node:fs'
+import { Writable } from 'node:stream'
+const fd = openSync(${JSON.stringify(file)}, 'a')
+const stream = new Writable({ write(chunk, encoding, callback) { writeSync(fd, chunk); callback() } })
+const log = createLogger({ destination: stream })
+await new Promise((resolve) => setTimeout(resolve, 50))
+// One synchronous loop: the batches the drain worker hands back meanwhile wait for an event loop turn that never comes.
+for (let i = 0; i < ${count}; i++) log.info('record', { i })
+process.exit(0)`)
+    expect(result.status).toBe(0)
+    const written = readFileSync(file, 'utf8').split('\n').slice(0, -1).map((line) => (JSON.parse(line) as { i: number }).i)
+    expect(new Set(written).size).toBe(written.length)
+    const unwritten = /^ringlog: (\d+) records formatted for a stream sink were not written: the process exited before its event loop took them; await log.flush\(\) before process.exit\(\)\n$/.exec(result.stderr)
+    expect(written.length + Number(unwritten?.[1] ?? 0)).toBe(count)
+    if (unwritten === null) expect(result.stderr).toBe('')
+  })
 })

@@ -25,6 +25,7 @@ class HandBackSink {
     const message: HandedBack = { type: 'stream', stream: this.config.id, bytes, records: out.records }
     this.channel.postMessage(message)
     // After the post: a thread that reads N here has N batches on their way (flush() waits for them).
+    Atomics.add(this.sent, 1, out.records)
     Atomics.add(this.sent, 0, 1)
   }
 
