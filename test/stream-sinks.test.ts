@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { captureLogs, createLogger, type FormatName, type Logger } from '../dist/src/index.js'
 import { transportOf } from '../dist/src/logger.js'
 import type { WorkerTransport } from '../dist/src/worker-transport.js'
-import { fixedClock, tempDir } from './helpers/files.js'
+import { fixedClock, runFixture, tempDir } from './helpers/files.js'
 
 /** A Writable that keeps every chunk it is given, optionally slowly. */
 function collector(options: { highWaterMark?: number; delayMs?: number } = {}): { stream: Writable; text: () => string; chunks: number } {
@@ -204,5 +204,13 @@ process.exit(0)`)
     const unwritten = /^ringlog: (\d+) records formatted for a stream sink were not written: the process exited before its event loop took them; await log.flush\(\) before process.exit\(\)\n$/.exec(result.stderr)
     expect(written.length + Number(unwritten?.[1] ?? 0)).toBe(count)
     if (unwritten === null) expect(result.stderr).toBe('')
+  })
+
+  it("a worker thread's stream gets its records from the drain worker, on that thread", async () => {
+    const run = await runFixture('stream-thread.mjs', ['2000'])
+    expect(run.code).toBe(0)
+    const result = JSON.parse(run.stdout) as { lines: string[]; written: number; writtenOnCaller: number; failed: number }
+    expect(result).toMatchObject({ written: 2000, writtenOnCaller: 0, failed: 0 })
+    expect(result.lines).toEqual(Array.from({ length: 2000 }, (_, i) => `{"time":"1970-01-01T00:00:00.000Z","level":"info","msg":"from a worker thread","i":${i}}`))
   })
 })
