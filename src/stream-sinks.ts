@@ -89,11 +89,20 @@ export class StreamTarget {
 
   /**
    * Resolves once the stream has taken every batch the drain worker had handed back when this was
-   * called (their write callbacks came, with or without an error).
+   * called (their write callbacks came, with or without an error). `link` keeps the thread alive
+   * while batches are on their way, not while the stream takes them: a stream nobody reads (a
+   * PassThrough not piped) stops calling back, and must not keep the process from ending.
    */
-  async handedBack(): Promise<void> {
+  async handedBack(link?: { hold(): void; release(): void }): Promise<void> {
     const sent = Atomics.load(this.sent, 0)
-    await this.until(() => this.received >= sent)
+    if (this.received < sent) {
+      link?.hold()
+      try {
+        await this.until(() => this.received >= sent)
+      } finally {
+        link?.release()
+      }
+    }
     const issued = this.issued
     await this.until(() => this.settled >= issued)
   }
@@ -112,9 +121,9 @@ export class StreamTarget {
     }
   }
 
-  /** Nothing handed back or written is still on its way. */
-  get idle(): boolean {
-    return this.received === Atomics.load(this.sent, 0) && this.settled === this.issued
+  /** Batches handed back are on their way to this thread. */
+  get inFlight(): boolean {
+    return this.received < Atomics.load(this.sent, 0)
   }
 
   /** The logger is closed: the stream is the application's, so it is left open. */

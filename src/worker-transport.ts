@@ -123,9 +123,13 @@ export class WorkerTransport implements Transport, LinkedRing {
     await this.handedBack()
   }
 
-  /** True while records logged are not yet where flush() takes them: for a flush before the event loop ends. */
+  /**
+   * True while records logged have not reached this thread's streams, for a flush before the event
+   * loop ends. A write the stream has not called back yet is left out: a stream that writes
+   * asynchronously keeps the loop alive itself, and one that is stuck must not keep it forever.
+   */
   get pending(): boolean {
-    return ((this.producer.position - this.consumer.read) | 0) > 0 || this.streams.some((stream) => !stream.idle)
+    return ((this.producer.position - this.consumer.read) | 0) > 0 || this.streams.some((stream) => stream.inFlight)
   }
 
   private async flushRing(): Promise<void> {
@@ -291,15 +295,9 @@ export class WorkerTransport implements Transport, LinkedRing {
     for (const stream of this.streams) stream.close()
   }
 
-  /** Resolves once the streams have taken every batch the drain worker handed back so far; the thread is kept alive meanwhile. */
+  /** Resolves once the streams have taken every batch the drain worker handed back so far. */
   private async handedBack(): Promise<void> {
-    if (this.streams.length === 0) return
-    this.link.hold()
-    try {
-      await Promise.all(this.streams.map((stream) => stream.handedBack()))
-    } finally {
-      this.link.release()
-    }
+    await Promise.all(this.streams.map((stream) => stream.handedBack(this.link)))
   }
 
   /**
