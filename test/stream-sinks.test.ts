@@ -213,4 +213,16 @@ process.exit(0)`)
     expect(result).toMatchObject({ written: 2000, writtenOnCaller: 0, failed: 0 })
     expect(result.lines).toEqual(Array.from({ length: 2000 }, (_, i) => `{"time":"1970-01-01T00:00:00.000Z","level":"info","msg":"from a worker thread","i":${i}}`))
   })
+
+  it('a stream nobody reads does not keep the process from ending', () => {
+    const started = performance.now()
+    const result = run(`import { PassThrough } from 'node:stream'
+const stream = new PassThrough()
+const log = createLogger({ destination: stream })
+for (let i = 0; i < 20000; i++) log.info('record', { i })
+setTimeout(() => console.log(stream.writableLength > 0), 200)`)
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe('true\n')
+    expect(performance.now() - started).toBeLessThan(10_000)
+  })
 })
