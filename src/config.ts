@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream'
 import { isatty } from 'node:tty'
 import { CALL_KEYS, callConfig, type CallConfig, type CallOptions } from './call-options.js'
 import { readEnvironment, type EnvironmentOptions } from './environment.js'
@@ -15,6 +16,7 @@ import type { SinkConfig } from './worker/branch.js'
 import { hasZstd } from './worker/sinks/zstd.js'
 import type { FileConfig } from './worker/sinks/rotation.js'
 import type { Destination } from './validate.js'
+import { addStream, isWritable } from './stream-sinks.js'
 
 export type { Destination, FormatName, TimeFormatName }
 
@@ -79,6 +81,11 @@ export type SinkTarget =
   | ({ type: 'file'; path: string } & FileSinkOptions)
   /** An open file descriptor. */
   | { type: 'fd'; fd: number }
+  /**
+   * A Writable of the logging thread: the drain worker formats, and hands each batch's bytes back
+   * to this thread, which writes them with `stream.write()`. The stream is left open by `close()`.
+   */
+  | { type: 'stream'; stream: Writable }
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,
@@ -167,10 +174,11 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
   blockTimeoutMs?: number
   /**
    * 'stdout', 'stderr', a file path (appended to; missing directories are made) or a file
-   * descriptor; `process.stdout` and `process.stderr` as pino takes them. Environment: RINGLOG_DESTINATION.
+   * descriptor; `process.stdout` and `process.stderr` as pino takes them; any other Writable of
+   * this thread, as the sink `{ type: 'stream', stream }`. Environment: RINGLOG_DESTINATION.
    * @default 'stdout'
    */
-  destination?: Destination | typeof process.stdout | typeof process.stderr
+  destination?: Destination | Writable
   /** Several outputs instead of `destination`, each with its own format and level. */
   sinks?: SinkOptions<Custom>[]
   /** 'SIGHUP': reopen file destinations on SIGHUP, for logrotate (same as calling `log.reopen()`). @default false */
@@ -330,9 +338,10 @@ function serializers(value: unknown): Record<string, Serializer> | undefined {
 }
 
 /** Colors by default only on a terminal; FORCE_COLOR and NO_COLOR decide first. */
-export function autoColors(dest: Destination, env: NodeJS.ProcessEnv): boolean {
+export function autoColors(dest: Destination | Writable, env: NodeJS.ProcessEnv): boolean {
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  if (isWritable(dest)) return (dest as { isTTY?: boolean }).isTTY === true
   const fd = dest === 'stdout' ? 1 : dest === 'stderr' ? 2 : dest
   return typeof fd === 'number' && isatty(fd)
 }
@@ -344,7 +353,7 @@ const KNOWN = new Set([
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
-const SINK_KEYS = new Set(['type', 'path', 'fd', 'level', 'filter', 'mkdir', 'rotate', 'compress', 'retain', ...FORMAT_KEYS])
+const SINK_KEYS = new Set(['type', 'path', 'fd', 'stream', 'level', 'filter', 'mkdir', 'rotate', 'compress', 'retain', ...FORMAT_KEYS])
 const FILE_ONLY = ['mkdir', 'rotate', 'compress', 'retain']
 
 /** A file sink's rotation, compression and retention, checked, in bytes and ms. */
@@ -380,8 +389,9 @@ function known(fields: Record<string, unknown>, keys: string[], where: (key: str
   for (const key of Object.keys(fields)) if (!keys.includes(key)) invalid(where(key), fields[key], `one of ${keys.join(', ')}`)
 }
 
-/** Where a destination's records go: a descriptor, or a file (appended to, its directory made). */
-function target(dest: Destination): Pick<SinkConfig, 'fd' | 'file'> {
+/** Where a destination's records go: a descriptor, a file (appended to, its directory made), or a stream of this thread. */
+function target(dest: Destination | Writable): Pick<SinkConfig, 'fd' | 'file' | 'stream'> {
+  if (isWritable(dest)) return { stream: addStream(dest) }
   if (dest === 'stdout') return { fd: 1 }
   if (dest === 'stderr') return { fd: 2 }
   return typeof dest === 'number' ? { fd: dest } : { file: { path: dest, mkdir: true, compress: false } }
@@ -393,7 +403,7 @@ type FormatBase = Omit<FormatOptions, 'limits' | 'labels'>
  * The format options given in `fields` (the logger's options, or a sink's), read with `where` for
  * errors, the rest from `inherit` (a sink inherits the logger's), then the defaults.
  */
-function formatFields(fields: FormatFields, where: (name: string) => Where, inherit: Partial<FormatBase>, dest: Destination, env: NodeJS.ProcessEnv): FormatBase {
+function formatFields(fields: FormatFields, where: (name: string) => Where, inherit: Partial<FormatBase>, dest: Destination | Writable, env: NodeJS.ProcessEnv): FormatBase {
   const pick = <T>(value: T | undefined, read: (w: Where, v: unknown) => T, name: string, fallback: T): T =>
     value === undefined ? fallback : read(where(name), value)
   const messageKey = pick(fields.messageKey, text, 'messageKey', inherit.messageKey ?? 'msg')
@@ -411,6 +421,11 @@ function formatFields(fields: FormatFields, where: (name: string) => Where, inhe
   }
 }
 
+/** An object by its class, not dumped: a stream-like object's fields run to pages. */
+function named(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? `an instance of ${value.constructor?.name ?? 'no class'}` : value
+}
+
 /** One entry of `sinks`. */
 /** @param inherit the logger's format options a sink takes unless it sets its own. */
 function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<FormatBase>, table: LevelTable, env: NodeJS.ProcessEnv): SinkConfig {
@@ -419,12 +434,13 @@ function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<Fo
   for (const key of Object.keys(fields)) {
     if (!SINK_KEYS.has(key)) invalid(where(key), fields[key], `no such sink option; known are ${[...SINK_KEYS].join(', ')}`)
   }
-  let dest: Destination
+  let dest: Destination | Writable
   switch (fields.type) {
     case 'stdout': case 'stderr': dest = fields.type; break
     case 'file': dest = text(where('path'), fields.path); break
     case 'fd': dest = destination(where('fd'), typeof fields.fd === 'number' ? fields.fd : String(fields.fd ?? '')); break
-    default: return invalid(where('type'), fields.type, "one of 'stdout', 'stderr', 'file', 'fd'")
+    case 'stream': dest = isWritable(fields.stream) ? fields.stream : invalid(where('stream'), named(fields.stream), 'a Writable stream'); break
+    default: return invalid(where('type'), fields.type, "one of 'stdout', 'stderr', 'file', 'fd', 'stream'")
   }
   // A file path given as a descriptor number, or the other way round, is a mistake, not a destination.
   if (fields.type === 'fd' && typeof dest !== 'number') invalid(where('fd'), fields.fd, 'a file descriptor number')
@@ -434,8 +450,9 @@ function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<Fo
   }
   const format = { ...formatFields(fields as FormatFields, where, inherit, dest, env), limits: top.limits, labels: top.labels }
   const minLevel = fields.level === undefined ? 0 : table.threshold(levelName(where('level'), fields.level, table))
-  const to = typeof dest === 'string' && fields.type === 'file' ? { file: fileConfig(fields, dest, where) } : target(dest)
   const filter = filterOption(where('filter'), fields.filter)
+  // Last: a stream is taken (its 'error' listened to) only once every option of its sink is right.
+  const to = typeof dest === 'string' && fields.type === 'file' ? { file: fileConfig(fields, dest, where) } : target(dest)
   return { ...to, minLevel, format, ...(filter === undefined ? {} : { filter }) }
 }
 
@@ -479,12 +496,12 @@ export function resolveOptions(
     },
     labels: table.labels(),
   }
-  let sinks: SinkConfig[] = [{ ...target(dest), minLevel: 0, format }]
-  if (options.sinks !== undefined) {
+  const sinks = (): SinkConfig[] => {
+    if (options.sinks === undefined) return [{ ...target(dest), minLevel: 0, format }]
     if (!Array.isArray(options.sinks) || options.sinks.length === 0) invalid(option('sinks'), options.sinks, 'a non-empty array of sinks')
     // Colors are decided per destination, unless the logger's options force them.
     const { colors, ...inherit } = base
-    sinks = options.sinks.map((value, i) => sink(value, i, format, options.colors === undefined ? inherit : { ...inherit, colors }, table, env))
+    return options.sinks.map((value, i) => sink(value, i, format, options.colors === undefined ? inherit : { ...inherit, colors }, table, env))
   }
   return {
     level: given(options.level, (w, v) => levelName(w, v, table), 'level', fromEnv.level ?? 'info'),
@@ -505,9 +522,10 @@ export function resolveOptions(
     // Date.now looked up at each call, so fake timers that replace it apply.
     now: options.now === undefined ? () => Date.now() : clock(option('now'), options.now),
     format,
-    sinks,
     policy: resolvePolicy(options, table),
     calls: callConfig(options),
+    // Last, once every other option is right: a stream sink takes its stream (listens to its 'error').
+    sinks: sinks(),
   }
 }
 

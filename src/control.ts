@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads'
+import type { HandedBack } from './stream-sinks.js'
 import type { PipelineOptions } from './worker/pipeline.js'
 
 /**
@@ -6,7 +7,8 @@ import type { PipelineOptions } from './worker/pipeline.js'
  * worker, src/drain-host.ts) and the drain worker (src/worker/drain.ts) tell each other. Records
  * never go this way: they go through the rings. Rings are announced on the hub's drain channel, and
  * the drain worker answers on each thread's own channel (BroadcastChannels named by src/hub.ts):
- * a worker thread has no other way to reach a thread it did not start.
+ * a worker thread has no other way to reach a thread it did not start. The one exception is a
+ * stream sink's bytes: a Writable stays in its thread, so the drain worker hands them back here.
  */
 
 /** A ring as the drain worker needs it: plain data and the shared memory, sent once. */
@@ -44,6 +46,8 @@ export type ToThread =
   | { type: 'error'; ring: number; key: string }
   /** From the host: the drain worker died too often, and no other is coming: write on your own. */
   | { type: 'failed' }
+  /** From the drain worker: a batch formatted for a stream sink of this thread, to write to the stream. */
+  | HandedBack
 
 /** Given to every drain worker when piscina starts it (piscina's workerData). */
 export interface DrainData {

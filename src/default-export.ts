@@ -1,3 +1,4 @@
+import { captureLogs } from './capture.js'
 import { withContext, bindContext, getContext, newRequestId } from './context.js'
 import { defineEvent } from './events/schema.js'
 import { createLogger, Logger } from './logger.js'
@@ -11,6 +12,6 @@ import { createLogger, Logger } from './logger.js'
  * module.exports is a function and types written for it apart (`export =`), and a function that is
  * also every export invites `ringlog.info()`, which does not log. `createLogger()` is the one name.
  */
-const ringlog = Object.freeze({ createLogger, Logger, withContext, bindContext, getContext, newRequestId, defineEvent })
+const ringlog = Object.freeze({ createLogger, Logger, withContext, bindContext, getContext, newRequestId, defineEvent, captureLogs })
 
 export default ringlog

@@ -7,8 +7,19 @@ import { shared } from './shared.js'
  */
 
 interface Drainable {
+  /**
+   * Before the drain worker is asked to write every ring: a ring this thread must write itself
+   * (its stream sinks' bytes would go back through an event loop that no longer turns) is taken.
+   */
+  holdForExit(): void
   /** Writes what the drain worker did not; `final` at exit, after which records are written on the spot. */
   drainSync(final: boolean): void
+}
+
+interface Flushable {
+  /** Records logged are not yet where flush() takes them. */
+  readonly pending: boolean
+  flush(): Promise<void>
 }
 
 interface Host {
@@ -22,14 +33,17 @@ interface Host {
  */
 const state = shared('exit', () => ({
   live: new Set<Drainable>(),
+  streaming: new Set<Flushable>(),
   host: undefined as Host | undefined,
   listening: false,
+  beforeExit: false,
   handlers: [] as [Handled, () => void][],
 }))
 const { live } = state
 
 /** Everything logged so far, in every thread's ring, written before this returns. */
 function drainAll(final: boolean): void {
+  for (const transport of live) transport.holdForExit()
   try {
     state.host?.drainEverything()
   } catch {
@@ -61,6 +75,26 @@ export function drainOnExit(transport: Drainable): void {
 
 export function forgetOnExit(transport: Drainable): void {
   live.delete(transport)
+}
+
+/**
+ * A logger with stream sinks is flushed when the event loop runs out of work: the drain worker
+ * hands their bytes back through the thread's event loop, which 'exit' no longer turns. The flush
+ * keeps the loop alive until the streams have them; 'beforeExit' comes again after, and finds
+ * nothing pending.
+ */
+export function flushBeforeExit(transport: Flushable): void {
+  if (!state.beforeExit) {
+    process.on('beforeExit', () => {
+      for (const streaming of state.streaming) if (streaming.pending) void streaming.flush()
+    })
+    state.beforeExit = true
+  }
+  state.streaming.add(transport)
+}
+
+export function forgetBeforeExit(transport: Flushable): void {
+  state.streaming.delete(transport)
 }
 
 /** The host's exit writes every thread's ring, through the drain worker it runs. */

@@ -1,6 +1,7 @@
 import { pipelineOptions, type ResolvedOptions } from './config.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import { STAT_BYTES, STAT_COUNT, STAT_FAILED, STAT_WRITTEN } from './ring.js'
+import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
 import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
 
@@ -14,6 +15,7 @@ const MAX_WAITING_BYTES = 8 << 20
 export class InlineTransport implements Transport {
   private readonly stats = new Float64Array(STAT_COUNT)
   private readonly options: PipelineOptions
+  private readonly streams: StreamTarget[]
   private pipeline: Pipeline | undefined
   /** Frames logged before the pipeline was loaded, in order; written as soon as it is. */
   private waiting: Buffer[] = []
@@ -27,6 +29,7 @@ export class InlineTransport implements Transport {
 
   constructor(options: ResolvedOptions) {
     this.options = pipelineOptions(options)
+    this.streams = targetsOf(options.sinks)
     const Loaded = loadedPipeline()
     if (Loaded !== undefined) {
       this.pipeline = new Loaded(this.options, this.stats)
@@ -54,8 +57,10 @@ export class InlineTransport implements Transport {
     return true
   }
 
-  flush(): Promise<void> {
-    return this.loaded
+  /** Every record is written to its destination as it is logged; a stream may still hold some, which it is waited for. */
+  async flush(): Promise<void> {
+    await this.loaded
+    await Promise.all(this.streams.map((stream) => stream.handedBack()))
   }
 
   /** Once: a second call, concurrent or later, resolves when the first is done. */
@@ -68,12 +73,14 @@ export class InlineTransport implements Transport {
     await this.loaded
     this.pipeline!.close()
     await this.pipeline!.idle()
+    await Promise.all(this.streams.map((stream) => stream.handedBack()))
+    for (const stream of this.streams) stream.close()
   }
 
   drainSync(): void {}
 
   metrics(): Omit<Metrics, 'invalidEvents'> {
-    return {
+    return withStreamFailures({
       written: this.stats[STAT_WRITTEN],
       dropped: this.dropped,
       failed: this.stats[STAT_FAILED],
@@ -83,7 +90,7 @@ export class InlineTransport implements Transport {
       writtenOnCaller: this.stats[STAT_WRITTEN],
       ...policyMetrics(this.stats),
       lastError: this.pipeline?.lastError,
-    }
+    }, this.streams)
   }
 
   private writeNow(pipeline: Pipeline, frame: Buffer, length: number): void {

@@ -2,6 +2,7 @@ import { BroadcastChannel, threadId } from 'node:worker_threads'
 import type { ToDrain, ToThread } from './control.js'
 import type { Hub } from './hub.js'
 import { shared } from './shared.js'
+import { receiveBatch } from './stream-sinks.js'
 
 /** A ring's producing end, as the thread's link hands it what the drain worker and the host say. */
 export interface LinkedRing {
@@ -10,8 +11,9 @@ export interface LinkedRing {
 
 /**
  * This thread's end of the control channel (src/control.ts): it posts on the hub's drain channel and
- * listens on the thread's own, handing each message to the ring it names ('failed' to
- * all). Both channels are unref'd, except while a flush or a close waits for an answer.
+ * listens on the thread's own, handing each message to the ring it names ('failed' to all) and
+ * a stream sink's bytes to its stream. Both channels are unref'd, except while a flush or a close
+ * waits for an answer.
  */
 class ThreadLink {
   private readonly toDrain: BroadcastChannel
@@ -49,6 +51,10 @@ class ThreadLink {
   }
 
   private dispatch(message: ToThread): void {
+    if (message.type === 'stream') {
+      receiveBatch(message)
+      return
+    }
     if ('ring' in message) {
       this.rings.get(message.ring)?.onMessage(message)
       return

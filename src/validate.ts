@@ -1,5 +1,7 @@
+import type { Writable } from 'node:stream'
 import type { LevelTable } from './levels.js'
 import { isPowerOfTwo, MAX_RING_BYTES, MIN_RING_BYTES } from './ring.js'
+import { isWritable } from './stream-sinks.js'
 
 /** Where records go: 'stdout', 'stderr', a file path (appended to, parent directories made) or a file descriptor. */
 export type Destination = 'stdout' | 'stderr' | string | number
@@ -43,16 +45,20 @@ export function bufferSize(where: Where, value: unknown, shown: unknown = value)
   return invalid(where, shown, `a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} bytes${hint}`)
 }
 
-export function destination(where: Where, value: unknown): Destination {
+/** A destination; given a value that is not text or a number, also a Writable of this thread (a stream sink). */
+export function destination(where: Where, value: string | number): Destination
+export function destination(where: Where, value: unknown): Destination | Writable
+export function destination(where: Where, value: unknown): Destination | Writable {
   if (typeof value === 'string' && value.length > 0) return value
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value
   // pino takes the streams themselves: the same descriptors, written by the worker.
   if (value === process.stdout) return 'stdout'
   if (value === process.stderr) return 'stderr'
-  const expected = "'stdout', 'stderr', process.stdout, process.stderr, a file path or a file descriptor number"
-  // A stream is named, not dumped: its fields run to pages.
+  if (isWritable(value)) return value
+  const expected = "'stdout', 'stderr', process.stdout, process.stderr, a Writable stream, a file path or a file descriptor number"
+  // Something with a write() that is not a Writable is named, not dumped: its fields can run to pages.
   if (value !== null && typeof value === 'object' && typeof (value as { write?: unknown }).write === 'function') {
-    return invalid(where, `a ${value.constructor?.name ?? 'stream'}`, `${expected} (the worker thread writes to descriptors, not to streams of this thread)`)
+    return invalid(where, `a ${value.constructor?.name ?? 'stream'}`, `${expected} (a stream must be a Node Writable: its write callbacks tell what was written)`)
   }
   return invalid(where, value, expected)
 }

@@ -3,7 +3,7 @@ import type { BindingsRegistry } from './bindings.js'
 import { pipelineOptions, type ResolvedOptions } from './config.js'
 import type { RingEntry, ToThread } from './control.js'
 import { host } from '#build'
-import { drainOnExit, forgetOnExit } from './exit.js'
+import { drainOnExit, flushBeforeExit, forgetBeforeExit, forgetOnExit } from './exit.js'
 import { DRAIN_FAILED, DRAIN_STARTING, DRAIN_UP, FLUSHES, processHub, RESTARTS } from './hub.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import {
@@ -11,6 +11,7 @@ import {
   STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE, STATE_CLOSED, STATE_FRESH, STATE_GONE, STATE_HANDOVER, STATE_RUNNING,
 } from './ring.js'
 import { RingFrameWriter } from './ring-writer.js'
+import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks.js'
 import { threadLink, type LinkedRing, type ThreadLink } from './thread-link.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
 import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
@@ -48,6 +49,8 @@ export class WorkerTransport implements Transport, LinkedRing {
   private readonly writer: RingFrameWriter
   private readonly consumer: RingConsumer
   private readonly pipelineOptions: PipelineOptions
+  /** The logger's stream sinks: the drain worker hands their bytes back to this thread. */
+  private readonly streams: StreamTarget[]
   private callerPipeline: Pipeline | undefined
   /** READ when the calling thread last drained: if it moved since, the worker read bindings the caller's pipeline has not seen. */
   private callerRead = -1
@@ -82,10 +85,12 @@ export class WorkerTransport implements Transport, LinkedRing {
     this.writer = new RingFrameWriter(this.ring, this.producer, options.onFull === 'block')
     this.consumer = new RingConsumer(this.ring)
     this.pipelineOptions = pipelineOptions(options)
+    this.streams = targetsOf(options.sinks)
     this.entry = { id: this.hub.nextRingId(), thread: threadId, sab: this.ring.sab, options: this.pipelineOptions, signals: options.handleSignals }
     this.link = threadLink(this.hub)
     this.link.add(this.entry.id, this)
     drainOnExit(this)
+    if (this.streams.length > 0) flushBeforeExit(this)
     this.arm()
     this.host?.register(this.entry)
     this.link.post({ type: 'attach', ring: this.entry })
@@ -109,7 +114,25 @@ export class WorkerTransport implements Transport, LinkedRing {
     return this.writer.write(frame, length)
   }
 
+  /**
+   * Resolves once every record logged before the call is written: by the drain worker to its
+   * destinations, and, for stream sinks, handed back to this thread and taken by the stream.
+   */
   async flush(): Promise<void> {
+    await this.flushRing()
+    await this.handedBack()
+  }
+
+  /**
+   * True while records logged have not reached this thread's streams, for a flush before the event
+   * loop ends. A write the stream has not called back yet is left out: a stream that writes
+   * asynchronously keeps the loop alive itself, and one that is stuck must not keep it forever.
+   */
+  get pending(): boolean {
+    return ((this.producer.position - this.consumer.read) | 0) > 0 || this.streams.some((stream) => stream.inFlight)
+  }
+
+  private async flushRing(): Promise<void> {
     // Rounds until the drops are reported: each drained round makes room for more of their reports, which can be many frames.
     let left = Number.POSITIVE_INFINITY
     while (!this.closed && !this.direct) {
@@ -134,6 +157,16 @@ export class WorkerTransport implements Transport, LinkedRing {
   }
 
   /**
+   * With stream sinks, at exit or on a signal, before the host asks the drain worker to write every
+   * ring: this thread takes its ring (after the batch the worker holds), so that what is left is
+   * written here, straight to the streams, and not handed back to an event loop that will not turn.
+   */
+  holdForExit(): void {
+    if (this.streams.length === 0 || this.closed || this.direct || loadedPipeline() === undefined) return
+    this.takeLock(EXIT_LOCK_TIMEOUT_MS)
+  }
+
+  /**
    * Writes everything logged so far before it returns: for process exit (`final`) and signals. The
    * host has asked the drain worker to write every ring first (src/exit.ts); what it did not, this
    * thread writes. After the exit, records are written on the spot.
@@ -153,6 +186,9 @@ export class WorkerTransport implements Transport, LinkedRing {
       // Records dropped while the ring was full: their count goes in now that there is room.
       if (this.writer.unreportedDrops > 0) this.writer.reportDropped()
     }
+    // Taken by holdForExit() with nothing left to write: a signal the application survives must not leave it held.
+    if (Atomics.load(this.ring.control, LOCK) === LOCK_CALLER && !this.callerPipeline?.midFrame) this.letGoOfRing()
+    if (final) for (const stream of this.streams) stream.sayUnreceived()
     // Anything logged later in this exit (other 'exit' listeners) is written on the spot.
     if (final && loadedPipeline() !== undefined) this.direct = true
   }
@@ -185,7 +221,7 @@ export class WorkerTransport implements Transport, LinkedRing {
 
   metrics(): Omit<Metrics, 'invalidEvents'> {
     const { stats } = this.ring
-    return {
+    return withStreamFailures({
       written: stats[STAT_WRITTEN],
       dropped: this.writer.dropped,
       failed: stats[STAT_FAILED],
@@ -195,7 +231,7 @@ export class WorkerTransport implements Transport, LinkedRing {
       writtenOnCaller: this.writtenOnCaller,
       ...policyMetrics(stats),
       lastError: this.ring.lastError,
-    }
+    }, this.streams)
   }
 
   /** Resolves once the drain worker owns the ring, or once none will (the calling thread writes). */
@@ -239,6 +275,7 @@ export class WorkerTransport implements Transport, LinkedRing {
     await this.flush()
     this.closed = true
     forgetOnExit(this)
+    forgetBeforeExit(this)
     const { control } = this.ring
     Atomics.store(control, CLOSING, 1)
     this.hub.wake()
@@ -253,6 +290,14 @@ export class WorkerTransport implements Transport, LinkedRing {
     Atomics.notify(this.ring.control, ALIVE)
     this.callerPipeline?.close()
     await this.callerPipeline?.idle()
+    // What the drain worker wrote after the flush above (logged while it waited) reaches the streams too.
+    await this.handedBack()
+    for (const stream of this.streams) stream.close()
+  }
+
+  /** Resolves once the streams have taken every batch the drain worker handed back so far. */
+  private async handedBack(): Promise<void> {
+    await Promise.all(this.streams.map((stream) => stream.handedBack(this.link)))
   }
 
   /**
@@ -390,12 +435,15 @@ export class WorkerTransport implements Transport, LinkedRing {
     // No drain worker writes this ring's counters meanwhile: this thread holds its lock.
     this.writtenOnCaller += this.ring.stats[STAT_WRITTEN] - before
     this.callerRead = this.consumer.read
-    if (!pipeline.midFrame) {
-      Atomics.store(control, LOCK, LOCK_FREE)
-      Atomics.notify(control, LOCK)
-      // The drain worker skips a ring this thread holds; what came meanwhile is its to read.
-      this.hub.wake()
-    }
+    if (!pipeline.midFrame) this.letGoOfRing()
+  }
+
+  private letGoOfRing(): void {
+    const { control } = this.ring
+    Atomics.store(control, LOCK, LOCK_FREE)
+    Atomics.notify(control, LOCK)
+    // The drain worker skips a ring this thread holds; what came meanwhile is its to read.
+    this.hub.wake()
   }
 
   /** Only once the pipeline is loaded in this thread (drainOnCaller() and direct mode make sure of it). */

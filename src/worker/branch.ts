@@ -6,11 +6,14 @@ import { FrameReader } from './frames.js'
 import { Output } from './output.js'
 import type { FilterConfig } from './policy/filter.js'
 import type { FileConfig, RotatingFile } from './sinks/rotation.js'
+import type { StreamConfig } from '../stream-sinks.js'
 
-/** One sink as the worker needs it: plain data. Either `fd` or `file`. */
+/** One sink as the worker needs it: plain data. One of `fd`, `file` or `stream`. */
 export interface SinkConfig {
   fd?: number
   file?: FileConfig
+  /** A Writable of the logging thread, by its id there. */
+  stream?: StreamConfig
   /** Records below this level number are not written to this sink. */
   minLevel: number
   /** Only the records this filter lets through are written to this sink. */

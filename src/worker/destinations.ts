@@ -3,6 +3,8 @@ import { resolve } from 'node:path'
 import type { Output } from './output.js'
 import { FdSink } from './sinks/fd.js'
 import { RotatingFile, type FileConfig } from './sinks/rotation.js'
+import { streamSink } from './sinks/stream.js'
+import type { StreamConfig } from '../stream-sinks.js'
 
 /** Where a branch's bytes go. */
 export interface Sink {
@@ -26,7 +28,7 @@ interface Shared extends Writer {
 }
 
 /**
- * The destinations every pipeline of this thread writes to, by descriptor or absolute path: two
+ * The destinations every pipeline of this thread writes to, by descriptor, absolute path or stream: two
  * loggers that name the same file or fd write through one writer (one open file, one rotation),
  * which is closed when the last of them lets go.
  */
@@ -34,9 +36,10 @@ class Destinations {
   private readonly open = new Map<string, Shared>()
 
   /** @param failed errors that happen outside a write (archiving, renaming), told to the first user. */
-  acquire(target: { fd?: number; file?: FileConfig }, failed: (error: unknown) => void): Writer {
+  acquire(target: { fd?: number; file?: FileConfig; stream?: StreamConfig }, failed: (error: unknown) => void): Writer {
     const file = target.file === undefined ? undefined : { ...target.file, path: resolve(target.file.path) }
-    const key = file === undefined ? `fd:${target.fd ?? 1}` : `file:${file.path}`
+    const { stream } = target
+    const key = stream !== undefined ? `stream:${stream.thread}:${stream.id}` : file === undefined ? `fd:${target.fd ?? 1}` : `file:${file.path}`
     const options = JSON.stringify(file ?? {})
     const known = this.open.get(key)
     if (known !== undefined) {
@@ -47,7 +50,8 @@ class Destinations {
       return known
     }
     const rotating = file === undefined ? undefined : new RotatingFile(file, failed)
-    const shared: Shared = { key, options, users: 1, rotating, sink: rotating?.file ?? new FdSink(target.fd ?? 1) }
+    const sink = rotating?.file ?? (stream === undefined ? new FdSink(target.fd ?? 1) : streamSink(stream))
+    const shared: Shared = { key, options, users: 1, rotating, sink }
     this.open.set(key, shared)
     return shared
   }

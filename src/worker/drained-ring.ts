@@ -28,6 +28,8 @@ export class DrainedRing {
    * that writes them.
    */
   pipeline: Pipeline | undefined
+  /** It has stream sinks: at exit, its thread writes it itself if it holds it (src/exit.ts). */
+  readonly handsBack: boolean
   /** Errors said on stderr already, also by the thread's own pipeline. */
   readonly reported = new Set<string>()
   private readonly options: PipelineOptions
@@ -40,6 +42,7 @@ export class DrainedRing {
     this.id = entry.id
     this.thread = entry.thread
     this.options = entry.options
+    this.handsBack = entry.options.sinks.some((sink) => sink.stream !== undefined)
     this.views = new RingViews(entry.sab)
     this.consumer = new RingConsumer(this.views)
   }
@@ -104,7 +107,10 @@ export class DrainedRing {
     return moved
   }
 
-  /** Drains up to where the thread had written when asked (the host's exit), waiting for a calling thread that holds the ring. */
+  /**
+   * Drains up to where the thread had written when asked (the host's exit), waiting for a calling
+   * thread that holds the ring; one with stream sinks that its thread holds is that thread's to write.
+   */
   drainTo(target: number, onBatch: () => void): void {
     const { control } = this.views
     while (((target - this.consumer.read) | 0) > 0) {
@@ -112,7 +118,7 @@ export class DrainedRing {
         onBatch()
       } else {
         const lock = Atomics.load(control, LOCK)
-        if (lock !== LOCK_CALLER) return
+        if (lock !== LOCK_CALLER || this.handsBack) return
         Atomics.wait(control, LOCK, lock, 10)
       }
     }
