@@ -577,9 +577,9 @@ const CONTROLS_G = new RegExp(CONTROL_CHARS.source, 'g')
 /** Raw control characters other than the line feed that ends a line. */
 const RAW_CONTROL_BUT_LF = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/
 
-/** The spec's escaping of control characters: `\n`, `\r`, `\t`, else `\uXXXX`. */
+/** The spec's escaping in text, csv and pretty: the backslash as `\\`, control characters as `\n`, `\r`, `\t`, else `\uXXXX`. */
 function escapeControls(s: string): string {
-  return s.replace(CONTROLS_G, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+  return s.replace(/\\/g, '\\\\').replace(CONTROLS_G, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
 }
 
 /** What a string becomes in UTF-8 output: lone surrogates are U+FFFD. */
@@ -892,7 +892,7 @@ describe('bugs the fuzz found, one at a time', () => {
     expect(JSON.parse(json.lines[0])).toMatchObject({ map: { '{"a":1}': 'first', '{"b":2}': 'second' } })
     const logfmt = await logOnce('logfmt', (log) => log.info('m', { map }))
     const pairs = parseLogfmtLine(logfmt.lines[0]).slice(3)
-    expect(pairs.map(({ key, value }) => [key, value])).toEqual([['map.{_a_:1}', 'first'], ['map.{_b_:2}', 'second']])
+    expect(pairs.map(({ key, value }) => [key, value])).toEqual([['map.{%22a%22:1}', 'first'], ['map.{%22b%22:2}', 'second']])
   })
 
   it('logfmt keeps an own "__proto__" key as it is, as json does', async () => {

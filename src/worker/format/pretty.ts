@@ -1,5 +1,5 @@
 import { DecodedFormat, type DecodedRecord } from './decoded.js'
-import { escapeControl } from './escape.js'
+import { escapeJsonText, escapeText } from './escape.js'
 import { splitName } from './text.js'
 import { plainJson, type Plain, type PlainObject } from './values.js'
 
@@ -28,10 +28,10 @@ export class PrettyFormat extends DecodedFormat {
   line(record: DecodedRecord): void {
     const { name, rest } = splitName(record.fields)
     const clock = Number.isFinite(record.time) ? this.time.iso(record.time).slice(11, 23) : '--:--:--.---'
-    const label = escapeControl(record.label.toUpperCase())
+    const label = escapeText(record.label.toUpperCase())
     let after = ''
-    if (name !== undefined) after += ` ${this.paint(1, `[${escapeControl(name)}]`, 22)}`
-    if (record.message !== undefined) after += ` ${this.paint(36, escapeControl(record.message))}`
+    if (name !== undefined) after += ` ${this.paint(1, `[${escapeText(name)}]`, 22)}`
+    if (record.message !== undefined) after += ` ${this.paint(36, escapeText(record.message))}`
     // Labels padded to five, so what follows lines up.
     let text = `${this.paint(90, clock)} ${this.paint(levelColor(record.level), label)}${after && ' '.repeat(Math.max(0, 5 - label.length))}${after}\n`
     for (const key of Object.keys(rest)) text += this.field(INDENT, key, rest[key])
@@ -39,14 +39,14 @@ export class PrettyFormat extends DecodedFormat {
   }
 
   private field(indent: string, key: string, value: Plain): string {
-    const label = `${indent}${this.paint(90, `${escapeControl(key)}:`)}`
+    const label = `${indent}${this.paint(90, `${escapeText(key)}:`)}`
     // Numbers as numbers: JSON would turn NaN and Infinity into null.
     if (typeof value === 'number') return `${label} ${value}\n`
-    if (!isErrorLike(value)) return `${label} ${escapeControl(plainJson(value))}\n`
+    if (!isErrorLike(value)) return `${label} ${escapeJsonText(plainJson(value))}\n`
     // An error: its stack over several lines, then its other fields (code, cause...) below it.
     const [first, ...frames] = value.stack.split('\n')
-    let text = `${label} ${this.paint(31, escapeControl(first))}\n`
-    for (const frame of frames) text += `${indent}${INDENT}${this.paint(90, escapeControl(frame.trim()))}\n`
+    let text = `${label} ${this.paint(31, escapeText(first))}\n`
+    for (const frame of frames) text += `${indent}${INDENT}${this.paint(90, escapeText(frame.trim()))}\n`
     for (const inner of Object.keys(value)) {
       if (inner !== 'type' && inner !== 'message' && inner !== 'stack') text += this.field(indent + INDENT, inner, value[inner])
     }
