@@ -46,7 +46,8 @@ export class FieldPreparer {
       for (const key in fields) {
         const value = (fields as Record<string, unknown>)[key]
         if (typeof value === 'string') size -= value.length
-        else if (typeof value === 'object' && value !== null) return this.prepareNested(fields)
+        // A function is left out, unless it is a toJSON() that JSON.stringify would call (src/record-bounds.ts).
+        else if ((typeof value === 'object' && value !== null) || typeof value === 'function') return this.prepareNested(fields)
         if (this.serializers?.has(key) || --values === 0) return this.prepareNested(fields)
         size -= key.length
       }

@@ -56,13 +56,16 @@ export class RecordBounds {
     if (typeof value === 'string') return (this.size -= value.length) >= 0
     if (typeof value !== 'object' || value === null) return true
     if (depth > this.maxDepth || --this.values < 0) return false
+    // msgpackr packs arrays and objects whose constructor is Object as they are: one whose toJSON()
+    // JSON.stringify would write instead (own or inherited) is copied, toJSON() applied.
     if (Array.isArray(value)) {
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false
       if ((this.values -= value.length) < 0) return false
       for (let i = 0; i < value.length; i++) if (!this.fits(value[i], depth + 1)) return false
       return true
     }
     const prototype: unknown = Object.getPrototypeOf(value)
-    if (prototype === Object.prototype || prototype === null) return this.fitsKeys(value, depth)
+    if (prototype === Object.prototype || prototype === null) return typeof (value as { toJSON?: unknown }).toJSON !== 'function' && this.fitsKeys(value, depth)
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return (this.size -= value.byteLength) >= 0
     if (value instanceof Date) return true
     if (value instanceof RegExp) return (this.size -= value.source.length) >= 0
@@ -84,7 +87,7 @@ export class RecordBounds {
     }
     // msgpackr packs what toJSON() returns (a URL's href), else a class instance's keys.
     const toJSON = (value as { toJSON?: unknown }).toJSON
-    if (typeof toJSON === 'function') return this.fits(toJSON.call(value), depth)
+    if (typeof toJSON === 'function') return value.constructor !== Object && this.fits(toJSON.call(value), depth)
     return this.fitsKeys(value, depth)
   }
 
