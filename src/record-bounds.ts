@@ -1,3 +1,4 @@
+import { LoneSurrogates } from './lone-surrogates.js'
 import { describe, toPlain, type Budget } from './serialize.js'
 
 /** maxRecordValues' default: a record of 10,000 values packs in well under a millisecond here (bench/RESULTS.md). */
@@ -53,10 +54,16 @@ export class RecordBounds {
   }
 
   private fits(value: unknown, depth: number): boolean {
-    if (typeof value === 'string') return (this.size -= value.length) >= 0
+    // A lone surrogate is packed by the copy (src/lone-surrogates.ts).
+    if (typeof value === 'string') return (this.size -= value.length) >= 0 && value.isWellFormed()
     if (typeof value !== 'object' || value === null) return true
     if (depth > this.maxDepth || --this.values < 0) return false
+    // msgpackr packs arrays and objects whose constructor is Object as they are: one whose toJSON()
+    // JSON.stringify would write instead (own or inherited) is copied, toJSON() applied. A plain
+    // object's own toJSON is seen among its keys (fitsKeys): looked up on every object, a missing
+    // toJSON measured 5-10% of a nested record's time.
     if (Array.isArray(value)) {
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false
       if ((this.values -= value.length) < 0) return false
       for (let i = 0; i < value.length; i++) if (!this.fits(value[i], depth + 1)) return false
       return true
@@ -65,6 +72,7 @@ export class RecordBounds {
     if (prototype === Object.prototype || prototype === null) return this.fitsKeys(value, depth)
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return (this.size -= value.byteLength) >= 0
     if (value instanceof Date) return true
+    if (value instanceof LoneSurrogates) return (this.size -= value.text.length) >= 0
     if (value instanceof RegExp) return (this.size -= value.source.length) >= 0
     if (value instanceof Map) {
       if ((this.values -= value.size) < 0) return false
@@ -77,20 +85,26 @@ export class RecordBounds {
       return true
     }
     if (value instanceof Error) {
-      // What msgpackr packs of an Error: its name, message, cause and errors.
+      // What msgpackr packs of an Error: its name, message, cause and errors. Its name and message
+      // are packed as UTF-8 (a lone surrogate is U+FFFD there), not copied: a copy would be the
+      // full form of a top-level Error, unlike the one msgpackr packs.
       const { name, message, cause } = value as Error & { cause?: unknown }
-      return this.fits(name, depth + 1) && this.fits(message, depth + 1) && this.fits(cause, depth + 1) &&
+      return this.fitsSize(name) && this.fitsSize(message) && this.fits(cause, depth + 1) &&
         (!(value instanceof AggregateError) || this.fits(value.errors, depth + 1))
     }
     // msgpackr packs what toJSON() returns (a URL's href), else a class instance's keys.
     const toJSON = (value as { toJSON?: unknown }).toJSON
-    if (typeof toJSON === 'function') return this.fits(toJSON.call(value), depth)
+    if (typeof toJSON === 'function') return value.constructor !== Object && this.fits(toJSON.call(value), depth)
     return this.fitsKeys(value, depth)
+  }
+
+  private fitsSize(value: unknown): boolean {
+    return typeof value !== 'string' || (this.size -= value.length) >= 0
   }
 
   private fitsKeys(value: object, depth: number): boolean {
     for (const key in value) {
-      if (--this.values < 0 || (this.size -= key.length) < 0) return false
+      if (--this.values < 0 || (this.size -= key.length) < 0 || key === 'toJSON' || !key.isWellFormed()) return false
       if (!this.fits((value as Record<string, unknown>)[key], depth + 1)) return false
     }
     return true

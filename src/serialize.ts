@@ -5,6 +5,7 @@
 
 import { types } from 'node:util'
 import { moreItems, truncateString } from './cut-marks.js'
+import { carried, LoneSurrogates, withCarriedKeys } from './lone-surrogates.js'
 
 const CIRCULAR = '[Circular]'
 /** The most keys a map can have in a frame (msgpackr's 16-bit map size): an object with more is written as a marker. */
@@ -63,9 +64,11 @@ export interface Budget {
  * A copy of `value` made only of what msgpackr packs as data: used after a pack failed (a cycle,
  * a throwing getter, a Symbol value), for the values inside errors, and for a record over its
  * limits, cut where `budget` runs out. Gives what msgpackr's own pack would have given where it
- * can: a class instance with toJSON (a URL) is its toJSON().
+ * can; an object with a toJSON() of its own or inherited (a URL, `{ toJSON() {...} }`) is what
+ * toJSON() returns, as JSON.stringify has it: `toJSON` false for that result, whose own toJSON
+ * JSON.stringify does not call.
  */
-export function toPlain(value: unknown, seen: Set<unknown>, depth: number, maxDepth: number, budget: Budget): unknown {
+export function toPlain(value: unknown, seen: Set<unknown>, depth: number, maxDepth: number, budget: Budget, toJSON = true): unknown {
   switch (typeof value) {
     case 'string':
       return cutString(value, budget)
@@ -83,7 +86,7 @@ export function toPlain(value: unknown, seen: Set<unknown>, depth: number, maxDe
   const object = value as object
   if (seen.has(object)) return CIRCULAR
   try {
-    return plainObject(object, seen, depth, maxDepth, budget)
+    return plainObject(object, seen, depth, maxDepth, budget, toJSON)
   } catch (error) {
     // A Proxy whose traps throw, a revoked one: a marker in its own place, the fields around it kept.
     seen.delete(object)
@@ -91,17 +94,18 @@ export function toPlain(value: unknown, seen: Set<unknown>, depth: number, maxDe
   }
 }
 
-function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth: number, budget: Budget): unknown {
+function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth: number, budget: Budget, useToJSON: boolean): unknown {
   if (depth >= maxDepth) return Array.isArray(object) || object instanceof Set ? '[Array]' : '[Object]'
   // In full where the fast path writes errors in full (the top level of the fields, a cause, an
   // AggregateError's errors); deeper, as msgpackr carries them.
   if (object instanceof Error) return depth <= 1 ? serializeError(object, seen, budget) : briefError(object, seen, depth, maxDepth, budget)
   if (ArrayBuffer.isView(object)) return (budget.size -= object.byteLength) >= 0 ? object : `[too large: ${object.byteLength} bytes]`
-  if (object instanceof Date || object instanceof RegExp) return object
-  const toJSON = safeGet(object, 'toJSON')
+  // A string holding a lone surrogate, made ready to pack already (a child's bindings are bounded again when sent).
+  if (object instanceof Date || object instanceof RegExp || object instanceof LoneSurrogates) return object
+  const toJSON = useToJSON ? safeGet(object, 'toJSON') : undefined
   if (typeof toJSON === 'function') {
     try {
-      return toPlain(toJSON.call(object), seen, depth, maxDepth, budget)
+      return toPlain(toJSON.call(object), seen, depth, maxDepth, budget, false)
     } catch (error) {
       return `[toJSON threw: ${describe(error)}]`
     }
@@ -116,7 +120,7 @@ function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth
     else {
       const map: Record<string, unknown> = {}
       for (const [k, v] of object) map[cutKey(mapKey(k), budget)] = next(v)
-      out = map
+      out = withCarriedKeys(map)
     }
   } else {
     const keys = Object.keys(object)
@@ -124,7 +128,7 @@ function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth
     else {
       const plain: Record<string, unknown> = {}
       for (const key of keys) plain[cutKey(key, budget)] = next(safeGet(object, key))
-      out = plain
+      out = withCarriedKeys(plain)
     }
   }
   seen.delete(object)
@@ -156,11 +160,11 @@ function cutKey(key: string, budget: Budget): string {
   return truncateString(key, MAX_KEY_LENGTH)
 }
 
-/** The string, or as much of it as the budget allows. */
-function cutString(value: string, budget: Budget): string {
+/** The string, or as much of it as the budget allows; one holding a lone surrogate made ready to pack (src/lone-surrogates.ts). */
+function cutString(value: string, budget: Budget): string | LoneSurrogates {
   const left = Math.max(0, budget.size)
   budget.size -= value.length
-  return truncateString(value, left)
+  return carried(truncateString(value, left))
 }
 
 /** Spends `count` keys of the budget; false, with nothing spent, when they are more than it has left (or than a frame's map holds). */

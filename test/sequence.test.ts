@@ -249,15 +249,18 @@ describe('formats', () => {
 })
 
 describe('the sequence option', () => {
-  it('keeps the number when a field is also named seq: json writes both keys, number first; logfmt only the number', async () => {
+  it('keeps the number when a field or a binding is also named seq: the field is written as seq_, as a field named msg is msg_', async () => {
     const dir = tempDir()
     for (const format of ['json', 'logfmt'] as const) {
       const log = createLogger({ destination: join(dir, `${format}.log`), format, sequence: true })
-      log.info('m', { seq: 'mine' })
+      log.info('m', { seq: 'mine', seq_: 'mine too' })
+      log.child({ seq: 'bound' }).info('c')
       await log.close()
     }
-    expect(readFileSync(join(dir, 'json.log'), 'utf8')).toMatch(/^\{"time":"[^"]+","level":"info","seq":\d+,"msg":"m","seq":"mine"\}\n$/)
-    expect(readFileSync(join(dir, 'logfmt.log'), 'utf8')).toMatch(/^time=\S+ level=info msg=m seq=\d+\n$/)
+    expect(readFileSync(join(dir, 'json.log'), 'utf8')).toMatch(
+      /^\{"time":"[^"]+","level":"info","seq":\d+,"msg":"m","seq_":"mine","seq__":"mine too"\}\n\{"time":"[^"]+","level":"info","seq":\d+,"msg":"c","seq_":"bound"\}\n$/,
+    )
+    expect(readFileSync(join(dir, 'logfmt.log'), 'utf8')).toMatch(/^time=\S+ level=info msg=m seq=\d+ seq_=mine seq__="mine too"\ntime=\S+ level=info msg=c seq=\d+ seq_=bound\n$/)
   })
 
   it('is off by default', async () => {

@@ -2,6 +2,7 @@ import { Packr } from 'msgpackr'
 import { EVENT_KEY, VERSION_KEY, type EventSchema } from '../../events/schema.js'
 import { isUndefinedAt, mapHeader } from '../format/msgpack.js'
 import type { JsonWriter } from '../format/msgpack-json.js'
+import type { ReservedKeys } from '../format/reserved-keys.js'
 import type { Output } from '../output.js'
 import { visitFields } from './event-reader.js'
 
@@ -16,14 +17,14 @@ const packr = new Packr({ useRecords: false })
  * bytes are those a log.info record of the same fields gives, limits included; per record only
  * the values are read and written.
  */
-export function compileJson(schema: EventSchema, render: (write: () => void) => Buffer, writer: JsonWriter): EventJson {
+export function compileJson(schema: EventSchema, render: (write: () => void) => Buffer, writer: JsonWriter, reserved: ReservedKeys): EventJson {
   const constants: unknown[] = []
   const constant = (value: unknown): string => `k[${constants.push(value) - 1}]`
   /** `,"key":` followed by the JSON of `value`, as the writer writes that map entry. */
   const entry = (entries: Record<string, unknown>): Buffer => render(() => {
     const packed = packr.pack(entries)
     const [count, first] = mapHeader(packed, 0)!
-    writer.mapEntries(packed, first, count, 1)
+    writer.mapEntries(packed, first, count, 1, reserved)
   })
   const keyOf = (name: string): string => {
     const bytes = entry({ [name]: null })

@@ -2,8 +2,9 @@ import type { EventSchema } from '../../events/schema.js'
 import { compileDecode, type EventDecode } from '../events/event-reader.js'
 import type { Output } from '../output.js'
 import { DROPPED_MESSAGE, DROPPED_SEQUENCE_KEY, levelText, SEQUENCE_KEY, WARN, type Format, type FormatOptions } from './format.js'
-import { skipValue, stringLength, stringStart } from './msgpack.js'
+import { stringLength, stringStart } from './msgpack.js'
 import { PlainDecoder } from './plain-decoder.js'
+import { ReservedKeys } from './reserved-keys.js'
 import { TimeFormat } from './time-format.js'
 import { truncateString, type PlainObject } from './values.js'
 
@@ -13,7 +14,10 @@ export interface DecodedRecord {
   level: number
   label: string
   message: string | undefined
-  /** Child bindings, then the request context, then the record's own fields; later keys win. */
+  /**
+   * Child bindings, then the request context, then the record's own fields; later keys win. A field
+   * named like one of the record's own keys is renamed (src/worker/format/reserved-keys.ts).
+   */
   fields: PlainObject
 }
 
@@ -30,10 +34,15 @@ export interface DecodedEvent {
 export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent> {
   protected readonly time: TimeFormat
   private readonly decoder: PlainDecoder
+  // The keys a field must not be written under, for records without and with their number.
+  private readonly reserved: ReservedKeys
+  private readonly numbered: ReservedKeys
 
   constructor(protected readonly out: Output, protected readonly options: FormatOptions) {
     this.time = new TimeFormat(options.timeFormat)
     this.decoder = new PlainDecoder(options.limits)
+    this.reserved = ReservedKeys.of(options, false)
+    this.numbered = ReservedKeys.of(options, true)
   }
 
   prepareBindings(payload: Buffer): PlainObject {
@@ -50,8 +59,13 @@ export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent>
       const messageEnd = start + stringLength(src, p)
       message = truncateString(src.utf8Slice(start, messageEnd), this.options.limits.maxStringLength)
       p = messageEnd
+    } else if (src[p] !== 0xc0) {
+      // A message holding a lone surrogate is an extension (src/lone-surrogates.ts).
+      const value = this.decoder.value(src, p, 1)
+      if (typeof value === 'string') message = value
+      p = this.decoder.end
     } else {
-      p = skipValue(src, p)
+      p++
     }
     this.write(level, time, sequence, message, bindings, context, p < end ? this.decoder.fields(src, p) : undefined)
   }
@@ -71,21 +85,13 @@ export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent>
     this.write(level, time, sequence, event.message, bindings, context, event.decode(src, frame))
   }
 
-  /**
-   * The record's number, when it has one, is its first field, and a field of the same name does
-   * not replace it: a reader proving there is no gap needs it on every record. (json writes both.)
-   */
+  /** The record's number, when it has one, is its first field (src/worker/format/reserved-keys.ts says why no field replaces it). */
   private write(
     level: number, time: number, sequence: number, message: string | undefined,
     bindings: PlainObject | undefined, context: PlainObject | undefined, own: PlainObject | undefined,
   ): void {
-    let fields: PlainObject
-    if (sequence !== 0) {
-      fields = { [SEQUENCE_KEY]: sequence, ...bindings, ...context, ...own }
-      fields[SEQUENCE_KEY] = sequence
-    } else {
-      fields = bindings === undefined && context === undefined ? own ?? {} : { ...bindings, ...context, ...own }
-    }
+    const merged = bindings === undefined && context === undefined ? own ?? {} : { ...bindings, ...context, ...own }
+    const fields = sequence !== 0 ? { [SEQUENCE_KEY]: sequence, ...this.numbered.renameAll(merged) } : this.reserved.renameAll(merged)
     this.line({ time, level, label: levelText(this.options, level), message, fields })
     this.out.endRecord()
   }

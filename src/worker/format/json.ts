@@ -7,6 +7,7 @@ import { DROPPED_MESSAGE, DROPPED_SEQUENCE_KEY, levelText, SEQUENCE_KEY, WARN, t
 import { mapHeader, skipValue, stringLength, stringStart } from './msgpack.js'
 import { JsonWriter } from './msgpack-json.js'
 import { PlainDecoder } from './plain-decoder.js'
+import { ReservedKeys } from './reserved-keys.js'
 import { TimeFormat } from './time-format.js'
 import type { PlainObject } from './values.js'
 
@@ -17,6 +18,8 @@ export interface JsonBindings {
   /** The keys as UTF-8, compared with a record's keys without decoding them. */
   readonly keyBytes: readonly Buffer[]
   readonly payload: Buffer
+  /** A key that is renamed only in a record with its number (`seq`): such a record merges them as objects. */
+  readonly renamedWhenNumbered: boolean
 }
 
 /** A declared event made ready once: its message member, its keys, its compiled writer and decoder. */
@@ -28,6 +31,8 @@ export interface JsonEvent {
   readonly json: EventJson
   /** For a record whose keys collide with its bindings' or context's: the fields as plain data, merged. */
   readonly decode: EventDecode
+  /** As for JsonBindings. */
+  readonly renamedWhenNumbered: boolean
 }
 
 const packr = new Packr({ useRecords: false })
@@ -40,7 +45,8 @@ const SEQUENCE_MEMBER = Buffer.from(`,${JSON.stringify(SEQUENCE_KEY)}:`)
 /**
  * One JSON object per line: time, level, the record's number (`sequence: true`), message, then the
  * child bindings, then the request context, then the fields. A later key replaces an earlier one of the same name in its place, as
- * in `{ ...bindings, ...context, ...fields }`.
+ * in `{ ...bindings, ...context, ...fields }`; a field named like one of the record's own keys is
+ * renamed (src/worker/format/reserved-keys.ts).
  */
 export class JsonFormat implements Format<JsonBindings, JsonEvent> {
   private readonly time: TimeFormat
@@ -50,11 +56,16 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
   private readonly timePrefix: Buffer
   private readonly levelPrefix: Buffer[] = []
   private readonly messagePrefix: Buffer
+  // The keys a field is not written under, for records without and with their number.
+  private readonly reserved: ReservedKeys
+  private readonly numbered: ReservedKeys
 
   constructor(private readonly out: Output, private readonly options: FormatOptions) {
     this.time = new TimeFormat(options.timeFormat)
     this.writer = new JsonWriter(out, options.limits)
     this.decoder = new PlainDecoder(options.limits)
+    this.reserved = ReservedKeys.of(options, false)
+    this.numbered = ReservedKeys.of(options, true)
     this.messagePrefix = Buffer.from(`,${JSON.stringify(options.messageKey)}:`)
     this.timePrefix = Buffer.from(`{${JSON.stringify(options.timeKey)}:${this.time.isString ? '"' : ''}`)
   }
@@ -69,22 +80,29 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
         keys.add(this.decoder.key(payload, p))
         p = skipValue(payload, skipValue(payload, p))
       }
-      json = this.render(() => this.writer.mapEntries(payload, header[1], header[0], 1))
+      json = this.render(() => this.writer.mapEntries(payload, header[1], header[0], 1, this.reserved))
     }
-    return { json, keys, keyBytes: [...keys].map((key) => Buffer.from(key)), payload }
+    return { json, keys, keyBytes: [...keys].map((key) => Buffer.from(key)), payload, renamedWhenNumbered: this.renamedWhenNumbered(keys) }
   }
 
   prepareEvent(schema: EventSchema): JsonEvent {
     const { message } = schema
+    const keys = [EVENT_KEY, VERSION_KEY, ...schema.fields.map((field) => field.name)]
     return {
       message: message === undefined ? Buffer.alloc(0) : this.render(() => {
         this.out.bytes(this.messagePrefix, 0, this.messagePrefix.length)
         this.writer.value(packr.pack(message), 0, 1)
       }),
-      keys: [EVENT_KEY, VERSION_KEY, ...schema.fields.map((field) => field.name)],
-      json: compileJson(schema, (write) => this.render(write), this.writer),
+      keys,
+      json: compileJson(schema, (write) => this.render(write), this.writer, this.reserved),
       decode: compileDecode(schema, this.decoder, this.options.limits, false),
+      renamedWhenNumbered: this.renamedWhenNumbered(keys),
     }
+  }
+
+  private renamedWhenNumbered(keys: Iterable<string>): boolean {
+    for (const key of keys) if (this.numbered.isReserved(key) && !this.reserved.isReserved(key)) return true
+    return false
   }
 
   event(
@@ -94,8 +112,8 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
     const out = this.out
     this.start(level, time, sequence)
     out.bytes(event.message, 0, event.message.length)
-    if (eventCollides(event, bindings, context)) {
-      this.merged(bindings, context, event.decode(src, frame))
+    if (eventCollides(event, bindings, context) || (sequence > 0 && renamedWhenNumbered(event, bindings, context))) {
+      this.merged(bindings, context, event.decode(src, frame), sequence)
     } else {
       this.prepared(bindings, context)
       event.json(out, this.writer, src, frame)
@@ -111,12 +129,12 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
   }
 
   /** `{ ...bindings, ...context, ...own }` as objects, for when a key appears in two of them. */
-  private merged(bindings: JsonBindings | undefined, context: JsonBindings | undefined, own: PlainObject | undefined): void {
+  private merged(bindings: JsonBindings | undefined, context: JsonBindings | undefined, own: PlainObject | undefined, sequence: number): void {
     this.writer.plainEntries({
       ...(bindings && this.decoder.fields(bindings.payload, 0)),
       ...(context && this.decoder.fields(context.payload, 0)),
       ...own,
-    })
+    }, sequence > 0 ? this.numbered : this.reserved)
   }
 
   /** The bytes `write` puts in the output, taken out again: parts of lines made once. */
@@ -140,11 +158,11 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
       out.bytes(this.messagePrefix, 0, this.messagePrefix.length)
       p = this.writer.value(src, p, 1)
     }
-    if (this.collides(src, p, end, bindings, context)) {
-      this.merged(bindings, context, p < end ? this.decoder.fields(src, p) : undefined)
+    if (this.collides(src, p, end, bindings, context) || (sequence > 0 && renamedWhenNumbered(undefined, bindings, context))) {
+      this.merged(bindings, context, p < end ? this.decoder.fields(src, p) : undefined, sequence)
     } else {
       this.prepared(bindings, context)
-      if (p < end) this.members(src, p)
+      if (p < end) this.members(src, p, sequence > 0 ? this.numbered : this.reserved)
     }
     out.ascii('}\n')
     out.endRecord()
@@ -173,10 +191,10 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
     }
   }
 
-  private members(src: Buffer, p: number): void {
+  private members(src: Buffer, p: number, reserved: ReservedKeys): void {
     const header = mapHeader(src, p)
     if (header) {
-      this.writer.mapEntries(src, header[1], header[0], 1)
+      this.writer.mapEntries(src, header[1], header[0], 1, reserved)
     } else {
       this.out.ascii(',"value":')
       this.writer.value(src, p, 1)
@@ -216,6 +234,10 @@ function eventCollides(event: JsonEvent, bindings: JsonBindings | undefined, con
   }
   for (const key of event.keys) if (bindings?.keys.has(key) || context?.keys.has(key)) return true
   return false
+}
+
+function renamedWhenNumbered(event: JsonEvent | undefined, bindings: JsonBindings | undefined, context: JsonBindings | undefined): boolean {
+  return (event?.renamedWhenNumbered ?? false) || (bindings?.renamedWhenNumbered ?? false) || (context?.renamedWhenNumbered ?? false)
 }
 
 function hasKey(bindings: JsonBindings | undefined, src: Buffer, start: number, length: number): boolean {

@@ -1,6 +1,7 @@
 import type { Output } from '../output.js'
 import { isPrefixTag, isUndefinedAt, skipValue, stringLength, stringStart, TAG_SET, u16, u32 } from './msgpack.js'
 import { PlainDecoder } from './plain-decoder.js'
+import type { ReservedKeys } from './reserved-keys.js'
 import { DEEP_ARRAY, DEEP_OBJECT, moreItems, plainJson, truncateString, type Limits, type PlainObject } from './values.js'
 
 const QUOTE = 0x22
@@ -105,8 +106,9 @@ export class JsonWriter {
   /**
    * Writes the entries of the map whose first key is at p, as `,"key":value` each (a leading comma
    * before every entry), and returns the position after the map. Entries are at level `depth`.
+   * `reserved`: for a record's top level, the keys a field is not written under.
    */
-  mapEntries(src: Buffer, p: number, count: number, depth: number): number {
+  mapEntries(src: Buffer, p: number, count: number, depth: number, reserved?: ReservedKeys): number {
     const out = this.out
     for (let i = 0; i < count; i++) {
       const valueAt = skipValue(src, p)
@@ -115,31 +117,32 @@ export class JsonWriter {
         continue
       }
       out.byte(COMMA)
-      this.key(src, p)
+      this.key(src, p, reserved)
       out.byte(COLON)
       p = this.value(src, valueAt, depth)
     }
     return p
   }
 
-  /** The members of a plain object as `,"key":value` each. */
-  plainEntries(object: PlainObject): void {
+  /** The members of a plain object as `,"key":value` each; `reserved` as for mapEntries(). */
+  plainEntries(object: PlainObject, reserved?: ReservedKeys): void {
     const out = this.out
     for (const key of Object.keys(object)) {
       out.byte(COMMA)
-      out.utf8(JSON.stringify(key))
+      out.utf8(JSON.stringify(reserved === undefined ? key : reserved.rename(key)))
       out.byte(COLON)
       out.utf8(plainJson(object[key]))
     }
   }
 
-  private key(src: Buffer, p: number): void {
+  private key(src: Buffer, p: number, reserved: ReservedKeys | undefined): void {
     const start = stringStart(src, p)
     if (start >= 0) {
-      this.string(src, start, start + stringLength(src, p))
-    } else {
-      this.out.utf8(JSON.stringify(this.decoder.key(src, p)))
+      const end = start + stringLength(src, p)
+      if (reserved === undefined || !reserved.isReservedBytes(src, start, end)) return this.string(src, start, end)
     }
+    const key = this.decoder.key(src, p)
+    this.out.utf8(JSON.stringify(reserved === undefined ? key : reserved.rename(key)))
   }
 
   private map(src: Buffer, at: number, p: number, count: number, depth: number): number {

@@ -1,6 +1,6 @@
 import { DecodedFormat, type DecodedRecord } from './decoded.js'
 import { datePattern } from './date-pattern.js'
-import { escapeControl } from './escape.js'
+import { escapeJsonText, escapeText } from './escape.js'
 import type { FormatOptions } from './format.js'
 import { splitName } from './text.js'
 import type { Output } from '../output.js'
@@ -26,7 +26,7 @@ function levelColor(level: number): number {
 
 /** The fields as one JSON object on a line; numbers as numbers, as on their own lines. */
 function inline(fields: PlainObject, keys: readonly string[]): string {
-  return escapeControl(`{${keys.map((key) => `${JSON.stringify(key)}:${typeof fields[key] === 'number' ? fields[key] : plainJson(fields[key])}`).join(',')}}`)
+  return escapeJsonText(`{${keys.map((key) => `${JSON.stringify(key)}:${typeof fields[key] === 'number' ? fields[key] : plainJson(fields[key])}`).join(',')}}`)
 }
 
 function isErrorLike(value: Plain): value is PlainObject & { stack: string } {
@@ -62,13 +62,13 @@ export class PrettyFormat extends DecodedFormat {
   /** A record without a time (NaN) or a level (an empty label) shows none, rather than one made up. */
   line(record: DecodedRecord): void {
     const { name, rest } = splitName(record.fields)
-    const label = escapeControl(record.label.toUpperCase())
+    const label = escapeText(record.label.toUpperCase())
     const head: string[] = []
     if (Number.isFinite(record.time)) head.push(this.paint(90, this.clock(record.time)))
     const labelAt = label === '' ? -1 : this.layout.levelFirst ? 0 : head.length
     if (labelAt >= 0) head.splice(labelAt, 0, this.paint(levelColor(record.level), label))
-    if (name !== undefined) head.push(this.paint(1, `[${escapeControl(name)}]`, 22))
-    if (record.message !== undefined) head.push(this.paint(36, escapeControl(record.message)))
+    if (name !== undefined) head.push(this.paint(1, `[${escapeText(name)}]`, 22))
+    if (record.message !== undefined) head.push(this.paint(36, escapeText(record.message)))
     const { singleLine, hideObject } = this.layout
     const inlined = singleLine && !hideObject ? Object.keys(rest).filter((key) => !isErrorLike(rest[key])) : []
     if (inlined.length > 0) head.push(inline(rest, inlined))
@@ -82,14 +82,14 @@ export class PrettyFormat extends DecodedFormat {
   }
 
   private field(indent: string, key: string, value: Plain): string {
-    const label = `${indent}${this.paint(90, `${escapeControl(key)}:`)}`
+    const label = `${indent}${this.paint(90, `${escapeText(key)}:`)}`
     // Numbers as numbers: JSON would turn NaN and Infinity into null.
     if (typeof value === 'number') return `${label} ${value}\n`
-    if (!isErrorLike(value)) return `${label} ${escapeControl(plainJson(value))}\n`
+    if (!isErrorLike(value)) return `${label} ${escapeJsonText(plainJson(value))}\n`
     // An error: its stack over several lines, then its other fields (code, cause...) below it.
     const [first, ...frames] = value.stack.split('\n')
-    let text = `${label} ${this.paint(31, escapeControl(first))}\n`
-    for (const frame of frames) text += `${indent}${INDENT}${this.paint(90, escapeControl(frame.trim()))}\n`
+    let text = `${label} ${this.paint(31, escapeText(first))}\n`
+    for (const frame of frames) text += `${indent}${INDENT}${this.paint(90, escapeText(frame.trim()))}\n`
     for (const inner of Object.keys(value)) {
       if (inner !== 'type' && inner !== 'message' && inner !== 'stack') text += this.field(indent + INDENT, inner, value[inner])
     }

@@ -1,5 +1,5 @@
 import { DecodedFormat, type DecodedRecord } from './decoded.js'
-import { escapeControl } from './escape.js'
+import { escapeText } from './escape.js'
 import { logfmtPairs } from './logfmt.js'
 import type { PlainObject } from './values.js'
 
@@ -13,9 +13,9 @@ export function splitName(fields: PlainObject): { name: string | undefined; rest
 export class TextFormat extends DecodedFormat {
   line(record: DecodedRecord): void {
     const { name, rest } = splitName(record.fields)
-    let text = `${this.time.text(record.time)} ${escapeControl(record.label.toUpperCase()).padEnd(5)}`
-    if (name !== undefined) text += ` [${escapeControl(name)}]`
-    if (record.message !== undefined) text += ` ${escapeControl(record.message)}`
+    let text = `${this.time.text(record.time)} ${escapeText(record.label.toUpperCase()).padEnd(5)}`
+    if (name !== undefined) text += ` [${escapeText(name)}]`
+    if (record.message !== undefined) text += ` ${escapeText(record.message)}`
     this.out.utf8(`${text}${logfmtPairs(rest)}\n`)
   }
 }
