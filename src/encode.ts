@@ -6,7 +6,6 @@ import {
 import type { EventSchema } from './events/schema.js'
 import { truncateString } from './cut-marks.js'
 import { asFields, MAX_RECORD_SIZE, MAX_RECORD_VALUES, RecordBounds } from './record-bounds.js'
-import { LoneSurrogates } from './lone-surrogates.js'
 import { describe } from './serialize.js'
 
 /** Packed fields up to this many bytes are copied by hand. */
@@ -45,19 +44,14 @@ export class FrameEncoder {
   /** `fields` as FieldPreparer.prepare() gives them: within the record limits already. */
   record(level: number, time: number, bindingsId: number, contextId: number, fullMessage: string | undefined, fields: object | undefined): number {
     const message = fullMessage === undefined || fullMessage.length <= this.maxMessage ? fullMessage : truncateString(fullMessage, this.maxMessage)
-    // UTF-8 cannot carry a lone surrogate: such a message is packed as an extension (src/lone-surrogates.ts), before the fields reuse msgpackr's buffer.
-    const loneSurrogates = message === undefined || message.isWellFormed() ? undefined : this.packed(new LoneSurrogates(message), false)
     const packed = fields === undefined ? 0 : this.pack(fields, true, false)
-    const messageMax = message === undefined ? 1 : loneSurrogates !== undefined ? loneSurrogates.length : 5 + message.length * 3
+    const messageMax = message === undefined ? 1 : 5 + message.length * 3
     this.ensure(HEADER_BYTES + messageMax + packed)
     const buf = this.buffer
     this.header(KIND_RECORD, level, time, bindingsId, contextId)
     let p = HEADER_BYTES
     if (message === undefined) {
       buf[p++] = 0xc0
-    } else if (loneSurrogates !== undefined) {
-      buf.set(loneSurrogates, p)
-      p += loneSurrogates.length
     } else {
       // str32 always: the byte length is known only after writing, and 5 bytes is the most it needs.
       const n = buf.utf8Write(message, p + 5)
@@ -90,9 +84,9 @@ export class FrameEncoder {
     return (this.ints[0] = this.copyPacked(HEADER_BYTES, packed))
   }
 
-  /** A json field's value packed, as a copy: msgpackr's buffer is reused by the next pack. `bound` as for pack(). */
-  packed(value: unknown, bound = true): Uint8Array {
-    const length = this.pack(value, false, bound)
+  /** A json field's value packed, as a copy: msgpackr's buffer is reused by the next pack. */
+  packed(value: unknown): Uint8Array {
+    const length = this.pack(value, false)
     return Uint8Array.prototype.slice.call(this.packedBytes, this.packedStart, this.packedStart + length)
   }
 

@@ -50,15 +50,10 @@ export class FieldPreparer {
     try {
       for (const key in fields) {
         const value = (fields as Record<string, unknown>)[key]
-        if (typeof value === 'string') {
-          size -= value.length
-          // A string (or a key) holding a lone surrogate is packed by the copy (src/lone-surrogates.ts).
-          if (!value.isWellFormed()) return this.prepareNested(fields)
-        } else if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
-          // A function is left out, unless it is a toJSON() that JSON.stringify would call (src/record-bounds.ts).
-          return this.prepareNested(fields)
-        }
-        if (this.serializers?.has(key) || --values === 0 || !key.isWellFormed()) return this.prepareNested(fields)
+        if (typeof value === 'string') size -= value.length
+        // A function is left out, unless it is a toJSON() that JSON.stringify would call (src/record-bounds.ts).
+        else if ((typeof value === 'object' && value !== null) || typeof value === 'function') return this.prepareNested(fields)
+        if (this.serializers?.has(key) || --values === 0) return this.prepareNested(fields)
         size -= key.length
       }
       if (size >= 0 && Object.getPrototypeOf(fields) === Object.prototype) return fields

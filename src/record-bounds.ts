@@ -1,4 +1,3 @@
-import { LoneSurrogates } from './lone-surrogates.js'
 import { describe, toPlain, type Budget } from './serialize.js'
 
 /** maxRecordValues' default: a record of 10,000 values packs in well under a millisecond here (bench/RESULTS.md). */
@@ -54,8 +53,7 @@ export class RecordBounds {
   }
 
   private fits(value: unknown, depth: number): boolean {
-    // A lone surrogate is packed by the copy (src/lone-surrogates.ts).
-    if (typeof value === 'string') return (this.size -= value.length) >= 0 && value.isWellFormed()
+    if (typeof value === 'string') return (this.size -= value.length) >= 0
     if (typeof value !== 'object' || value === null) return true
     if (depth > this.maxDepth || --this.values < 0) return false
     // msgpackr packs arrays and objects whose constructor is Object as they are: one whose toJSON()
@@ -72,7 +70,6 @@ export class RecordBounds {
     if (prototype === Object.prototype || prototype === null) return this.fitsKeys(value, depth)
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return (this.size -= value.byteLength) >= 0
     if (value instanceof Date) return true
-    if (value instanceof LoneSurrogates) return (this.size -= value.text.length) >= 0
     if (value instanceof RegExp) return (this.size -= value.source.length) >= 0
     if (value instanceof Map) {
       if ((this.values -= value.size) < 0) return false
@@ -85,11 +82,9 @@ export class RecordBounds {
       return true
     }
     if (value instanceof Error) {
-      // What msgpackr packs of an Error: its name, message, cause and errors. Its name and message
-      // are packed as UTF-8 (a lone surrogate is U+FFFD there), not copied: a copy would be the
-      // full form of a top-level Error, unlike the one msgpackr packs.
+      // What msgpackr packs of an Error: its name, message, cause and errors.
       const { name, message, cause } = value as Error & { cause?: unknown }
-      return this.fitsSize(name) && this.fitsSize(message) && this.fits(cause, depth + 1) &&
+      return this.fits(name, depth + 1) && this.fits(message, depth + 1) && this.fits(cause, depth + 1) &&
         (!(value instanceof AggregateError) || this.fits(value.errors, depth + 1))
     }
     // msgpackr packs what toJSON() returns (a URL's href), else a class instance's keys.
@@ -98,13 +93,9 @@ export class RecordBounds {
     return this.fitsKeys(value, depth)
   }
 
-  private fitsSize(value: unknown): boolean {
-    return typeof value !== 'string' || (this.size -= value.length) >= 0
-  }
-
   private fitsKeys(value: object, depth: number): boolean {
     for (const key in value) {
-      if (--this.values < 0 || (this.size -= key.length) < 0 || key === 'toJSON' || !key.isWellFormed()) return false
+      if (--this.values < 0 || (this.size -= key.length) < 0 || key === 'toJSON') return false
       if (!this.fits((value as Record<string, unknown>)[key], depth + 1)) return false
     }
     return true

@@ -5,7 +5,6 @@
 
 import { types } from 'node:util'
 import { moreItems, truncateString } from './cut-marks.js'
-import { carried, LoneSurrogates, withCarriedKeys } from './lone-surrogates.js'
 
 const CIRCULAR = '[Circular]'
 /** The most keys a map can have in a frame (msgpackr's 16-bit map size): an object with more is written as a marker. */
@@ -100,8 +99,7 @@ function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth
   // AggregateError's errors); deeper, as msgpackr carries them.
   if (object instanceof Error) return depth <= 1 ? serializeError(object, seen, budget) : briefError(object, seen, depth, maxDepth, budget)
   if (ArrayBuffer.isView(object)) return (budget.size -= object.byteLength) >= 0 ? object : `[too large: ${object.byteLength} bytes]`
-  // A string holding a lone surrogate, made ready to pack already (a child's bindings are bounded again when sent).
-  if (object instanceof Date || object instanceof RegExp || object instanceof LoneSurrogates) return object
+  if (object instanceof Date || object instanceof RegExp) return object
   const toJSON = useToJSON ? safeGet(object, 'toJSON') : undefined
   if (typeof toJSON === 'function') {
     try {
@@ -120,7 +118,7 @@ function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth
     else {
       const map: Record<string, unknown> = {}
       for (const [k, v] of object) map[cutKey(mapKey(k), budget)] = next(v)
-      out = withCarriedKeys(map)
+      out = map
     }
   } else {
     const keys = Object.keys(object)
@@ -128,7 +126,7 @@ function plainObject(object: object, seen: Set<unknown>, depth: number, maxDepth
     else {
       const plain: Record<string, unknown> = {}
       for (const key of keys) plain[cutKey(key, budget)] = next(safeGet(object, key))
-      out = withCarriedKeys(plain)
+      out = plain
     }
   }
   seen.delete(object)
@@ -160,11 +158,11 @@ function cutKey(key: string, budget: Budget): string {
   return truncateString(key, MAX_KEY_LENGTH)
 }
 
-/** The string, or as much of it as the budget allows; one holding a lone surrogate made ready to pack (src/lone-surrogates.ts). */
-function cutString(value: string, budget: Budget): string | LoneSurrogates {
+/** The string, or as much of it as the budget allows. */
+function cutString(value: string, budget: Budget): string {
   const left = Math.max(0, budget.size)
   budget.size -= value.length
-  return carried(truncateString(value, left))
+  return truncateString(value, left)
 }
 
 /** Spends `count` keys of the budget; false, with nothing spent, when they are more than it has left (or than a frame's map holds). */

@@ -36,14 +36,22 @@ const toJsonFields = (): Record<string, unknown> => ({
   plain: { kept: 1 },
 })
 
-const KEYS = ['a b', 'a=b', 'a"b', 'a\nb', 'a\\b', '', 'a_b', '%', 'a%20b', 'a\\u0020b', '\ud800', '\udc00', '\ufffd']
+// A lone surrogate is written as U+FFFD (README, Data types): '\udc00' or '\ufffd' next to '\ud800' would be written as one key.
+const KEYS = ['a b', 'a=b', 'a"b', 'a\nb', 'a\\b', '', 'a_b', '%', 'a%20b', 'a\\u0020b', '\ud800']
 const KEYED = Object.fromEntries(KEYS.map((key, i) => [key, `v${i}`]))
 
 const VALUES: Record<string, string> = {
-  nl: 'a\nb', bsn: 'a\\nb', bs: 'a\\b', quote: 'say "hi"', tab: 'a\tb', bst: 'a\\tb',
-  high: 'x\ud800', low: 'x\udc00', fffd: 'x\ufffd', pair: 'x\ud83d\ude00',
+  nl: 'a\nb', bsn: 'a\\nb', bs: 'a\\b', quote: 'say "hi"', tab: 'a\tb', bst: 'a\\tb', lone: 'x\ud800', pair: 'x\ud83d\ude00',
 }
 const MESSAGE = 'lone \ud800, newline\n, backslash-n \\n'
+
+/** What is written for a string: itself, a lone surrogate as U+FFFD (the calling thread's UTF-8). */
+const written = (text: string): string => text.toWellFormed()
+const writtenKeys = (object: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(object).map(([key, value]) => [written(key), written(value)]))
+const KEYS_WRITTEN = KEYS.map(written)
+const KEYED_WRITTEN = writtenKeys(KEYED)
+const VALUES_WRITTEN = writtenKeys(VALUES)
+const MESSAGE_WRITTEN = written(MESSAGE)
 
 function logAll(log: Logger): void {
   withContext({ time: 'context time' }, () => log.child({ level: 'bound level' }).info('reserved', RESERVED))
@@ -55,7 +63,7 @@ function logAll(log: Logger): void {
 }
 
 // Every key but the empty one, which the columns option does not take.
-const COLUMNS = ['time', 'level', 'msg', ...Object.keys(RESERVED_READ), ...Object.keys(toJsonFields()), 'top', ...KEYS.filter((key) => key !== ''), ...Object.keys(VALUES)]
+const COLUMNS = ['time', 'level', 'msg', ...Object.keys(RESERVED_READ), ...Object.keys(toJsonFields()), 'top', ...KEYS_WRITTEN.filter((key) => key !== ''), ...Object.keys(VALUES)]
 
 async function logged(format: FormatName): Promise<string> {
   const file = join(tempDir(), `hostile.${format}`)
@@ -85,7 +93,7 @@ const unescapeText = (text: string): string => JSON.parse(`"${text.replace(/"/g,
 /** How the logfmt package (npm) reads a quoted value: `\"` and `\\` as escapes, any other escape as its letter. */
 const NPM_LOGFMT_READS: Record<string, string> = {
   nl: 'anb', bsn: 'a\\nb', bs: 'a\\b', quote: 'say "hi"', tab: 'atb', bst: 'a\\tb',
-  high: 'xud800', low: 'xudc00', fffd: 'x\ufffd', pair: 'x\ud83d\ude00',
+  lone: 'x\ufffd', pair: 'x\ud83d\ude00',
 }
 
 function expectDistinct(values: unknown[]): void {
@@ -112,9 +120,9 @@ describe('json', () => {
     expect(lines[5]).toMatchObject({ msg: 'hidden toJSON', hidden: { kept: true } })
   })
 
-  it('keeps every hostile key, lone surrogates included, and every value as it was', () => {
-    expect(lines[3]).toEqual({ time: expect.any(String), level: 'info', msg: 'keys', ...KEYED })
-    expect(lines[4]).toEqual({ time: expect.any(String), level: 'info', msg: MESSAGE, ...VALUES })
+  it('keeps every hostile key and every value as it was, a lone surrogate as U+FFFD', () => {
+    expect(lines[3]).toEqual({ time: expect.any(String), level: 'info', msg: 'keys', ...KEYED_WRITTEN })
+    expect(lines[4]).toEqual({ time: expect.any(String), level: 'info', msg: MESSAGE_WRITTEN, ...VALUES_WRITTEN })
   })
 })
 
@@ -140,16 +148,16 @@ describe('logfmt', () => {
     const read = logfmt.parse(lines[3])
     const keys = Object.keys(read).slice(3)
     expect(keys).toHaveLength(KEYS.length)
-    expect(keys.map(decodeKey)).toEqual(KEYS)
+    expect(keys.map(decodeKey)).toEqual(KEYS_WRITTEN)
     expect(Object.values(read).slice(3)).toEqual(KEYS.map((_, i) => `v${i}`))
     // The spec-following parser of the tests agrees.
-    expect(parseLogfmtLine(lines[3]).slice(3).map(({ key }) => decodeKey(key))).toEqual(KEYS)
+    expect(parseLogfmtLine(lines[3]).slice(3).map(({ key }) => decodeKey(key))).toEqual(KEYS_WRITTEN)
   })
 
   it('quotes values with JSON string escapes: read back exactly by a strict parser, and apart by the logfmt package', () => {
     const strict = parseLogfmtLine(lines[4])
-    expect(strict[2].value).toBe(MESSAGE)
-    expect(Object.fromEntries(strict.slice(3).map(({ key, value }) => [key, value]))).toEqual(VALUES)
+    expect(strict[2].value).toBe(MESSAGE_WRITTEN)
+    expect(Object.fromEntries(strict.slice(3).map(({ key, value }) => [key, value]))).toEqual(VALUES_WRITTEN)
     const read = logfmt.parse(lines[4])
     const values = Object.keys(VALUES).map((key) => read[key])
     expect(Object.fromEntries(Object.keys(VALUES).map((key) => [key, read[key]]))).toEqual(NPM_LOGFMT_READS)
@@ -174,13 +182,13 @@ describe('text', () => {
   })
 
   it('keeps every hostile key apart, percent-encoded as in logfmt', () => {
-    expect(Object.keys(pairs(lines[3], 'keys')).map(decodeKey)).toEqual(KEYS)
+    expect(Object.keys(pairs(lines[3], 'keys')).map(decodeKey)).toEqual(KEYS_WRITTEN)
   })
 
-  it('escapes the backslash, so a newline and a backslash followed by n differ; lone surrogates as \\udXXX', () => {
-    const message = 'lone \\ud800, newline\\n, backslash-n \\\\n'
+  it('escapes the backslash, so a newline and a backslash followed by n differ', () => {
+    const message = 'lone \ufffd, newline\\n, backslash-n \\\\n'
     expect(lines[4]).toContain(` INFO  ${message} `)
-    expect(unescapeText(message)).toBe(MESSAGE)
+    expect(unescapeText(message)).toBe(MESSAGE_WRITTEN)
     const read = pairs(lines[4], message)
     expect(Object.fromEntries(Object.keys(VALUES).map((key) => [key, read[key]]))).toEqual(NPM_LOGFMT_READS)
   })
@@ -206,10 +214,10 @@ describe('csv', () => {
     expect(cells(rows[3])).toMatchObject({ top: 'fields toJSON' })
   })
 
-  it('keeps every hostile key\'s column and every value, newline, backslash and lone surrogates included', () => {
-    const { '': _empty, ...columns } = KEYED
+  it('keeps every hostile key\'s column and every value, newline and backslash included', () => {
+    const { '': _empty, ...columns } = KEYED_WRITTEN
     expect(cells(rows[4])).toMatchObject(columns)
-    expect(cells(rows[5])).toEqual({ time: expect.any(String), level: 'info', msg: MESSAGE, ...VALUES })
+    expect(cells(rows[5])).toEqual({ time: expect.any(String), level: 'info', msg: MESSAGE_WRITTEN, ...VALUES_WRITTEN })
   })
 })
 
@@ -233,8 +241,8 @@ describe('pretty', () => {
   })
 
   it('keeps every hostile key apart and every value as it was', () => {
-    expect(fields(records[3])).toEqual(Object.entries(KEYED))
-    expect(records[4][0]).toContain(' lone \\ud800, newline\\n, backslash-n \\\\n')
-    expect(Object.fromEntries(fields(records[4]))).toEqual(VALUES)
+    expect(fields(records[3])).toEqual(Object.entries(KEYED_WRITTEN))
+    expect(records[4][0]).toContain(' lone \ufffd, newline\\n, backslash-n \\\\n')
+    expect(Object.fromEntries(fields(records[4]))).toEqual(VALUES_WRITTEN)
   })
 })

@@ -117,7 +117,7 @@ describe.each([true, false])('JSON lines (worker: %s)', (worker) => {
     expect(lines[2]).toContain('"big":1180591620717411303424}')
     expect('undef' in records[2]).toBe(false)
     expect(records[3]).toMatchObject({ when: '1970-01-01T00:00:00.000Z', tags: ['a', 'b'], bytes: { type: 'Buffer', data: [1, 2] } })
-    expect(records[4]).toMatchObject({ msg: 'lone surrogate \ud800 end', s: 'x\udc00y' })
+    expect(records[4]).toMatchObject({ msg: 'lone surrogate \ufffd end', s: 'x\ufffdy' })
   })
 })
 

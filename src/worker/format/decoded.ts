@@ -2,7 +2,7 @@ import type { EventSchema } from '../../events/schema.js'
 import { compileDecode, type EventDecode } from '../events/event-reader.js'
 import type { Output } from '../output.js'
 import { DROPPED_MESSAGE, DROPPED_SEQUENCE_KEY, levelText, SEQUENCE_KEY, WARN, type Format, type FormatOptions } from './format.js'
-import { stringLength, stringStart } from './msgpack.js'
+import { skipValue, stringLength, stringStart } from './msgpack.js'
 import { PlainDecoder } from './plain-decoder.js'
 import { ReservedKeys } from './reserved-keys.js'
 import { TimeFormat } from './time-format.js'
@@ -59,13 +59,8 @@ export abstract class DecodedFormat implements Format<PlainObject, DecodedEvent>
       const messageEnd = start + stringLength(src, p)
       message = truncateString(src.utf8Slice(start, messageEnd), this.options.limits.maxStringLength)
       p = messageEnd
-    } else if (src[p] !== 0xc0) {
-      // A message holding a lone surrogate is an extension (src/lone-surrogates.ts).
-      const value = this.decoder.value(src, p, 1)
-      if (typeof value === 'string') message = value
-      p = this.decoder.end
     } else {
-      p++
+      p = skipValue(src, p)
     }
     this.write(level, time, sequence, message, bindings, context, p < end ? this.decoder.fields(src, p) : undefined)
   }

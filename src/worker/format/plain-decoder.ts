@@ -1,6 +1,4 @@
 import { unpack } from 'msgpackr'
-// Registers the extension of strings holding lone surrogates, for unpack().
-import '../../lone-surrogates.js'
 import { isPrefixTag, isUndefinedAt, mapHeader, skipValue, stringLength, stringStart, TAG_ERROR, TAG_SET, u16, u32 } from './msgpack.js'
 import { DEEP_ARRAY, DEEP_OBJECT, moreItems, plainJson, truncateString, type Limits, type Plain, type PlainObject } from './values.js'
 
@@ -174,11 +172,10 @@ function text(value: Plain | undefined): string {
   return typeof value === 'object' ? plainJson(value) : String(value)
 }
 
-/** A value msgpackr decoded from an extension or binary: a Date, a typed array, a Buffer, a BigInt, a string holding a lone surrogate. */
+/** A value msgpackr decoded from an extension or binary: a Date, a typed array, a Buffer, a BigInt. */
 function leaf(value: unknown, limits: Limits, depth: number): Plain | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString()
-  if (typeof value === 'string') return truncateString(value, limits.maxStringLength)
-  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return value
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value
   if (value === undefined || value === null) return value
   if (!ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer)) return String(value)
   if (depth > limits.maxDepth) return DEEP_ARRAY
