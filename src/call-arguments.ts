@@ -1,4 +1,4 @@
-import { describe, messageText, safeGet, toPlain } from './serialize.js'
+import { describe, isError, messageText, safeGet, toPlain } from './serialize.js'
 
 /**
  * How a log call's arguments become a record's message and fields, for the calls the logger's own
@@ -109,15 +109,6 @@ function json(value: unknown): string {
   }
 }
 
-/** `value instanceof Error`, false where asking throws (a revoked Proxy). */
-export function isError(value: unknown): value is Error {
-  try {
-    return value instanceof Error
-  } catch {
-    return false
-  }
-}
-
 /** Whether `value` is a plain object (`{...}`), false where asking throws. */
 function isPlainObject(value: unknown): value is object {
   try {
@@ -161,8 +152,9 @@ export function callRecord(args: ArrayLike<unknown>, pino: boolean, prefix: stri
   return leftOver(message, fields, tail.slice(used))
 }
 
-/** pino's message for fields without one: the message of their `err`, unless they have a `msg`. */
+/** pino's message for fields without one: the Error's, or their `err`'s unless they have a `msg`. */
 export function errorMessage(fields: object): string | undefined {
+  if (isError(fields)) return messageText(safeGet(fields, 'message'))
   const err = safeGet(fields, 'err')
   if (!isError(err) || safeGet(fields, 'msg') !== undefined) return undefined
   return messageText(safeGet(err, 'message'))

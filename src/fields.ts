@@ -1,6 +1,6 @@
 import type { Serializer } from './config.js'
 import { asFields, type RecordBounds } from './record-bounds.js'
-import { describe, safeGet, serializeError } from './serialize.js'
+import { describe, isError, safeGet, serializeError } from './serialize.js'
 
 /**
  * What happens to a record's fields (and a child's bindings, and a context) on the calling thread
@@ -38,7 +38,7 @@ export class FieldPreparer {
 
   /**
    * `fields` itself when nothing changes (the common case, no copy), else a copy with the new
-   * values; either within the record limits (src/record-bounds.ts). A plain object of numbers,
+   * values; either within the record limits (src/record-bounds.ts). An Error is `{ err }`. A plain object of numbers,
    * booleans and strings is measured against them in this same loop: a walk of its own cost a
    * tenth of a record's encoding. The loop is kept small: inlined into every log call, its
    * bytecode counts against V8's inlining budget, and at twice this size the ring's write was no
@@ -59,13 +59,14 @@ export class FieldPreparer {
       if (size >= 0 && Object.getPrototypeOf(fields) === Object.prototype) return fields
     } catch {
       // A getter threw: the copy reads each value on its own.
-      return this.bound(this.copy(fields))
+      return this.prepareNested(fields)
     }
     return this.bound(fields)
   }
 
-  /** prepare() of fields holding an object, a key with a serializer, or too many keys. */
+  /** prepare() of fields holding an object, a key with a serializer, or too many keys; or of an Error. */
   private prepareNested(fields: object): object {
+    if (isError(fields)) return this.prepare({ err: fields })
     try {
       for (const key in fields) {
         if ((this.serializers?.has(key) || (fields as Record<string, unknown>)[key] instanceof Error) && Object.hasOwn(fields, key)) return this.bound(this.copy(fields))
@@ -76,8 +77,9 @@ export class FieldPreparer {
     return this.bound(fields)
   }
 
+  /** `fields` within the record limits; an Error given as the fields is written as `err`. */
   private bound(fields: object): object {
-    return asFields(this.bounds.bound(fields))
+    return isError(fields) ? this.prepare({ err: fields }) : asFields(this.bounds.bound(fields))
   }
 
   /**

@@ -40,6 +40,15 @@ function errorType(error: Error): string {
   return typeof name === 'string' && name ? name : 'Error'
 }
 
+/** `value instanceof Error`, false where asking throws (a revoked Proxy). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error
+  } catch {
+    return false
+  }
+}
+
 /** The value of a property, or what a getter that throws says instead. */
 export function safeGet(target: object, key: PropertyKey): unknown {
   try {
