@@ -259,15 +259,7 @@ const HIDDEN = '02:04:27.123 DEBUG cache miss\n02:04:27.124 INFO  [http] request
 
 /** Runs the command with stdin left open: it must end without reading it. */
 function withStdinOpen(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return cli(args, null)
 }
 
 describe('ringlog pretty: --help and --version', () => {

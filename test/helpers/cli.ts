@@ -9,8 +9,11 @@ export interface CliRun {
   stderr: string
 }
 
-/** Runs `node dist/src/cli.js ...args` with `input` on stdin, in an environment that says nothing about colors. */
-export function cli(args: string[], input = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/**
+ * Runs `node dist/src/cli.js ...args` with `input` on stdin, in an environment that says nothing
+ * about colors. `input` null: stdin is left open (a command that must end without reading it).
+ */
+export function cli(args: string[], input: string | null = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...env },
@@ -22,6 +25,6 @@ export function cli(args: string[], input = '', env: NodeJS.ProcessEnv = {}): Pr
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(input)
+    if (input !== null) child.stdin.end(input)
   })
 }
