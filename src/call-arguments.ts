@@ -1,3 +1,4 @@
+import { MAX_RECORD_SIZE, MAX_RECORD_VALUES } from './record-bounds.js'
 import { describe, isError, messageText, safeGet, toPlain } from './serialize.js'
 
 /**
@@ -14,8 +15,6 @@ export interface CallRecord {
 }
 
 const PERCENT = 37
-/** d f i O o j s */
-const SPECIFIERS = [100, 102, 105, 79, 111, 106, 115]
 
 /**
  * pino's interpolation (quick-format-unescaped): `%s %d %i %f %j %o %O %%`, where a missing
@@ -35,27 +34,31 @@ export function interpolate(template: string, args: readonly unknown[]): { text:
     if (template.charCodeAt(i) !== PERCENT || i + 1 >= length) continue
     lastPos = lastPos > -1 ? lastPos : 0
     let piece: string | undefined
-    const specifier = template.charCodeAt(i + 1)
-    switch (specifier) {
+    // A specifier takes its argument even when it leaves itself as written: only what none names is left over.
+    let names = a < count
+    switch (template.charCodeAt(i + 1)) {
       case 100: // d
       case 102: // f
-        if (a < count && args[a] != null) piece = String(numberOf(args[a]))
+        if (names && args[a] != null) piece = String(numberOf(args[a]))
         break
       case 105: // i
-        if (a < count && args[a] != null) piece = String(Math.floor(numberOf(args[a])))
+        if (names && args[a] != null) piece = String(Math.floor(numberOf(args[a])))
         break
       case 79: // O
       case 111: // o
       case 106: // j
-        if (a < count && args[a] !== undefined) piece = quoted(args[a])
+        if (names && args[a] !== undefined) piece = quoted(args[a])
         break
       case 115: // s
-        if (a < count) piece = stringOf(args[a])
+        if (names) piece = stringOf(args[a])
         break
       case PERCENT:
         piece = '%'
+        names = false
         a--
         break
+      default:
+        names = false
     }
     if (piece !== undefined) {
       if (lastPos < i) text += template.slice(lastPos, i)
@@ -63,8 +66,7 @@ export function interpolate(template: string, args: readonly unknown[]): { text:
       lastPos = i + 2
       i++
     }
-    // Taken, even when left as written: only what no specifier names is left over.
-    if (specifier !== PERCENT && SPECIFIERS.includes(specifier) && a < count) used = a + 1
+    if (names) used = a + 1
     a++
   }
   if (lastPos === -1) return { text: template, used }
@@ -102,7 +104,7 @@ function json(value: unknown): string {
     return String(JSON.stringify(value))
   } catch {
     try {
-      return String(JSON.stringify(toPlain(value, new Set(), 0, 10, { values: 10_000, size: 1 << 20 })))
+      return String(JSON.stringify(toPlain(value, new Set(), 0, 10, { values: MAX_RECORD_VALUES, size: MAX_RECORD_SIZE })))
     } catch (error) {
       return `"[unable to serialize: ${describe(error)}]"`
     }
@@ -177,7 +179,8 @@ function leftOver(message: string | undefined, fields: object | undefined, extra
     } else if (isPlainObject(value)) {
       merged = Object.assign(merged ?? ownFields(fields), ownFields(value))
     } else {
-      words.push(typeof value === 'string' ? value : isError(value) ? stringOf(value) : typeof value === 'object' && value !== null ? json(value) : stringOf(value))
+      // An object as JSON, an Error (past the first) and anything else as String() gives it.
+      words.push(typeof value === 'object' && !isError(value) ? json(value) : stringOf(value))
     }
   }
   return { message: words.length === 0 ? undefined : words.join(' '), fields: merged ?? fields }

@@ -328,11 +328,12 @@ function columns(where: Where, value: unknown): string[] {
   return value as string[]
 }
 
-function serializers(value: unknown): Record<string, Serializer> | undefined {
+/** The `serializers` option (createLogger's, or a child's: `where` names it), checked; undefined when none. */
+export function serializers(value: unknown, where: (name: string) => Where = option): Record<string, Serializer> | undefined {
   if (value === undefined) return undefined
-  const entries = record(option('serializers'), value)
+  const entries = record(where('serializers'), value)
   for (const [key, fn] of Object.entries(entries)) {
-    if (typeof fn !== 'function') invalid(option(`serializers.${key}`), fn, 'a function')
+    if (typeof fn !== 'function') invalid(where(`serializers.${key}`), fn, 'a function')
   }
   return Object.keys(entries).length > 0 ? (entries as Record<string, Serializer>) : undefined
 }

@@ -1,7 +1,7 @@
 import { BindingsRegistry } from './bindings.js'
 import { callRecord, errorMessage } from './call-arguments.js'
 import type { CallConfig } from './call-options.js'
-import { resolveOptions, type LoggerOptions, type ResolvedOptions, type Serializer } from './config.js'
+import { resolveOptions, serializers, type LoggerOptions, type ResolvedOptions, type Serializer } from './config.js'
 import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
 import { FrameEncoder } from './encode.js'
@@ -453,14 +453,7 @@ function childOptions<Custom extends string>(options: ChildOptions<Custom> | und
     if (!CHILD_OPTIONS.includes(key)) invalid(`child option ${key}`, value, `one of ${CHILD_OPTIONS.join(', ')}`)
   }
   if (options.msgPrefix !== undefined && typeof options.msgPrefix !== 'string') invalid('child option msgPrefix', options.msgPrefix, 'a string')
-  const serializers = options.serializers
-  if (serializers !== undefined) {
-    if (serializers === null || typeof serializers !== 'object') invalid('child option serializers', serializers, 'an object of functions')
-    for (const [key, fn] of Object.entries(serializers)) {
-      if (typeof fn !== 'function') invalid(`child option serializers.${key}`, fn, 'a function')
-    }
-  }
-  return options
+  return { ...options, serializers: serializers(options.serializers, (name) => `child option ${name}`) }
 }
 
 /** A custom level cannot take the name of anything a logger has (its methods, `name`) or a thenable's `then`. */
