@@ -1,0 +1,14 @@
+import type { Where } from '../validate.js'
+
+/**
+ * One kind of asynchronous sink, on the calling thread: its own options (besides `type` and the
+ * options every asynchronous sink has: src/shipping/ship-options.ts), checked up front so that
+ * `createLogger()` throws naming the sink, the option and the value (validate.ts's `invalid()`).
+ * What `read` returns crosses into the worker: plain data only.
+ */
+export interface OptionsReader<Options> {
+  /** Its option names; any other key on the sink is an error. */
+  readonly keys: readonly string[]
+  /** `where('url')` is `sinks[2].url`, for errors. */
+  read(fields: Readonly<Record<string, unknown>>, where: (name: string) => Where): Options
+}

@@ -1,0 +1,5 @@
+import type { OptionsReader } from './options-reader.js'
+
+/** Every kind of asynchronous sink by its `type`, on the calling thread: the options each takes. */
+export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
+}
