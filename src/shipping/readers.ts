@@ -1,5 +1,7 @@
+import { httpOptions } from './http-options.js'
 import type { OptionsReader } from './options-reader.js'
 
 /** Every kind of asynchronous sink by its `type`, on the calling thread: the options each takes. */
 export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
+  http: httpOptions,
 }
