@@ -71,13 +71,14 @@ export class Sender {
   }
 
   /**
-   * Resolves once everything in memory is sent, or at the deadline; then what is left in memory is
-   * spooled, or counted as dropped. The try in flight is aborted first. Records in the spool stay
-   * there for the next sink that opens it.
+   * Resolves once everything in memory and in the spool is sent, or at the deadline, or at once
+   * when the destination is down and there is a spool; then what is left in memory is spooled, or
+   * counted as dropped. The try in flight is aborted first. What the spool holds stays there for
+   * the next sink that opens it.
    */
   async settle(deadline: number): Promise<void> {
-    if (this.open && this.spool !== undefined) this.spill()
-    while (this.held.length > 0 && performance.now() < deadline && !this.stopped) {
+    // A destination that is down is not waited for when there is a spool; one that is up gets the spool's batches too.
+    while (!this.empty && !(this.open && this.spool !== undefined) && performance.now() < deadline && !this.stopped) {
       const seen = this.counters.changes
       await this.counters.changeAfter(seen, Math.max(1, Math.min(50, deadline - performance.now())))
     }
