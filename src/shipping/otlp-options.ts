@@ -18,8 +18,8 @@ export interface OtlpSinkOptions {
   url?: string
   /** The body's encoding: `application/x-protobuf` or `application/json`. @default 'protobuf' */
   encoding?: 'protobuf' | 'json'
-  /** @default 'none' */
-  compression?: 'gzip' | 'none'
+  /** Gzip each request's body (`content-encoding: gzip`); 'none' (OpenTelemetry's word) and false do not. @default 'none' */
+  compression?: 'gzip' | 'none' | false
   /**
    * Added to every request (authentication).
    * @default OTEL_EXPORTER_OTLP_LOGS_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS, else none
@@ -40,7 +40,7 @@ export interface OtlpSinkOptions {
 export interface OtlpOptions {
   url: string
   encoding: 'protobuf' | 'json'
-  compression: 'gzip' | 'none'
+  gzip: boolean
   headers: Record<string, string>
   resource: Record<string, ResourceValue>
   timeoutMs: number
@@ -56,10 +56,15 @@ const DEFAULT_TIMEOUT_MS = 10_000
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
 
-function oneOf<T extends string>(where: Where, value: unknown, choices: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback
-  if (choices.includes(value as T)) return value as T
-  return invalid(where, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`)
+function encoding(where: Where, value: unknown): OtlpOptions['encoding'] {
+  if (value === undefined) return 'protobuf'
+  return value === 'protobuf' || value === 'json' ? value : invalid(where, value, "'protobuf' or 'json'")
+}
+
+/** Whether to gzip. */
+function compression(where: Where, value: unknown): boolean {
+  if (value === undefined || value === 'none' || value === false) return false
+  return value === 'gzip' ? true : invalid(where, value, "'gzip', 'none' or false")
 }
 
 /** The URL to POST to: `<base>/v1/logs` for a base URL, the signal's path appended to the base's own. */
@@ -114,14 +119,14 @@ function resource(where: Where, value: unknown): Record<string, ResourceValue> {
 }
 
 /** `{ type: 'otlp' }`: OpenTelemetry logs over OTLP/HTTP (src/worker/shipping/otlp.ts). */
-export const OTLP_OPTIONS: OptionsReader<OtlpOptions> = {
+export const otlpOptions: OptionsReader<OtlpOptions> = {
   keys: ['endpoint', 'url', 'encoding', 'compression', 'headers', 'resource', 'timeout'],
   read(fields, where) {
     const fromEnvironment = fields.headers === undefined ? environmentHeaders(process.env) : undefined
     return {
       url: targetUrl(target(fields, where)),
-      encoding: oneOf(where('encoding'), fields.encoding, ['protobuf', 'json'], 'protobuf'),
-      compression: oneOf(where('compression'), fields.compression, ['gzip', 'none'], 'none'),
+      encoding: encoding(where('encoding'), fields.encoding),
+      gzip: compression(where('compression'), fields.compression),
       headers: fromEnvironment !== undefined ? headers(fromEnvironment.where, fromEnvironment.headers)
         : fields.headers === undefined ? {} : headers(where('headers'), fields.headers),
       resource: { 'service.name': UNKNOWN_SERVICE, ...environmentResource(process.env), ...resource(where('resource'), fields.resource) },

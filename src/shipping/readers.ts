@@ -1,7 +1,9 @@
+import { httpOptions } from './http-options.js'
 import type { OptionsReader } from './options-reader.js'
-import { OTLP_OPTIONS } from './otlp-options.js'
+import { otlpOptions } from './otlp-options.js'
 
 /** Every kind of asynchronous sink by its `type`, on the calling thread: the options each takes. */
 export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
-  otlp: OTLP_OPTIONS,
+  http: httpOptions,
+  otlp: otlpOptions,
 }

@@ -1,7 +1,9 @@
-import { OTLP } from './otlp.js'
+import { http } from './http.js'
+import { otlp } from './otlp.js'
 import type { ShippingType } from './shipping-type.js'
 
 /** Every kind of asynchronous sink by its `type`, in the worker (src/shipping/readers.ts has their options). */
 export const SHIPPING_TYPES: Readonly<Record<string, ShippingType<never>>> = {
-  otlp: OTLP,
+  http,
+  otlp,
 }
