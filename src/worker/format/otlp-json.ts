@@ -1,7 +1,7 @@
 import type { Output } from '../output.js'
 import { DecodedFormat, type DecodedRecord } from './decoded.js'
 import type { FormatOptions } from './format.js'
-import { isInt64, severityNumber, splitFields, unixNanos, withoutRecordKeys } from './otlp-record.js'
+import { integerDigits, isInt64, severityNumber, splitFields, unixNanos, withoutRecordKeys } from './otlp-record.js'
 import type { Plain, PlainObject } from './values.js'
 
 /**
@@ -43,7 +43,7 @@ function anyValueJson(value: Plain): string {
     case 'string': return `{"stringValue":${JSON.stringify(value)}}`
     case 'boolean': return `{"boolValue":${value}}`
     case 'number':
-      if (isInt64(value)) return `{"intValue":"${value}"}`
+      if (isInt64(value)) return `{"intValue":"${integerDigits(value)}"}`
       return `{"doubleValue":${Number.isFinite(value) ? String(value) : `"${value}"`}}`
     case 'bigint':
       return isInt64(value) ? `{"intValue":"${value}"}` : `{"stringValue":"${value}"}`

@@ -18,13 +18,20 @@ export function severityNumber(level: number): number {
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
+const TWO_63 = 2 ** 63
 
 /**
- * Whether a number is written as an AnyValue's int_value: a safe integer, or a bigint in int64's
- * range. Other numbers are doubles; a bigint beyond int64 is written as its digits, a string.
+ * Whether a number is written as an AnyValue's int_value: an integer in int64's range, as
+ * OpenTelemetry's SDK has it (2 ** 60 is an int, exactly). Other numbers are doubles; a bigint
+ * beyond int64 is written as its digits, a string.
  */
 export function isInt64(value: number | bigint): boolean {
-  return typeof value === 'number' ? Number.isSafeInteger(value) : value >= INT64_MIN && value <= INT64_MAX
+  return typeof value === 'number' ? Number.isInteger(value) && value >= -TWO_63 && value < TWO_63 : value >= INT64_MIN && value <= INT64_MAX
+}
+
+/** An integer's exact digits: String() writes those beyond 2^53 in exponent form or rounded. */
+export function integerDigits(value: number | bigint): string {
+  return typeof value === 'number' && !Number.isSafeInteger(value) ? BigInt(value).toString() : String(value)
 }
 
 /** Milliseconds since the epoch as nanoseconds, OTLP's times; a time before 1970 as 1970, which unsigned times cannot go below. */
