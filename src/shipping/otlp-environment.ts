@@ -18,13 +18,10 @@ export interface Target extends FromEnvironment {
   base: boolean
 }
 
-function variable(name: string): Where {
-  return `environment variable ${name}`
-}
-
-function get(env: NodeJS.ProcessEnv, name: string): FromEnvironment | undefined {
+/** A variable read in place of a sink's option (`option sinks[0].endpoint`): its errors name both. */
+function get(env: NodeJS.ProcessEnv, name: string, option: Where): FromEnvironment | undefined {
   const text = env[name]
-  return text === undefined || text === '' ? undefined : { text, where: variable(name) }
+  return text === undefined || text === '' ? undefined : { text, where: `environment variable ${name} (in place of ${option})` }
 }
 
 /**
@@ -49,24 +46,24 @@ function keyValueList({ text, where }: FromEnvironment): Record<string, string> 
 }
 
 /** OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, a full URL, or OTEL_EXPORTER_OTLP_ENDPOINT, a base URL. */
-export function environmentTarget(env: NodeJS.ProcessEnv): Target | undefined {
-  const logs = get(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT')
+export function environmentTarget(env: NodeJS.ProcessEnv, option: Where): Target | undefined {
+  const logs = get(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', option)
   if (logs !== undefined) return { ...logs, base: false }
-  const all = get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')
+  const all = get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', option)
   return all === undefined ? undefined : { ...all, base: true }
 }
 
 /** OTEL_EXPORTER_OTLP_LOGS_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS, and which one it was. */
-export function environmentHeaders(env: NodeJS.ProcessEnv): { headers: Record<string, string>; where: Where } | undefined {
-  const set = get(env, 'OTEL_EXPORTER_OTLP_LOGS_HEADERS') ?? get(env, 'OTEL_EXPORTER_OTLP_HEADERS')
+export function environmentHeaders(env: NodeJS.ProcessEnv, option: Where): { headers: Record<string, string>; where: Where } | undefined {
+  const set = get(env, 'OTEL_EXPORTER_OTLP_LOGS_HEADERS', option) ?? get(env, 'OTEL_EXPORTER_OTLP_HEADERS', option)
   return set === undefined ? undefined : { headers: keyValueList(set), where: set.where }
 }
 
 /** OTEL_RESOURCE_ATTRIBUTES, with OTEL_SERVICE_NAME over its `service.name`. */
-export function environmentResource(env: NodeJS.ProcessEnv): Record<string, string> {
-  const attributes = get(env, 'OTEL_RESOURCE_ATTRIBUTES')
+export function environmentResource(env: NodeJS.ProcessEnv, option: Where): Record<string, string> {
+  const attributes = get(env, 'OTEL_RESOURCE_ATTRIBUTES', option)
   const resource = attributes === undefined ? {} : keyValueList(attributes)
-  const serviceName = get(env, 'OTEL_SERVICE_NAME')
+  const serviceName = get(env, 'OTEL_SERVICE_NAME', option)
   if (serviceName !== undefined) resource['service.name'] = serviceName.text
   return resource
 }

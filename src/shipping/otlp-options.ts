@@ -86,7 +86,7 @@ function target(fields: Readonly<Record<string, unknown>>, where: (name: string)
   const text = (name: string, value: unknown): string => (typeof value === 'string' ? value : invalid(where(name), value, 'a URL'))
   if (url !== undefined) return { text: text('url', url), where: where('url'), base: false }
   if (endpoint !== undefined) return { text: text('endpoint', endpoint), where: where('endpoint'), base: true }
-  return environmentTarget(process.env) ?? DEFAULT_TARGET
+  return environmentTarget(process.env, where('endpoint')) ?? DEFAULT_TARGET
 }
 
 function headers(where: Where, value: unknown): Record<string, string> {
@@ -94,11 +94,18 @@ function headers(where: Where, value: unknown): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, expected)
   const out: Record<string, string> = {}
   for (const [name, text] of Object.entries(value)) {
-    if (!HEADER_NAME.test(name)) invalid(`${where} name`, name, 'a header name (letters, digits and !#$%&\'*+.^_`|~-)')
+    if (!HEADER_NAME.test(name)) invalid(where, name, 'header names of letters, digits and !#$%&\'*+.^_`|~-')
     if (typeof text !== 'string' || !HEADER_VALUE.test(text)) invalid(`${where}[${JSON.stringify(name)}]`, text, 'text without line breaks or control characters')
     out[name] = text
   }
   return out
+}
+
+/** The option's headers, else the environment's, else none. */
+function requestHeaders(fields: Readonly<Record<string, unknown>>, where: (name: string) => Where): Record<string, string> {
+  if (fields.headers !== undefined) return headers(where('headers'), fields.headers)
+  const fromEnvironment = environmentHeaders(process.env, where('headers'))
+  return fromEnvironment === undefined ? {} : headers(fromEnvironment.where, fromEnvironment.headers)
 }
 
 function isScalar(value: unknown): value is string | number | boolean {
@@ -122,14 +129,12 @@ function resource(where: Where, value: unknown): Record<string, ResourceValue> {
 export const otlpOptions: OptionsReader<OtlpOptions> = {
   keys: ['endpoint', 'url', 'encoding', 'compression', 'headers', 'resource', 'timeout'],
   read(fields, where) {
-    const fromEnvironment = fields.headers === undefined ? environmentHeaders(process.env) : undefined
     return {
       url: targetUrl(target(fields, where)),
       encoding: encoding(where('encoding'), fields.encoding),
       gzip: compression(where('compression'), fields.compression),
-      headers: fromEnvironment !== undefined ? headers(fromEnvironment.where, fromEnvironment.headers)
-        : fields.headers === undefined ? {} : headers(where('headers'), fields.headers),
-      resource: { 'service.name': UNKNOWN_SERVICE, ...environmentResource(process.env), ...resource(where('resource'), fields.resource) },
+      headers: requestHeaders(fields, where),
+      resource: { 'service.name': UNKNOWN_SERVICE, ...environmentResource(process.env, where('resource')), ...resource(where('resource'), fields.resource) },
       timeoutMs: fields.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(where('timeout'), fields.timeout),
     }
   },
