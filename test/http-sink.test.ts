@@ -212,6 +212,17 @@ describe('http sink', () => {
     expect(numbers(received)).toEqual(Array.from({ length: 250 }, (_, i) => i))
   })
 
+  it('with worker: false, sends at the end of the event loop, and spools at exit what a down destination did not take', async () => {
+    const received = await started()
+    expect((await runFixture('ship-spool.mjs', [received.url, tempDir(), 'up', '30', 'inline'])).code).toBe(0)
+    expect(numbers(received)).toEqual(Array.from({ length: 30 }, (_, i) => i))
+    const dir = tempDir()
+    expect((await runFixture('ship-spool.mjs', [await deadUrl(), dir, 'down', '40', 'inline'])).code).toBe(0)
+    const later = await started()
+    expect((await runFixture('ship-spool.mjs', [later.url, dir, 'later', '0', 'close'])).code).toBe(0)
+    expect(numbers(later)).toEqual(Array.from({ length: 40 }, (_, i) => i))
+  })
+
   it('drops the oldest or the newest batches when the spool is full, and counts them', async () => {
     const url = await deadUrl()
     for (const drop of ['oldest', 'newest'] as const) {
