@@ -6,6 +6,9 @@ export const I64 = 1
 export const LEN = 2
 export const I32 = 5
 
+/** Strings shorter than this are tried as ASCII first; their length fits begin()'s one byte. */
+const SHORT = 64
+
 /** Bytes of `n` (a non-negative integer) as a varint. */
 export function varintSize(n: number): number {
   let size = 1
@@ -86,7 +89,26 @@ export class ProtobufWriter {
   /** Field `field` as a string, UTF-8. */
   string(field: number, s: string): void {
     const start = this.begin(field)
-    this.out.utf8(s)
+    const out = this.out
+    const n = s.length
+    if (n < SHORT) {
+      // Short ASCII by hand, its length known: most keys and values are, and a native write costs more.
+      out.ensure(n)
+      const buf = out.buf
+      let p = out.pos
+      let i = 0
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) break
+        buf[p++] = c
+      }
+      if (i === n) {
+        buf[start - 1] = n
+        out.pos = p
+        return
+      }
+    }
+    out.utf8(s)
     this.end(start)
   }
 
