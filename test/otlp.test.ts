@@ -21,6 +21,9 @@ const SPAN_ID = 'b7ad6b7169203331'
 const TIME = 1_700_000_000_123.5
 const TIME_NS = '1700000000123500000'
 
+/** A batch sealed only by flush(): the records logged before it go in one request, however slow the machine. */
+const ONE_BATCH = { batch: { wait: '1 min' } } as const
+
 const servers: Receiver[] = []
 const loggers: Logger[] = []
 const OTEL_VARIABLES = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_LOGS_HEADERS', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_SERVICE_NAME']
@@ -106,8 +109,8 @@ describe('otlp sink', () => {
       now: () => TIME,
       customLevels: { verbose: 5, audit: 35, notice: 45, panic: 70 },
       sinks: [
-        { type: 'otlp', endpoint: protobuf.endpoint, resource: RESOURCE },
-        { type: 'otlp', endpoint: json.endpoint, encoding: 'json', resource: RESOURCE },
+        { type: 'otlp', endpoint: protobuf.endpoint, resource: RESOURCE, ...ONE_BATCH },
+        { type: 'otlp', endpoint: json.endpoint, encoding: 'json', resource: RESOURCE, ...ONE_BATCH },
       ],
     }))
     log.info('order placed', { ...FIELDS, trace_id: TRACE_ID, span_id: SPAN_ID, trace_flags: '01' })
@@ -156,7 +159,7 @@ describe('otlp sink', () => {
 
   it('writes JSON as the OTLP mapping has it: int64 as decimal strings, ids as hex, NaN and infinities as strings', async () => {
     const json = await receiver()
-    const log = kept(createLogger({ now: () => TIME, sinks: [{ type: 'otlp', endpoint: json.endpoint, encoding: 'json', resource: { 'service.name': 's' } }] }))
+    const log = kept(createLogger({ now: () => TIME, sinks: [{ type: 'otlp', endpoint: json.endpoint, encoding: 'json', resource: { 'service.name': 's' }, ...ONE_BATCH }] }))
     log.info('numbers', { n: 42, nan: Number.NaN, up: Number.POSITIVE_INFINITY, down: Number.NEGATIVE_INFINITY, trace_id: TRACE_ID, span_id: SPAN_ID, trace_flags: 1 })
     await log.flush()
     expect(json.requests[0].body.toString()).toBe(
@@ -184,10 +187,13 @@ describe('otlp sink', () => {
     const log = kept(createLogger({ now: () => TIME, sinks: [{ type: 'otlp', endpoint: protobuf.endpoint }] }))
     const long = 'ä'.repeat(70_000) // 140,000 bytes: a three-byte length
     const nested = { a: { b: { c: { d: 'x'.repeat(200), e: Array.from({ length: 50 }, (_, i) => `item ${i}`) } } } }
-    log.info(long, nested)
+    // Around the short-ASCII path (under 64 characters) and the one-byte length (under 128 bytes).
+    const edges = { ascii63: 'a'.repeat(63), ascii64: 'a'.repeat(64), lastByteNot: `${'a'.repeat(62)}é`, bytes127: `${'é'.repeat(63)}a`, bytes128: 'é'.repeat(64) }
+    log.info(long, { ...nested, ...edges })
     await log.flush()
     expect(allRecords(protobuf)).toEqual([record(9, 'info', long, {
       a: { kvlist: { b: { kvlist: { c: { kvlist: { d: { string: 'x'.repeat(200) }, e: { array: Array.from({ length: 50 }, (_, i) => ({ string: `item ${i}` })) } } } } } } },
+      ...Object.fromEntries(Object.entries(edges).map(([key, text]) => [key, { string: text }])),
     })])
   })
 
@@ -202,16 +208,41 @@ describe('otlp sink', () => {
     expect(log.metrics().sinks[0]).toMatchObject({ sent: 20_000, failed: 0, retried: 0 })
   })
 
+  it('sends every record once the collector is back, after it answered 503 and dropped connections', async () => {
+    const got = await receiver((n, res) => {
+      if (n <= 2) {
+        res.statusCode = 503
+        res.end('starting')
+        return true
+      }
+      if (n <= 4) {
+        res.destroy()
+        return true
+      }
+      return false
+    })
+    const log = kept(createLogger({ sinks: [{ type: 'otlp', endpoint: got.endpoint, batch: { records: 100 }, retry: { minDelay: 5, maxDelay: 20 }, circuit: { failures: 5, probe: 50 } }] }))
+    for (let i = 0; i < 1000; i++) log.info('eventually', { i })
+    await log.flush()
+    // The refused requests decoded as well: they carried whole batches, sent again.
+    const delivered = got.requests.slice(4).flatMap((r) => r.decoded.records).map((r) => Number((r.attributes.i as { int: string }).int))
+    expect(delivered).toEqual(Array.from({ length: 1000 }, (_, i) => i))
+    expect(log.metrics().sinks[0]).toMatchObject({ sent: 1000, failed: 0, dropped: 0, retried: 400 })
+  })
+
   it.each(['protobuf', 'json'] as const)('gzips %s bodies when asked, and they decompress to the request', async (encoding) => {
     const got = await receiver()
     const log = kept(createLogger({ now: () => TIME, sinks: [{ type: 'otlp', endpoint: got.endpoint, encoding, compression: 'gzip' }] }))
     for (let i = 0; i < 100; i++) log.info('compressed', { i })
     await log.flush()
-    const [request] = got.requests
-    expect(request.headers['content-encoding']).toBe('gzip')
-    expect(request.raw.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
-    expect(request.raw.length).toBeLessThan(request.body.length / 4)
-    expect(request.decoded.records).toEqual(Array.from({ length: 100 }, (_, i) => record(9, 'info', 'compressed', { i: { int: String(i) } })))
+    for (const request of got.requests) {
+      expect(request.headers['content-encoding']).toBe('gzip')
+      expect(request.raw.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
+    }
+    const raw = got.requests.reduce((sum, r) => sum + r.raw.length, 0)
+    const body = got.requests.reduce((sum, r) => sum + r.body.length, 0)
+    expect(raw).toBeLessThan(body / 4)
+    expect(allRecords(got)).toEqual(Array.from({ length: 100 }, (_, i) => record(9, 'info', 'compressed', { i: { int: String(i) } })))
   })
 
   describe('the official OpenTelemetry SDK as a second sender: the same record decodes to the same LogRecord', () => {
@@ -226,7 +257,7 @@ describe('otlp sink', () => {
     ] as const)('%s', async (encoding, exporter) => {
       const ours = await receiver()
       const theirs = await receiver()
-      const log = kept(createLogger({ now: () => TIME, sinks: [{ type: 'otlp', endpoint: ours.endpoint, encoding, resource: RESOURCE }] }))
+      const log = kept(createLogger({ now: () => TIME, sinks: [{ type: 'otlp', endpoint: ours.endpoint, encoding, resource: RESOURCE, ...ONE_BATCH }] }))
       log.warn('payment declined ✗', { ...attributes, trace_id: TRACE_ID, span_id: SPAN_ID, trace_flags: '01' })
       await log.flush()
 
@@ -336,7 +367,7 @@ describe('otlp sink', () => {
         res.end(encoding === 'json' ? JSON.stringify(partial) : ExportResponse.encode(ExportResponse.fromObject(partial)).finish())
         return true
       })
-      const log = kept(createLogger({ sinks: [{ type: 'otlp', endpoint: got.endpoint, encoding, retry: { minDelay: 5, maxDelay: 20 } }] }))
+      const log = kept(createLogger({ sinks: [{ type: 'otlp', endpoint: got.endpoint, encoding, ...ONE_BATCH }] }))
       for (let i = 0; i < 5; i++) log.info('partly', { i })
       await log.flush()
       log.info('then all')
