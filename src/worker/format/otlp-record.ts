@@ -1,6 +1,7 @@
 /**
  * What OTLP's two encodings (otlp-protobuf.ts, otlp-json.ts) make of a record alike: its severity
- * number, its times in nanoseconds, and its trace context, taken out of its fields.
+ * number, its times in nanoseconds, which numbers are ints, and its trace context, taken out of its
+ * fields.
  */
 import type { FormatOptions } from './format.js'
 import type { Plain, PlainObject } from './values.js'

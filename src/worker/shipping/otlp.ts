@@ -25,7 +25,7 @@ export class OtlpDelivery implements Delivery {
 
   constructor(private readonly options: OtlpOptions) {
     this.envelope = options.encoding === 'json' ? new JsonEnvelope(options.resource) : new ProtobufEnvelope(options.resource)
-    // The user's headers may replace the user agent, not the body's type and encoding.
+    // The user's headers may replace the user agent, not the body's type (nor, gzipped, its encoding).
     const headers: OutgoingHttpHeaders = { 'user-agent': `ringlog/${VERSION}`, ...options.headers, 'content-type': this.envelope.contentType }
     if (options.gzip) headers['content-encoding'] = 'gzip'
     this.poster = new HttpPoster(options.url, headers, options.timeoutMs)
