@@ -254,7 +254,7 @@ describe('http sink', () => {
     ['a batch of no records', { url: 'http://127.0.0.1:1/', batch: { records: 0 } }, 'ringlog: invalid option sinks[0].batch.records: 0; expected a whole number above 0'],
     ['a spool without a dir', { url: 'http://127.0.0.1:1/', spool: {} }, 'ringlog: invalid option sinks[0].spool.dir: undefined; expected a directory path'],
     ['a bad drop policy', { url: 'http://127.0.0.1:1/', spool: { dir: '/tmp/x', drop: 'random' } }, 'ringlog: invalid option sinks[0].spool.drop: "random"; expected \'oldest\' or \'newest\''],
-    ['a bad compression', { url: 'http://127.0.0.1:1/', compression: 'zip' }, 'ringlog: invalid option sinks[0].compression: "zip"; expected \'gzip\' or false'],
+    ['a bad compression', { url: 'http://127.0.0.1:1/', compression: 'zip' }, 'ringlog: invalid option sinks[0].compression: "zip"; expected \'gzip\', \'none\' or false'],
     ['a JSON array of logfmt', { url: 'http://127.0.0.1:1/', body: 'json-array', format: 'logfmt' }, 'ringlog: invalid option sinks[0].format: "logfmt"; expected \'json\' (body \'json-array\' is an array of JSON records)'],
     ['a maxDelay below minDelay', { url: 'http://127.0.0.1:1/', retry: { minDelay: '2s', maxDelay: 100 } }, 'ringlog: invalid option sinks[0].retry.maxDelay: 100; expected at least retry.minDelay (2000 ms)'],
   ])('throws at createLogger() for %s, naming the sink\'s option and the value', (_name, options, message) => {

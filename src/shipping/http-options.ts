@@ -1,6 +1,7 @@
 import { parseDuration } from '../units.js'
 import { invalid } from '../validate.js'
 import type { OptionsReader } from './options-reader.js'
+import { compression, headers } from './request-options.js'
 
 /** `{ type: 'http', url }`: batches POSTed to a URL. */
 export interface HttpSinkOptions {
@@ -11,7 +12,7 @@ export interface HttpSinkOptions {
   /** 'ndjson': the records as the format wrote them, one per line; 'json-array': `[record,record]` (format json only). @default 'ndjson' */
   body?: 'ndjson' | 'json-array'
   /** Gzip each request's body (`content-encoding: gzip`). @default false */
-  compression?: 'gzip' | false
+  compression?: 'gzip' | 'none' | false
   /** A request without a response this long is abandoned and tried again. @default '10s' */
   timeout?: number | string
 }
@@ -30,21 +31,14 @@ export const httpOptions: OptionsReader<HttpConfig> = {
   read(fields, where) {
     const { url } = fields
     if (typeof url !== 'string' || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) invalid(where('url'), url, 'an http: or https: URL')
-    const headers = fields.headers ?? {}
-    if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) invalid(where('headers'), headers, 'an object of header names and string values')
-    for (const [name, value] of Object.entries(headers)) {
-      if (typeof value !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) invalid(where(`headers.${name}`), value, 'a string value under a valid header name')
-    }
     const body = fields.body ?? 'ndjson'
     if (body !== 'ndjson' && body !== 'json-array') invalid(where('body'), body, "'ndjson' or 'json-array'")
     if (body === 'json-array' && fields.format !== undefined && fields.format !== 'json') invalid(where('format'), fields.format, "'json' (body 'json-array' is an array of JSON records)")
-    const compression = fields.compression ?? false
-    if (compression !== 'gzip' && compression !== false) invalid(where('compression'), compression, "'gzip' or false")
     return {
       url,
-      headers: headers as Record<string, string>,
+      headers: fields.headers === undefined ? {} : headers(where('headers'), fields.headers),
       body,
-      gzip: compression === 'gzip',
+      gzip: compression(where('compression'), fields.compression),
       timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
     }
   },

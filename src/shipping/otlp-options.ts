@@ -1,6 +1,7 @@
 import { parseDuration } from '../units.js'
 import { invalid, type Where } from '../validate.js'
 import type { OptionsReader } from './options-reader.js'
+import { compression, headers } from './request-options.js'
 import { environmentHeaders, environmentResource, environmentTarget, type Target } from './otlp-environment.js'
 
 /** A resource attribute's value. */
@@ -52,19 +53,9 @@ const DEFAULT_TARGET: Target = { text: 'http://localhost:4318', where: 'default 
 const UNKNOWN_SERVICE = 'unknown_service:node'
 const DEFAULT_TIMEOUT_MS = 10_000
 
-// RFC 9110's token, and the characters Node lets into a header's value.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
-
 function encoding(where: Where, value: unknown): OtlpOptions['encoding'] {
   if (value === undefined) return 'protobuf'
   return value === 'protobuf' || value === 'json' ? value : invalid(where, value, "'protobuf' or 'json'")
-}
-
-/** Whether to gzip. */
-function compression(where: Where, value: unknown): boolean {
-  if (value === undefined || value === 'none' || value === false) return false
-  return value === 'gzip' ? true : invalid(where, value, "'gzip', 'none' or false")
 }
 
 /** The URL to POST to: `<base>/v1/logs` for a base URL, the signal's path appended to the base's own. */
@@ -87,18 +78,6 @@ function target(fields: Readonly<Record<string, unknown>>, where: (name: string)
   if (url !== undefined) return { text: text('url', url), where: where('url'), base: false }
   if (endpoint !== undefined) return { text: text('endpoint', endpoint), where: where('endpoint'), base: true }
   return environmentTarget(process.env, where('endpoint')) ?? DEFAULT_TARGET
-}
-
-function headers(where: Where, value: unknown): Record<string, string> {
-  const expected = 'an object of header names and text values'
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, expected)
-  const out: Record<string, string> = {}
-  for (const [name, text] of Object.entries(value)) {
-    if (!HEADER_NAME.test(name)) invalid(where, name, 'header names of letters, digits and !#$%&\'*+.^_`|~-')
-    if (typeof text !== 'string' || !HEADER_VALUE.test(text)) invalid(`${where}[${JSON.stringify(name)}]`, text, 'text without line breaks or control characters')
-    out[name] = text
-  }
-  return out
 }
 
 /** The option's headers, else the environment's, else none. */
