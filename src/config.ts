@@ -5,6 +5,8 @@ import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, destination, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
 import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
+import { resolveProcessors, type ProcessorOption } from './processor-options.js'
+import type { ProcessorConfig } from './worker/policy/processors.js'
 import { MAX_RECORD_SIZE, MAX_RECORD_VALUES } from './record-bounds.js'
 import { filterOption } from './worker/policy/filter.js'
 import type { PolicyConfig } from './worker/policy/record-policy.js'
@@ -213,6 +215,12 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    * @default 'dev'
    */
   validate?: 'off' | 'dev' | 'always'
+  /**
+   * Plugin modules, loaded in the drain worker, that change or drop each record before the sinks
+   * format it, in this order (see `ringlog/plugin`). Records wait while they load; a processor that
+   * throws or does not load drops the records it would have seen (counted in `metrics().failed`).
+   */
+  processors?: ProcessorOption[]
 }
 
 export interface ResolvedOptions {
@@ -239,6 +247,7 @@ export interface ResolvedOptions {
   sinks: SinkConfig[]
   /** Filtering, deduplication, sampling, rate limiting, redaction, fingers crossed. */
   policy: PolicyConfig
+  processors: ProcessorConfig[]
   /** pino's call semantics, `base`, `mixin` and `formatters`: what the calling thread does per record. */
   calls: CallConfig
 }
@@ -350,7 +359,7 @@ export function autoColors(dest: Destination | Writable, env: NodeJS.ProcessEnv)
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', ...POLICY_KEYS, ...CALL_KEYS,
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', ...POLICY_KEYS, ...CALL_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
@@ -524,6 +533,7 @@ export function resolveOptions(
     now: options.now === undefined ? () => Date.now() : clock(option('now'), options.now),
     format,
     policy: resolvePolicy(options, table),
+    processors: resolveProcessors(options.processors),
     calls: callConfig(options),
     // Last, once every other option is right: a stream sink takes its stream (listens to its 'error').
     sinks: sinks(),
@@ -533,5 +543,5 @@ export function resolveOptions(
 /** What a pipeline is given: the sinks, the record policy, and the keys filters know records by. */
 export function pipelineOptions(options: ResolvedOptions): PipelineOptions {
   const { messageKey, levelKey, timeKey, labels } = options.format
-  return { sinks: options.sinks, policy: options.policy, keys: { messageKey, levelKey, timeKey, labels } }
+  return { sinks: options.sinks, policy: options.policy, keys: { messageKey, levelKey, timeKey, labels }, processors: options.processors }
 }
