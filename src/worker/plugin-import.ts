@@ -1,8 +1,20 @@
+/** Node's own `import()`, which a Function's body keeps as it is (pino's `realImport` is the same). */
+const nodeImport = new Function('url', 'return import(url)') as (url: string) => Promise<Record<string, unknown>>
+
 /**
- * `import()` as Node does it, in both builds: TypeScript turns `import()` into `require()` in the
- * CommonJS build, which cannot load an ES module, nor a file URL. (pino's `realImport` does the same.)
+ * The module at a file URL, in both builds. TypeScript turns `import()` into `require()` in the
+ * CommonJS build, which takes no file URL (nor an ES module): there, Node's own import is used. The
+ * ES module build imports as it is written, which also works where modules run in a vm context (a
+ * test runner), where a Function's import has no loader to call.
  */
-const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<Record<string, unknown>>
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error
+    return nodeImport(url)
+  }
+}
 
 /**
  * The function a plugin module exports, loaded in the worker from the file URL its options reader
