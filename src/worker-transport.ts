@@ -120,6 +120,8 @@ export class WorkerTransport implements Transport, LinkedRing {
    */
   async flush(): Promise<void> {
     await this.flushRing()
+    // Records this thread read while its processors load are written once they have.
+    await this.callerPipeline?.ready
     await this.handedBack()
   }
 
@@ -356,6 +358,11 @@ export class WorkerTransport implements Transport, LinkedRing {
    */
   private handOver(): void {
     if (this.closed || this.direct) return
+    // Records this thread read are held until its processors load: the drain worker's must come after them.
+    if (this.callerPipeline?.loading) {
+      void this.callerPipeline.ready.then(() => this.handOver())
+      return
+    }
     const { control } = this.ring
     if (Atomics.load(control, STATE) !== STATE_RUNNING) {
       // The calling thread keeps the lock only while it holds half of a fragmented frame; finish it.
