@@ -21,6 +21,8 @@ import type { Destination } from './validate.js'
 import { addStream, isWritable } from './stream-sinks.js'
 import { isShipped, shipConfig, shippedTypes, type ShippingOptions } from './shipping/ship-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
+import type { ModuleSinkOptions } from './shipping/module-options.js'
+import type { PinoSinkOptions } from './shipping/pino-options.js'
 
 export type { Destination, FormatName, TimeFormatName }
 
@@ -92,6 +94,10 @@ export type SinkTarget =
   | { type: 'stream'; stream: Writable }
   /** Batches POSTed to a URL (NDJSON or a JSON array), retried, spooled; see ShippingOptions. */
   | ({ type: 'http' } & HttpSinkOptions & ShippingOptions)
+  /** A pino transport (pino-socket, pino-loki, ...), fed pino's lines in the drain worker; see ShippingOptions. */
+  | ({ type: 'pino' } & PinoSinkOptions & ShippingOptions)
+  /** A plugin module's delivery (`ringlog/plugin`); see ShippingOptions. */
+  | ({ type: 'module' } & ModuleSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

@@ -1,6 +1,14 @@
 import { pluginOptions, resolveModule } from './module-specifier.js'
 import type { OptionsReader } from './options-reader.js'
 
+/** `{ type: 'module', module, options }`'s own options. */
+export interface ModuleSinkOptions {
+  /** The plugin: a package name (resolved from `process.cwd()`), a path, or a file URL. */
+  module: string
+  /** Given to the plugin's default export: plain data. @default {} */
+  options?: Record<string, unknown>
+}
+
 /** A plugin sink as the worker loads it: the module's file URL and its options. */
 export interface ModuleOptions {
   /** The module as given, for messages. */

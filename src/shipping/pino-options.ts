@@ -2,6 +2,14 @@ import { invalid } from '../validate.js'
 import { pluginOptions, resolveModule } from './module-specifier.js'
 import type { OptionsReader } from './options-reader.js'
 
+/** `{ type: 'pino', target, options }`'s own options. */
+export interface PinoSinkOptions {
+  /** The transport: a package name (resolved from `process.cwd()`, as pino does), a path, or a file URL. */
+  target: string
+  /** Given to the transport as pino gives them: plain data. @default {} */
+  options?: Record<string, unknown>
+}
+
 /** A pino transport as the worker loads it: the target's file URL and its options. */
 export interface PinoOptions {
   /** The target as given, for messages. */

@@ -68,8 +68,7 @@ export class PinoTransport implements Delivery {
         throw failed(target, error)
       }
     }
-    // A copy: a transport may hold the chunk after calling back (pino-socket hands it to its socket), and the batch's memory is reused.
-    const bytes = Buffer.from(batch.bytes.subarray(0, batch.count === 0 ? 0 : batch.ends[batch.count - 1]))
+    const bytes = batch.bytes.subarray(0, batch.count === 0 ? 0 : batch.ends[batch.count - 1])
     const taken = stream
     return new Promise((resolve, reject) => {
       const abort = (): void => reject(failed(target, signal.reason ?? new Error('aborted')))
