@@ -123,8 +123,6 @@ export class WorkerTransport implements Transport, LinkedRing {
    */
   async flush(): Promise<void> {
     await this.flushRing()
-    // Records this thread read while its processors load are written once they have.
-    await this.callerPipeline?.ready
     await this.handedBack()
     await this.shipped.settled(() => {
       this.callerPipeline?.seal()
@@ -142,7 +140,14 @@ export class WorkerTransport implements Transport, LinkedRing {
     return ((this.producer.position - this.consumer.read) | 0) > 0 || this.streams.some((stream) => stream.inFlight)
   }
 
+  /** Resolves once the drain worker, or this thread, has written what was logged; records this thread's processors hold included. */
   private async flushRing(): Promise<void> {
+    await this.drainRing()
+    // Records this thread read while its processors load are written once they have.
+    await this.callerPipeline?.ready
+  }
+
+  private async drainRing(): Promise<void> {
     // Rounds until the drops are reported: each drained round makes room for more of their reports, which can be many frames.
     let left = Number.POSITIVE_INFINITY
     while (!this.closed && !this.direct) {
