@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/src/index.js'
+import { optionError } from './helpers/option-error.js'
 import { runFixture } from './helpers/files.js'
 
 const T = Date.UTC(2026, 0, 2, 3, 4, 5, 678)
@@ -102,26 +103,17 @@ describe('pino transports from npm, unchanged, as sinks', () => {
 })
 
 describe('the pino sink type', () => {
-  function errorOf(fn: () => unknown): string {
-    try {
-      fn()
-    } catch (error) {
-      return (error as Error).message
-    }
-    throw new Error('the options were accepted')
-  }
-
   it('throws from createLogger() naming a target that cannot be found', () => {
-    expect(errorOf(() => createLogger({ sinks: [{ type: 'pino', target: 'pino-no-such-transport' }] }))).toBe(
+    expect(optionError(() => createLogger({ sinks: [{ type: 'pino', target: 'pino-no-such-transport' }] }))).toBe(
       `ringlog: invalid option sinks[0].target: "pino-no-such-transport"; expected a package installed where the application runs (${process.cwd()}): MODULE_NOT_FOUND`,
     )
   })
 
   it('takes only the json format, which transports parse, and options that are plain data', () => {
-    expect(errorOf(() => createLogger({ sinks: [{ type: 'pino', target: 'pino-socket', format: 'logfmt' }] }))).toBe(
+    expect(optionError(() => createLogger({ sinks: [{ type: 'pino', target: 'pino-socket', format: 'logfmt' }] }))).toBe(
       `ringlog: invalid option sinks[0].format: "logfmt"; expected 'json' (a pino transport reads pino's JSON lines)`,
     )
-    expect(errorOf(() => createLogger({ sinks: [{ type: 'pino', target: 'pino-socket', options: { onBeforeDataWrite: (data: Buffer) => data } }] }))).toBe(
+    expect(optionError(() => createLogger({ sinks: [{ type: 'pino', target: 'pino-socket', options: { onBeforeDataWrite: (data: Buffer) => data } }] }))).toBe(
       'ringlog: invalid option sinks[0].options: {}; expected plain data, without functions: it is posted to the drain worker',
     )
   })

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/src/index.js'
+import { optionError } from './helpers/option-error.js'
 import { fixture, tempDir } from './helpers/files.js'
 
 const plugin = (name: string): string => fixture(`plugins/${name}`)
@@ -58,18 +59,10 @@ describe('plugin sinks (type: module)', () => {
   })
 
   it('throws from createLogger() naming a module that cannot be found, or options that are not data', () => {
-    const errorOf = (fn: () => unknown): string => {
-      try {
-        fn()
-      } catch (error) {
-        return (error as Error).message
-      }
-      throw new Error('the options were accepted')
-    }
-    expect(errorOf(() => createLogger({ sinks: [{ type: 'module', module: './missing-sink.mjs' }] }))).toBe(
+    expect(optionError(() => createLogger({ sinks: [{ type: 'module', module: './missing-sink.mjs' }] }))).toBe(
       `ringlog: invalid option sinks[0].module: "./missing-sink.mjs"; expected a module that exists (${join(process.cwd(), 'missing-sink.mjs')} does not)`,
     )
-    expect(errorOf(() => createLogger({ sinks: [{ type: 'module', module: pathToFileURL(plugin('file-sink.mjs')).href, options: { encode: JSON.stringify } }] }))).toBe(
+    expect(optionError(() => createLogger({ sinks: [{ type: 'module', module: pathToFileURL(plugin('file-sink.mjs')).href, options: { encode: JSON.stringify } }] }))).toBe(
       'ringlog: invalid option sinks[0].options: {}; expected plain data, without functions: it is posted to the drain worker',
     )
   })

@@ -3,20 +3,12 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/src/index.js'
+import { optionError } from './helpers/option-error.js'
 import { fixture, runFixture, tempDir } from './helpers/files.js'
 
 const plugin = (name: string): string => fixture(`plugins/${name}`)
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 678)
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(TypeError)
-    return (error as Error).message
-  }
-  throw new Error('the option was accepted')
-}
 
 describe.each([true, false])('processors (worker: %s)', (worker) => {
   it('rename fields, bindings and context included, and drop the records they return null for', async () => {
@@ -84,23 +76,23 @@ describe('processors that fail', () => {
 
 describe('the processors option', () => {
   it('throws from createLogger() naming the processor whose module cannot be found', () => {
-    expect(errorOf(() => createLogger({ processors: [{ module: './no/such/processor.mjs' }] }))).toBe(
+    expect(optionError(() => createLogger({ processors: [{ module: './no/such/processor.mjs' }] }))).toBe(
       `ringlog: invalid option processors[0].module: "./no/such/processor.mjs"; expected a module that exists (${join(process.cwd(), 'no/such/processor.mjs')} does not)`,
     )
-    expect(errorOf(() => createLogger({ processors: [{ module: 'no-such-package-anywhere' }] }))).toBe(
+    expect(optionError(() => createLogger({ processors: [{ module: 'no-such-package-anywhere' }] }))).toBe(
       `ringlog: invalid option processors[0].module: "no-such-package-anywhere"; expected a package installed where the application runs (${process.cwd()}): MODULE_NOT_FOUND`,
     )
   })
 
   it('takes options that are plain data only, and no other keys', () => {
     const module = plugin('rename-processor.mjs')
-    expect(errorOf(() => createLogger({ processors: [{ module, options: { f: () => 1 } }] }))).toBe(
+    expect(optionError(() => createLogger({ processors: [{ module, options: { f: () => 1 } }] }))).toBe(
       'ringlog: invalid option processors[0].options: {}; expected plain data, without functions: it is posted to the drain worker',
     )
-    expect(errorOf(() => createLogger({ processors: [{ module, option: {} } as never] }))).toBe(
+    expect(optionError(() => createLogger({ processors: [{ module, option: {} } as never] }))).toBe(
       'ringlog: invalid option processors[0].option: {}; expected one of module, options',
     )
-    expect(errorOf(() => createLogger({ processors: { module } as never }))).toBe(
+    expect(optionError(() => createLogger({ processors: { module } as never }))).toBe(
       `ringlog: invalid option processors: ${JSON.stringify({ module })}; expected an array of { module, options }`,
     )
   })
