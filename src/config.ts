@@ -5,6 +5,8 @@ import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, destination, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
 import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
+import { resolveProcessors, type ProcessorOption } from './processor-options.js'
+import type { ProcessorConfig } from './worker/policy/processors.js'
 import { MAX_RECORD_SIZE, MAX_RECORD_VALUES } from './record-bounds.js'
 import { filterOption } from './worker/policy/filter.js'
 import type { PolicyConfig } from './worker/policy/record-policy.js'
@@ -20,6 +22,8 @@ import { addStream, isWritable } from './stream-sinks.js'
 import { isShipped, shipConfig, shippedTypes, type ShippingOptions } from './shipping/ship-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
 import type { OtlpSinkOptions } from './shipping/otlp-options.js'
+import type { ModuleSinkOptions } from './shipping/module-options.js'
+import type { PinoSinkOptions } from './shipping/pino-options.js'
 
 export type { Destination, FormatName, TimeFormatName }
 
@@ -93,6 +97,10 @@ export type SinkTarget =
   | ({ type: 'http' } & HttpSinkOptions & ShippingOptions)
   /** OpenTelemetry logs over OTLP/HTTP (protobuf or JSON) to a collector; see OtlpSinkOptions and ShippingOptions. */
   | ({ type: 'otlp' } & OtlpSinkOptions & ShippingOptions)
+  /** A pino transport (pino-socket, pino-loki, ...), fed pino's lines in the drain worker; see ShippingOptions. */
+  | ({ type: 'pino' } & PinoSinkOptions & ShippingOptions)
+  /** A plugin module's delivery (`ringlog/plugin`); see ShippingOptions. */
+  | ({ type: 'module' } & ModuleSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,
@@ -220,6 +228,12 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    * @default 'dev'
    */
   validate?: 'off' | 'dev' | 'always'
+  /**
+   * Plugin modules, loaded in the drain worker, that change or drop each record before the sinks
+   * format it, in this order (see `ringlog/plugin`). Records wait while they load; a processor that
+   * throws or does not load drops the records it would have seen (counted in `metrics().failed`).
+   */
+  processors?: ProcessorOption[]
 }
 
 export interface ResolvedOptions {
@@ -246,6 +260,7 @@ export interface ResolvedOptions {
   sinks: SinkConfig[]
   /** Filtering, deduplication, sampling, rate limiting, redaction, fingers crossed. */
   policy: PolicyConfig
+  processors: ProcessorConfig[]
   /** pino's call semantics, `base`, `mixin` and `formatters`: what the calling thread does per record. */
   calls: CallConfig
 }
@@ -357,7 +372,7 @@ export function autoColors(dest: Destination | Writable, env: NodeJS.ProcessEnv)
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', ...POLICY_KEYS, ...CALL_KEYS,
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', ...POLICY_KEYS, ...CALL_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
@@ -546,6 +561,7 @@ export function resolveOptions(
     now: options.now === undefined ? () => Date.now() : clock(option('now'), options.now),
     format,
     policy: resolvePolicy(options, table),
+    processors: resolveProcessors(options.processors),
     calls: callConfig(options),
     // Last, once every other option is right: a stream sink takes its stream (listens to its 'error').
     sinks: sinks(),
@@ -555,5 +571,5 @@ export function resolveOptions(
 /** What a pipeline is given: the sinks, the record policy, and the keys filters know records by. */
 export function pipelineOptions(options: ResolvedOptions): PipelineOptions {
   const { messageKey, levelKey, timeKey, labels } = options.format
-  return { sinks: options.sinks, policy: options.policy, keys: { messageKey, levelKey, timeKey, labels } }
+  return { sinks: options.sinks, policy: options.policy, keys: { messageKey, levelKey, timeKey, labels }, processors: options.processors }
 }

@@ -42,12 +42,14 @@ export class InlineTransport implements Transport {
     const Loaded = loadedPipeline()
     if (Loaded !== undefined) {
       this.pipeline = new Loaded(this.options, this.stats)
-      this.loaded = Promise.resolve()
+      this.loaded = this.pipeline.ready
     } else {
       this.loaded = loadPipeline().then((Pipeline) => {
         const pipeline = (this.pipeline = new Pipeline(this.options, this.stats))
         for (const frame of this.waiting) this.writeNow(pipeline, frame, frame.length)
         this.waiting = []
+        // Processors hold what came before they loaded: flush() and close() wait for it.
+        return pipeline.ready
       })
     }
   }

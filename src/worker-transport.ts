@@ -140,7 +140,14 @@ export class WorkerTransport implements Transport, LinkedRing {
     return ((this.producer.position - this.consumer.read) | 0) > 0 || this.streams.some((stream) => stream.inFlight)
   }
 
+  /** Resolves once the drain worker, or this thread, has written what was logged; records this thread's processors hold included. */
   private async flushRing(): Promise<void> {
+    await this.drainRing()
+    // Records this thread read while its processors load are written once they have.
+    await this.callerPipeline?.ready
+  }
+
+  private async drainRing(): Promise<void> {
     // Rounds until the drops are reported: each drained round makes room for more of their reports, which can be many frames.
     let left = Number.POSITIVE_INFINITY
     while (!this.closed && !this.direct) {
@@ -368,6 +375,11 @@ export class WorkerTransport implements Transport, LinkedRing {
    */
   private handOver(): void {
     if (this.closed || this.direct) return
+    // Records this thread read are held until its processors load: the drain worker's must come after them.
+    if (this.callerPipeline?.loading) {
+      void this.callerPipeline.ready.then(() => this.handOver())
+      return
+    }
     const { control } = this.ring
     if (Atomics.load(control, STATE) !== STATE_RUNNING) {
       // The calling thread keeps the lock only while it holds half of a fragmented frame; finish it.

@@ -3,21 +3,13 @@ import { Deduper, dedupeOption } from '../dist/src/worker/policy/dedupe.js'
 import { compileFilter, filterOption, type FieldGetter } from '../dist/src/worker/policy/filter.js'
 import { RateLimiter, rateLimitOption } from '../dist/src/worker/policy/rate-limit.js'
 import { Sampler, sampleOption, type SampleConfig } from '../dist/src/worker/policy/sampler.js'
+import { optionError } from './helpers/option-error.js'
 
 const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 }
 const levelNumber = (name: string): number | undefined => LEVELS[name]
 const INFO = 30
 const ERROR = 50
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(TypeError)
-    return (error as Error).message
-  }
-  throw new Error('the option was accepted')
-}
 
 /** A getter over a plain record, as the drain worker gives filters. */
 function getter(record: Record<string, unknown>): FieldGetter {
@@ -52,59 +44,59 @@ describe('filters are plain data, checked up front', () => {
   })
 
   it('rejects an unknown operator, naming it', () => {
-    expect(errorOf(() => filterOption('option filter', { field: 'msg', startsWith: 'GET' }))).toBe(
+    expect(optionError(() => filterOption('option filter', { field: 'msg', startsWith: 'GET' }))).toBe(
       'ringlog: invalid option filter.startsWith: "GET"; expected a filter operator: one of equals, oneOf, matches, exists, all, any, not',
     )
   })
 
   it('rejects an invalid regular expression, saying why and where it is nested', () => {
-    expect(errorOf(() => filterOption('option filter', { any: [{ field: 'err', exists: true }, { field: 'msg', matches: '(unclosed' }] }))).toBe(
+    expect(optionError(() => filterOption('option filter', { any: [{ field: 'err', exists: true }, { field: 'msg', matches: '(unclosed' }] }))).toBe(
       'ringlog: invalid option filter.any[1].matches: "(unclosed"; expected a valid regular expression (unterminated group)',
     )
-    expect(errorOf(() => filterOption('option sinks[1].filter', { field: 'msg', matches: { source: 'a', flags: 'q' } }))).toBe(
+    expect(optionError(() => filterOption('option sinks[1].filter', { field: 'msg', matches: { source: 'a', flags: 'q' } }))).toBe(
       `ringlog: invalid option sinks[1].filter.matches: {"source":"a","flags":"q"}; expected a valid regular expression (invalid flags supplied to RegExp constructor 'q')`,
     )
   })
 
   it('rejects two operators in one filter', () => {
-    expect(errorOf(() => filterOption('option filter', { field: 'status', equals: 500, oneOf: [500] }))).toBe(
+    expect(optionError(() => filterOption('option filter', { field: 'status', equals: 500, oneOf: [500] }))).toBe(
       'ringlog: invalid option filter.oneOf: [500]; expected one operator per filter (this one has equals); combine filters with all or any',
     )
   })
 
   it('rejects a filter with no operator, or that is not an object', () => {
     const expected = 'a filter: { field, equals | oneOf | matches | exists }, { all: [...] }, { any: [...] } or { not: {...} }'
-    expect(errorOf(() => filterOption('option filter', { field: 'status' }))).toBe(`ringlog: invalid option filter: {"field":"status"}; expected ${expected}`)
-    expect(errorOf(() => filterOption('option sinks[1].filter', 'level > 30'))).toBe(`ringlog: invalid option sinks[1].filter: "level > 30"; expected ${expected}`)
-    expect(errorOf(() => filterOption('option filter', { not: [] }))).toBe(`ringlog: invalid option filter.not: []; expected ${expected}`)
+    expect(optionError(() => filterOption('option filter', { field: 'status' }))).toBe(`ringlog: invalid option filter: {"field":"status"}; expected ${expected}`)
+    expect(optionError(() => filterOption('option sinks[1].filter', 'level > 30'))).toBe(`ringlog: invalid option sinks[1].filter: "level > 30"; expected ${expected}`)
+    expect(optionError(() => filterOption('option filter', { not: [] }))).toBe(`ringlog: invalid option filter.not: []; expected ${expected}`)
   })
 
   it('rejects an empty all or any, and a field beside them', () => {
-    expect(errorOf(() => filterOption('option filter', { all: [] }))).toBe('ringlog: invalid option filter.all: []; expected a non-empty array of filters')
-    expect(errorOf(() => filterOption('option filter', { not: { any: [] } }))).toBe('ringlog: invalid option filter.not.any: []; expected a non-empty array of filters')
-    expect(errorOf(() => filterOption('option filter', { field: 'status', all: [{ field: 'status', exists: true }] }))).toBe(
+    expect(optionError(() => filterOption('option filter', { all: [] }))).toBe('ringlog: invalid option filter.all: []; expected a non-empty array of filters')
+    expect(optionError(() => filterOption('option filter', { not: { any: [] } }))).toBe('ringlog: invalid option filter.not.any: []; expected a non-empty array of filters')
+    expect(optionError(() => filterOption('option filter', { field: 'status', all: [{ field: 'status', exists: true }] }))).toBe(
       'ringlog: invalid option filter.field: "status"; expected no field beside all: fields go in the filters inside it',
     )
   })
 
   it('rejects a field that is not a name, and operands of the wrong kind', () => {
-    expect(errorOf(() => filterOption('option filter', { field: 42, equals: 1 }))).toBe(
+    expect(optionError(() => filterOption('option filter', { field: 42, equals: 1 }))).toBe(
       "ringlog: invalid option filter.field: 42; expected a field name, like 'status' or 'req.method'",
     )
-    expect(errorOf(() => filterOption('option filter', { all: [{ equals: 1 }] }))).toBe(
+    expect(optionError(() => filterOption('option filter', { all: [{ equals: 1 }] }))).toBe(
       "ringlog: invalid option filter.all[0].field: undefined; expected a field name, like 'status' or 'req.method'",
     )
-    expect(errorOf(() => filterOption('option filter', { field: 'a', equals: { b: 1 } }))).toBe(
+    expect(optionError(() => filterOption('option filter', { field: 'a', equals: { b: 1 } }))).toBe(
       'ringlog: invalid option filter.equals: {"b":1}; expected a string, number, boolean or null',
     )
-    expect(errorOf(() => filterOption('option filter', { field: 'a', oneOf: [1, [2]] }))).toBe(
+    expect(optionError(() => filterOption('option filter', { field: 'a', oneOf: [1, [2]] }))).toBe(
       'ringlog: invalid option filter.oneOf[1]: [2]; expected a string, number, boolean or null',
     )
-    expect(errorOf(() => filterOption('option filter', { field: 'a', oneOf: [] }))).toBe(
+    expect(optionError(() => filterOption('option filter', { field: 'a', oneOf: [] }))).toBe(
       'ringlog: invalid option filter.oneOf: []; expected a non-empty array, each a string, number, boolean or null',
     )
-    expect(errorOf(() => filterOption('option filter', { field: 'a', exists: 'yes' }))).toBe('ringlog: invalid option filter.exists: "yes"; expected true or false')
-    expect(errorOf(() => filterOption('option filter', { field: 'a', matches: 5 }))).toBe(
+    expect(optionError(() => filterOption('option filter', { field: 'a', exists: 'yes' }))).toBe('ringlog: invalid option filter.exists: "yes"; expected true or false')
+    expect(optionError(() => filterOption('option filter', { field: 'a', matches: 5 }))).toBe(
       'ringlog: invalid option filter.matches: 5; expected a regular expression: its source as a string, a RegExp, or { source, flags }',
     )
   })
@@ -221,25 +213,25 @@ describe('sampling', () => {
   })
 
   it('rejects a rate of 2', () => {
-    expect(errorOf(() => sampleOption('option sample', { rate: 2 }, levelNumber))).toBe(
+    expect(optionError(() => sampleOption('option sample', { rate: 2 }, levelNumber))).toBe(
       'ringlog: invalid option sample.rate: 2; expected a number from 0 to 1 (0.1 keeps one record in ten)',
     )
   })
 
   it('rejects mixing kinds of sampling, or none', () => {
     const expected = "one way to sample: { rate: 0.1 }, { every: 10 } or { first: 100, thereafter: 10, interval: '1s' }"
-    expect(errorOf(() => sampleOption('option sample', { rate: 0.5, every: 2 }, levelNumber))).toBe(
+    expect(optionError(() => sampleOption('option sample', { rate: 0.5, every: 2 }, levelNumber))).toBe(
       `ringlog: invalid option sample: {"rate":0.5,"every":2}; expected ${expected}`,
     )
-    expect(errorOf(() => sampleOption('option sample', { every: 2, interval: '1s' }, levelNumber))).toBe(
+    expect(optionError(() => sampleOption('option sample', { every: 2, interval: '1s' }, levelNumber))).toBe(
       `ringlog: invalid option sample: {"every":2,"interval":"1s"}; expected ${expected}`,
     )
-    expect(errorOf(() => sampleOption('option sample', { seed: 1 }, levelNumber))).toBe(`ringlog: invalid option sample: {"seed":1}; expected ${expected}`)
-    expect(errorOf(() => sampleOption('option sample', 0.1, levelNumber))).toBe(`ringlog: invalid option sample: 0.1; expected ${expected}`)
+    expect(optionError(() => sampleOption('option sample', { seed: 1 }, levelNumber))).toBe(`ringlog: invalid option sample: {"seed":1}; expected ${expected}`)
+    expect(optionError(() => sampleOption('option sample', 0.1, levelNumber))).toBe(`ringlog: invalid option sample: 0.1; expected ${expected}`)
   })
 
   it('rejects counts that are not positive whole numbers, a bad interval, levels, seed or key', () => {
-    const error = (option: unknown): string => errorOf(() => sampleOption('option sample', option, levelNumber))
+    const error = (option: unknown): string => optionError(() => sampleOption('option sample', option, levelNumber))
     expect(error({ every: 2.5 })).toBe('ringlog: invalid option sample.every: 2.5; expected a whole number, 1 or more')
     expect(error({ first: 0, thereafter: 10 })).toBe('ringlog: invalid option sample.first: 0; expected a whole number, 1 or more')
     expect(error({ first: 5 })).toBe('ringlog: invalid option sample.thereafter: undefined; expected a whole number, 1 or more')
@@ -321,7 +313,7 @@ describe('rate limiting: a token bucket per message', () => {
   })
 
   it('rejects a rate, per, burst, key, levels or option it does not know', () => {
-    const error = (option: unknown): string => errorOf(() => rateLimitOption('option rateLimit', option))
+    const error = (option: unknown): string => optionError(() => rateLimitOption('option rateLimit', option))
     expect(error('fast')).toBe(`ringlog: invalid option rateLimit: "fast"; expected an object like { rate: 100, per: '1s' }`)
     expect(error({ rate: 0 })).toBe('ringlog: invalid option rateLimit.rate: 0; expected a number of records, more than 0')
     expect(error({ per: '1s' })).toBe('ringlog: invalid option rateLimit.rate: undefined; expected a number of records, more than 0')
@@ -349,11 +341,11 @@ describe('dedupe: identical consecutive records', () => {
   })
 
   it('rejects anything else', () => {
-    expect(errorOf(() => dedupeOption('option dedupe', 'yes'))).toBe(`ringlog: invalid option dedupe: "yes"; expected true, false or an object like { window: '10s' }`)
-    expect(errorOf(() => dedupeOption('option dedupe', { window: 0 }))).toBe(
+    expect(optionError(() => dedupeOption('option dedupe', 'yes'))).toBe(`ringlog: invalid option dedupe: "yes"; expected true, false or an object like { window: '10s' }`)
+    expect(optionError(() => dedupeOption('option dedupe', { window: 0 }))).toBe(
       `ringlog: invalid option dedupe.window: 0; expected a duration: milliseconds as a number, or like '30 days' or '12 hours'`,
     )
-    expect(errorOf(() => dedupeOption('option dedupe', { windw: '1s' }))).toBe('ringlog: invalid option dedupe.windw: "1s"; expected window (no other dedupe option)')
+    expect(optionError(() => dedupeOption('option dedupe', { windw: '1s' }))).toBe('ringlog: invalid option dedupe.windw: "1s"; expected window (no other dedupe option)')
   })
 
   it('skips repeats and tells how many when a different record comes', () => {

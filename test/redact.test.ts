@@ -14,16 +14,8 @@ import {
   type RedactConfig,
   type RedactNode,
 } from '../dist/src/worker/policy/redact.js'
+import { optionError } from './helpers/option-error.js'
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(TypeError)
-    return (error as Error).message
-  }
-  throw new Error('the option was accepted')
-}
 
 const A_PATH = 'a path: keys separated by dots, * for any one key, [0] or [*] for array items, ["x-api-key"] for keys with other characters'
 
@@ -84,8 +76,8 @@ describe('paths use the syntax of pino and fast-redact', () => {
     ['a["b"x]', "no ']' after the quoted key at character 6"],
     ['a[0]b', "'b' after ']' at character 5"],
   ])('rejects the path %j: %s', (path, reason) => {
-    expect(errorOf(() => redactOption('option redact', ['ok', path]))).toBe(`ringlog: invalid option redact[1]: ${JSON.stringify(path)}; expected ${A_PATH} (${reason})`)
-    expect(errorOf(() => compilePaths([path]))).toBe(`ringlog: invalid redact path: ${JSON.stringify(path)}; expected ${A_PATH} (${reason})`)
+    expect(optionError(() => redactOption('option redact', ['ok', path]))).toBe(`ringlog: invalid option redact[1]: ${JSON.stringify(path)}; expected ${A_PATH} (${reason})`)
+    expect(optionError(() => compilePaths([path]))).toBe(`ringlog: invalid redact path: ${JSON.stringify(path)}; expected ${A_PATH} (${reason})`)
   })
 })
 
@@ -144,7 +136,7 @@ describe('the redact option', () => {
     ['option redact.detectors.phone', { detectors: { phone: true } }, `true; expected a detector: one of 'email', 'creditCard', 'jwt', 'awsKey', 'bearer'`],
     ['option redact.detectors.email', { detectors: { email: 1 } }, '1; expected true or false'],
   ])('names %s in the error for %j', (where, value, rest) => {
-    expect(errorOf(() => redactOption('option redact', value))).toBe(`ringlog: invalid ${where}: ${rest}`)
+    expect(optionError(() => redactOption('option redact', value))).toBe(`ringlog: invalid ${where}: ${rest}`)
   })
 })
 

@@ -1,9 +1,13 @@
 import { httpOptions } from './http-options.js'
+import { moduleOptions } from './module-options.js'
 import type { OptionsReader } from './options-reader.js'
 import { otlpOptions } from './otlp-options.js'
+import { pinoOptions } from './pino-options.js'
 
 /** Every kind of asynchronous sink by its `type`, on the calling thread: the options each takes. */
 export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   http: httpOptions,
   otlp: otlpOptions,
+  pino: pinoOptions,
+  module: moduleOptions,
 }

@@ -82,7 +82,7 @@ class Drain {
     // Closed or let go before this worker heard of it (a replacement is given every ring ever attached),
     // or closed by its thread, which wrote it itself.
     if (state === STATE_CLOSED || state === STATE_GONE || (Atomics.load(control, CLOSING) === 1 && state !== STATE_RUNNING)) return
-    const ring = new DrainedRing(entry, (key) => this.tell(ring.thread, { type: 'error', ring: ring.id, key }))
+    const ring = new DrainedRing(entry, (key) => this.tell(ring.thread, { type: 'error', ring: ring.id, key }), () => this.hub.wake())
     this.rings.set(entry.id, ring)
     if (!ring.takeFresh()) this.tell(ring.thread, { type: 'ready', ring: ring.id })
   }

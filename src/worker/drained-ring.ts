@@ -38,7 +38,8 @@ export class DrainedRing {
   private probedAt = 0
   private misses = 0
 
-  constructor(entry: RingEntry, private readonly onError: (key: string) => void) {
+  /** @param wake rouses the drain loop: the ring has frames to read again (its processors loaded). */
+  constructor(entry: RingEntry, private readonly onError: (key: string) => void, private readonly wake: () => void) {
     this.id = entry.id
     this.thread = entry.thread
     this.options = entry.options
@@ -69,6 +70,7 @@ export class DrainedRing {
         this.views.lastError = text
         this.onError(key)
       },
+      onReady: this.wake,
     })
     this.pipeline.replay(snapshot)
   }
@@ -80,21 +82,22 @@ export class DrainedRing {
     return true
   }
 
-  /** True while a fragmented frame is half read: the ring must not change hands, nor close. */
+  /** True while a fragmented frame is half read, or the processors load: the ring must not change hands, nor close. */
   get midFrame(): boolean {
-    return this.pipeline?.midFrame ?? false
+    return (this.pipeline?.midFrame || this.pipeline?.loading) ?? false
   }
 
   /** Frames to read, and the calling thread not reading them itself. */
   get pending(): boolean {
     const { control } = this.views
-    return this.running && Atomics.load(control, WRITE) !== this.pipeline!.readFrom(this.consumer) && Atomics.load(control, LOCK) !== LOCK_CALLER
+    return this.running && !this.pipeline!.loading && Atomics.load(control, WRITE) !== this.pipeline!.readFrom(this.consumer) && Atomics.load(control, LOCK) !== LOCK_CALLER
   }
 
   /** Reads one batch; false when there was nothing to read, or the calling thread holds the ring. */
   drain(): boolean {
     const pipeline = this.pipeline
-    if (pipeline === undefined) return false
+    // Loading processors: the frames wait in the ring, where flush() and the ring's onFull see them.
+    if (pipeline === undefined || pipeline.loading) return false
     const { control } = this.views
     const lock = Atomics.compareExchange(control, LOCK, LOCK_FREE, LOCK_WORKER)
     if (lock !== LOCK_FREE && lock !== LOCK_WORKER) return false

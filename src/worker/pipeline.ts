@@ -6,6 +6,7 @@ import { EventRecords } from './events/event-records.js'
 import { FragmentJoiner } from './fragments.js'
 import { eventSchema } from './frames.js'
 import { compileFilter, type Filter } from './policy/filter.js'
+import { Processors, type ProcessorConfig } from './policy/processors.js'
 import { RecordPolicy, type PolicyConfig } from './policy/record-policy.js'
 import type { RecordKeys } from './policy/record-view.js'
 import { wholeRecords, WriteFailed } from './sinks/write-fd.js'
@@ -16,6 +17,8 @@ export interface PipelineOptions {
   policy: PolicyConfig
   /** The logger's message, level and time keys and level labels: what filters call 'msg', 'level' and 'time'. */
   keys: RecordKeys
+  /** Plugin modules that change or drop records before the sinks. */
+  processors?: ProcessorConfig[]
 }
 
 /** How a pipeline shares the logger's errors with the other pipeline on the same ring, if there is one. */
@@ -24,6 +27,8 @@ export interface PipelineRole {
   reported?: Set<string>
   /** Told of every error, for metrics().lastError and the other pipeline. */
   onError?: (key: string, text: string) => void
+  /** Told once the processors have loaded and the frames held meanwhile are written. */
+  onReady?: () => void
 }
 
 /**
@@ -51,8 +56,10 @@ export class Pipeline {
   /** The first fragment of the frame being joined, where READ stays (-1: none held); and where reading goes on. */
   private heldAt = -1
   private cursor = 0
-  /** There when a policy stage or a sink's filter is configured. */
+  /** There when a policy stage, a sink's filter or a processor is configured. */
   private readonly policy: RecordPolicy | undefined
+  /** There when processors are configured: the policy's last stage. */
+  private readonly processors: Processors | undefined
   /** Where a whole frame goes: the policy, or straight to the branches. */
   private readonly entry: (src: Buffer, offset: number, length: number) => void
   private readonly reported: Set<string>
@@ -64,8 +71,15 @@ export class Pipeline {
     this.joiner = new FragmentJoiner(() => this.stats[STAT_FAILED]++)
     this.branches = options.sinks.map((sink) => new Branch(sink, (error) => this.report('archive', error)))
     this.sinkFilters = options.sinks.map((sink) => (sink.filter === undefined ? undefined : compileFilter(sink.filter)))
-    if (RecordPolicy.wanted(options.policy) || this.sinkFilters.some((filter) => filter !== undefined)) {
-      const policy = new RecordPolicy(options.policy, options.keys, stats, this.whole)
+    const processors = options.processors ?? []
+    if (RecordPolicy.wanted(options.policy) || processors.length > 0 || this.sinkFilters.some((filter) => filter !== undefined)) {
+      // Processors see records through the policy's view, which knows the bindings they refer to.
+      this.processors = processors.length === 0 ? undefined : new Processors(
+        processors, (src, offset, length) => policy.view(src, offset, length), stats, this.whole, (error) => this.report('process', error), () => {
+          this.write()
+          role.onReady?.()
+        })
+      const policy = new RecordPolicy(options.policy, options.keys, stats, this.processors?.frame ?? this.whole)
       const events = new EventRecords()
       this.policy = policy
       // The policy's stages read record frames: an event becomes the record log.info would have written.
@@ -87,6 +101,16 @@ export class Pipeline {
     } else {
       this.entry = this.whole
     }
+  }
+
+  /** True while the processors load: the drain worker leaves the frames in the ring meanwhile. */
+  get loading(): boolean {
+    return this.processors?.loading ?? false
+  }
+
+  /** Resolves once the processors have loaded (at once without any). */
+  get ready(): Promise<void> {
+    return this.processors?.ready ?? Promise.resolve()
   }
 
   /** True while a fragmented frame is half read: the ring must not change hands then. */
@@ -214,6 +238,7 @@ export class Pipeline {
 
   close(): void {
     this.policy?.close()
+    this.processors?.close()
     this.write()
     for (const branch of this.branches) branch.close()
   }

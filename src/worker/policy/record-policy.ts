@@ -13,6 +13,7 @@ import { compileFilter, type Filter, type FilterConfig } from './filter.js'
 import { FingersCrossed, type FingersCrossedConfig } from './fingers-crossed.js'
 import { RateLimiter, type RateLimitConfig, type Suppressed } from './rate-limit.js'
 import { RecordView, type RecordKeys } from './record-view.js'
+import { reencode } from './reencode.js'
 import { PathKeyScan, Redactor, type RedactConfig } from './redact.js'
 import { Sampler, type SampleConfig } from './sampler.js'
 
@@ -183,7 +184,7 @@ export class RecordPolicy {
       const scrubbed = message === undefined ? message : redactor.message(message)
       if (found > 0 || scrubbed !== message) {
         this.stats[STAT_REDACTED]++
-        const encoded = this.reencode(src, offset, length, scrubbed, fields)
+        const encoded = reencode(this.packr, src, offset, length, scrubbed, fields)
         this.hold(encoded, 0, encoded.length)
         return
       }
@@ -246,17 +247,6 @@ export class RecordPolicy {
     }
     this.tables.set(id, fields)
     this.next(src, offset, length)
-  }
-
-  /** A record frame with the same header (and record number), and the message and fields given. */
-  private reencode(src: Buffer, offset: number, length: number, message: string | undefined, fields: PlainObject | undefined): Buffer {
-    const packr = this.packr
-    const parts = [src.subarray(offset, offset + HEADER_BYTES), packr.pack(message ?? null)]
-    if (fields !== undefined) parts.push(packr.pack(fields))
-    parts.push(src.subarray(payloadEnd(src, offset, length), offset + length))
-    const frame = Buffer.concat(parts)
-    frame.writeInt32LE(frame.length, 0)
-    return frame
   }
 
   /** Whether redaction has anything to look at: without detectors, only records whose bytes hold one of the paths' keys. */

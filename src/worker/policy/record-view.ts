@@ -96,6 +96,17 @@ export class RecordView {
     return this.decodedFields
   }
 
+  /**
+   * Every field the record is written with, `{ ...bindings, ...context, ...fields }` as the formats
+   * merge them: a copy, safe to change (the bindings' and context's tables are shared by records).
+   */
+  merged(): PlainObject {
+    const bindings = this.tables.get(this.bindingsId)
+    const context = this.tables.get(this.contextId)
+    const shared = bindings === undefined && context === undefined ? {} : structuredClone({ ...bindings, ...context })
+    return Object.assign(shared, this.fields)
+  }
+
   private sameAsLast(src: Buffer, start: number, length: number): boolean {
     if (length !== this.lastLength) return false
     const last = this.lastBytes
