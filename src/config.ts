@@ -17,6 +17,8 @@ import { hasZstd } from './worker/sinks/zstd.js'
 import type { FileConfig } from './worker/sinks/rotation.js'
 import type { Destination } from './validate.js'
 import { addStream, isWritable } from './stream-sinks.js'
+import { isShipped, shipConfig, shippedTypes, type ShippingOptions } from './shipping/ship-options.js'
+import type { HttpSinkOptions } from './shipping/http-options.js'
 
 export type { Destination, FormatName, TimeFormatName }
 
@@ -86,6 +88,8 @@ export type SinkTarget =
    * to this thread, which writes them with `stream.write()`. The stream is left open by `close()`.
    */
   | { type: 'stream'; stream: Writable }
+  /** Batches POSTed to a URL (NDJSON or a JSON array), retried, spooled; see ShippingOptions. */
+  | ({ type: 'http' } & HttpSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,
@@ -356,6 +360,8 @@ const KNOWN = new Set([
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
 const SINK_KEYS = new Set(['type', 'path', 'fd', 'stream', 'level', 'filter', 'mkdir', 'rotate', 'compress', 'retain', ...FORMAT_KEYS])
 const FILE_ONLY = ['mkdir', 'rotate', 'compress', 'retain']
+/** What a shipped sink takes besides its type's options and the shipping ones. */
+const SHIPPED_KEYS = ['type', 'level', 'filter', ...FORMAT_KEYS]
 
 /** A file sink's rotation, compression and retention, checked, in bytes and ms. */
 function fileConfig(fields: Record<string, unknown>, path: string, where: (name: string) => Where): FileConfig {
@@ -432,6 +438,7 @@ function named(value: unknown): unknown {
 function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<FormatBase>, table: LevelTable, env: NodeJS.ProcessEnv): SinkConfig {
   const where = (name: string): Where => option(`sinks[${i}]${name === '' ? '' : `.${name}`}`)
   const fields = record(where(''), value)
+  if (isShipped(fields.type)) return shippedSink(fields, i, where, top, inherit, table, env)
   for (const key of Object.keys(fields)) {
     if (!SINK_KEYS.has(key)) invalid(where(key), fields[key], `no such sink option; known are ${[...SINK_KEYS].join(', ')}`)
   }
@@ -441,7 +448,7 @@ function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<Fo
     case 'file': dest = text(where('path'), fields.path); break
     case 'fd': dest = destination(where('fd'), typeof fields.fd === 'number' ? fields.fd : String(fields.fd ?? '')); break
     case 'stream': dest = isWritable(fields.stream) ? fields.stream : invalid(where('stream'), named(fields.stream), 'a Writable stream'); break
-    default: return invalid(where('type'), fields.type, "one of 'stdout', 'stderr', 'file', 'fd', 'stream'")
+    default: return invalid(where('type'), fields.type, `one of ${['stdout', 'stderr', 'file', 'fd', 'stream', ...shippedTypes()].map((t) => `'${t}'`).join(', ')}`)
   }
   // A file path given as a descriptor number, or the other way round, is a mistake, not a destination.
   if (fields.type === 'fd' && typeof dest !== 'number') invalid(where('fd'), fields.fd, 'a file descriptor number')
@@ -455,6 +462,18 @@ function sink(value: unknown, i: number, top: FormatOptions, inherit: Partial<Fo
   // Last: a stream is taken (its 'error' listened to) only once every option of its sink is right.
   const to = typeof dest === 'string' && fields.type === 'file' ? { file: fileConfig(fields, dest, where) } : target(dest)
   return { ...to, minLevel, format, ...(filter === undefined ? {} : { filter }) }
+}
+
+/** A sink that ships to the network (src/shipping/): batched, retried, spooled in the worker. */
+function shippedSink(
+  fields: Record<string, unknown>, i: number, where: (name: string) => Where, top: FormatOptions, inherit: Partial<FormatBase>, table: LevelTable, env: NodeJS.ProcessEnv,
+): SinkConfig {
+  const ship = shipConfig(fields, i, where, SHIPPED_KEYS)
+  // Not a terminal: no colors unless asked for.
+  const format = { ...formatFields(fields as FormatFields, where, { ...inherit, colors: inherit.colors ?? false }, -1, env), limits: top.limits, labels: top.labels }
+  const minLevel = fields.level === undefined ? 0 : table.threshold(levelName(where('level'), fields.level, table))
+  const filter = filterOption(where('filter'), fields.filter)
+  return { ship, minLevel, format, ...(filter === undefined ? {} : { filter }) }
 }
 
 /**

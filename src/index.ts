@@ -5,6 +5,9 @@ export type {
   PolicyOptions, FilterOption, SampleOption, RateLimitOption, DedupeOption, RedactOption, FingersCrossedOption, DetectorName, Duration,
 } from './policy-options.js'
 export type { Metrics } from './transport.js'
+export type { ShippingOptions } from './shipping/ship-options.js'
+export type { ShippingMetrics } from './shipping/sink-counters.js'
+export type { HttpSinkOptions } from './shipping/http-options.js'
 export { withContext, bindContext, getContext, newRequestId } from './context.js'
 export { defineEvent } from './events/schema.js'
 export type { EventDefinition, EventFields, EventSchema, EventSpec, FieldSchema, FieldSpec, ScalarType } from './events/schema.js'

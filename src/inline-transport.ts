@@ -1,6 +1,7 @@
 import { pipelineOptions, type ResolvedOptions } from './config.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import { STAT_BYTES, STAT_COUNT, STAT_FAILED, STAT_WRITTEN } from './ring.js'
+import { ShippedSinks } from './shipping/shipped-sinks.js'
 import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
 import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
@@ -16,6 +17,7 @@ export class InlineTransport implements Transport {
   private readonly stats = new Float64Array(STAT_COUNT)
   private readonly options: PipelineOptions
   private readonly streams: StreamTarget[]
+  private readonly shipped: ShippedSinks
   private pipeline: Pipeline | undefined
   /** Frames logged before the pipeline was loaded, in order; written as soon as it is. */
   private waiting: Buffer[] = []
@@ -30,6 +32,7 @@ export class InlineTransport implements Transport {
   constructor(options: ResolvedOptions) {
     this.options = pipelineOptions(options)
     this.streams = targetsOf(options.sinks)
+    this.shipped = new ShippedSinks(options.sinks)
     const Loaded = loadedPipeline()
     if (Loaded !== undefined) {
       this.pipeline = new Loaded(this.options, this.stats)
@@ -61,6 +64,7 @@ export class InlineTransport implements Transport {
   async flush(): Promise<void> {
     await this.loaded
     await Promise.all(this.streams.map((stream) => stream.handedBack()))
+    await this.shipped.settled(() => this.pipeline?.seal())
   }
 
   /** Once: a second call, concurrent or later, resolves when the first is done. */
@@ -77,7 +81,10 @@ export class InlineTransport implements Transport {
     for (const stream of this.streams) stream.close()
   }
 
-  drainSync(): void {}
+  /** At exit: network sinks cannot send any more; what they hold is spooled or counted. */
+  drainSync(final: boolean): void {
+    if (final) this.pipeline?.abandon()
+  }
 
   metrics(): Omit<Metrics, 'invalidEvents'> {
     return withStreamFailures({
@@ -90,6 +97,7 @@ export class InlineTransport implements Transport {
       writtenOnCaller: this.stats[STAT_WRITTEN],
       ...policyMetrics(this.stats),
       lastError: this.pipeline?.lastError,
+      sinks: this.shipped.metrics(),
     }, this.streams)
   }
 

@@ -1,3 +1,4 @@
+import type { ShippingMetrics } from './shipping/sink-counters.js'
 import { STAT_DEDUPLICATED, STAT_DISCARDED, STAT_FILTERED, STAT_RATE_LIMITED, STAT_REDACTED, STAT_SAMPLED } from './ring.js'
 
 /** What the logger's counters say; see Logger.metrics(). */
@@ -36,6 +37,8 @@ export interface Metrics {
   invalidEvents: number
   /** The latest error writing, formatting or archiving, like `write ENOSPC: no space left on device`; undefined while there was none. */
   lastError: string | undefined
+  /** Each network sink (http, syslog, otlp, pino transports, plugins), in the order of `sinks`: what it sent, retried, spooled, dropped. */
+  sinks: ShippingMetrics[]
 }
 
 /** The record policy's counters, from the consumer's stats. */

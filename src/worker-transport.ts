@@ -3,6 +3,7 @@ import type { BindingsRegistry } from './bindings.js'
 import { pipelineOptions, type ResolvedOptions } from './config.js'
 import type { RingEntry, ToThread } from './control.js'
 import { host } from '#build'
+import { ShippedSinks } from './shipping/shipped-sinks.js'
 import { drainOnExit, flushBeforeExit, forgetBeforeExit, forgetOnExit } from './exit.js'
 import { DRAIN_FAILED, DRAIN_STARTING, DRAIN_UP, FLUSHES, processHub, RESTARTS } from './hub.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
@@ -51,6 +52,7 @@ export class WorkerTransport implements Transport, LinkedRing {
   private readonly pipelineOptions: PipelineOptions
   /** The logger's stream sinks: the drain worker hands their bytes back to this thread. */
   private readonly streams: StreamTarget[]
+  private readonly shipped: ShippedSinks
   private callerPipeline: Pipeline | undefined
   /** READ when the calling thread last drained: if it moved since, the worker read bindings the caller's pipeline has not seen. */
   private callerRead = -1
@@ -86,6 +88,7 @@ export class WorkerTransport implements Transport, LinkedRing {
     this.consumer = new RingConsumer(this.ring)
     this.pipelineOptions = pipelineOptions(options)
     this.streams = targetsOf(options.sinks)
+    this.shipped = new ShippedSinks(options.sinks)
     this.entry = { id: this.hub.nextRingId(), thread: threadId, sab: this.ring.sab, options: this.pipelineOptions, signals: options.handleSignals }
     this.link = threadLink(this.hub)
     this.link.add(this.entry.id, this)
@@ -121,6 +124,11 @@ export class WorkerTransport implements Transport, LinkedRing {
   async flush(): Promise<void> {
     await this.flushRing()
     await this.handedBack()
+    await this.shipped.settled(() => {
+      this.callerPipeline?.seal()
+      Atomics.add(this.hub.ints, FLUSHES, 1)
+      this.hub.wake()
+    })
   }
 
   /**
@@ -189,6 +197,7 @@ export class WorkerTransport implements Transport, LinkedRing {
     // Taken by holdForExit() with nothing left to write: a signal the application survives must not leave it held.
     if (Atomics.load(this.ring.control, LOCK) === LOCK_CALLER && !this.callerPipeline?.midFrame) this.letGoOfRing()
     if (final) for (const stream of this.streams) stream.sayUnreceived()
+    if (final) this.callerPipeline?.abandon()
     // Anything logged later in this exit (other 'exit' listeners) is written on the spot.
     if (final && loadedPipeline() !== undefined) this.direct = true
   }
@@ -231,6 +240,7 @@ export class WorkerTransport implements Transport, LinkedRing {
       writtenOnCaller: this.writtenOnCaller,
       ...policyMetrics(stats),
       lastError: this.ring.lastError,
+      sinks: this.shipped.metrics(),
     }, this.streams)
   }
 
@@ -272,7 +282,9 @@ export class WorkerTransport implements Transport, LinkedRing {
   }
 
   private async shutdown(): Promise<void> {
-    await this.flush()
+    // Network sinks are not waited for here: closing them below waits their close timeout, once.
+    await this.flushRing()
+    await this.handedBack()
     this.closed = true
     forgetOnExit(this)
     forgetBeforeExit(this)

@@ -1,7 +1,9 @@
+import { httpOptions } from './http-options.js'
 import type { OptionsReader } from './options-reader.js'
-import { SYSLOG_OPTIONS } from './syslog-options.js'
+import { syslogOptions } from './syslog-options.js'
 
 /** Every kind of asynchronous sink by its `type`, on the calling thread: the options each takes. */
 export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
-  syslog: SYSLOG_OPTIONS,
+  http: httpOptions,
+  syslog: syslogOptions,
 }

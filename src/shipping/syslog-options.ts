@@ -138,7 +138,7 @@ const MIN_MESSAGE_BYTES = 480
 const DEFAULT_SETTLE_MS = 100
 const MAX_DATAGRAM_BYTES = 65507
 
-export const SYSLOG_OPTIONS: OptionsReader<SyslogOptions> = {
+export const syslogOptions: OptionsReader<SyslogOptions> = {
   keys: [
     'host', 'port', 'protocol', 'rfc', 'facility', 'appName', 'hostname', 'procid', 'msgid', 'structuredDataId',
     'framing', 'maxMessageBytes', 'utf8Bom', ...TLS_KEYS, 'timeout', 'settleTime',

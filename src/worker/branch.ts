@@ -7,13 +7,17 @@ import { Output } from './output.js'
 import type { FilterConfig } from './policy/filter.js'
 import type { FileConfig, RotatingFile } from './sinks/rotation.js'
 import type { StreamConfig } from '../stream-sinks.js'
+import type { ShipConfig } from '../shipping/ship-options.js'
+import { shippedFormat } from './shipping/shipped.js'
 
-/** One sink as the worker needs it: plain data. One of `fd`, `file` or `stream`. */
+/** One sink as the worker needs it: plain data. One of `fd`, `file`, `stream` or `ship`. */
 export interface SinkConfig {
   fd?: number
   file?: FileConfig
   /** A Writable of the logging thread, by its id there. */
   stream?: StreamConfig
+  /** A destination on the network (http, syslog, ...), sent to asynchronously. */
+  ship?: ShipConfig
   /** Records below this level number are not written to this sink. */
   minLevel: number
   /** Only the records this filter lets through are written to this sink. */
@@ -40,7 +44,7 @@ export class Branch {
     this.writer = destinations.acquire(config, failed)
     this.sink = this.writer.sink
     this.rotating = this.writer.rotating
-    this.format = createFormat(this.out, config.format)
+    this.format = config.ship === undefined ? createFormat(this.out, config.format) : shippedFormat(this.out, config.format, config.ship)
     this.reader = new FrameReader(this.format, () => this.sink.isEmpty(), config.minLevel)
   }
 

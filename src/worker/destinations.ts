@@ -5,6 +5,8 @@ import { FdSink } from './sinks/fd.js'
 import { RotatingFile, type FileConfig } from './sinks/rotation.js'
 import { streamSink } from './sinks/stream.js'
 import type { StreamConfig } from '../stream-sinks.js'
+import type { ShipConfig } from '../shipping/ship-options.js'
+import { shippedSink } from './shipping/shipped.js'
 
 /** Where a branch's bytes go. */
 export interface Sink {
@@ -12,6 +14,12 @@ export interface Sink {
   write(out: Output): void
   isEmpty(): boolean
   close(): void
+  /** Resolves once what close() started is done (an asynchronous sink's last batches). */
+  idle?(): Promise<void>
+  /** A flush: the batch being made goes out now. */
+  seal?(): void
+  /** The process ends with no turn of the event loop left: what is in memory is spooled or counted. */
+  abandon?(): void
 }
 
 /** One destination as its users see it: the sink, and for a file its rotation. */
@@ -36,7 +44,12 @@ class Destinations {
   private readonly open = new Map<string, Shared>()
 
   /** @param failed errors that happen outside a write (archiving, renaming), told to the first user. */
-  acquire(target: { fd?: number; file?: FileConfig; stream?: StreamConfig }, failed: (error: unknown) => void): Writer {
+  acquire(target: { fd?: number; file?: FileConfig; stream?: StreamConfig; ship?: ShipConfig }, failed: (error: unknown) => void): Writer {
+    // Each logger's network sink batches for itself.
+    if (target.ship !== undefined) {
+      const shared: Shared = { key: `ship:${target.ship.id}`, options: '', users: 1, rotating: undefined, sink: shippedSink(target.ship) }
+      return shared
+    }
     const file = target.file === undefined ? undefined : { ...target.file, path: resolve(target.file.path) }
     const { stream } = target
     const key = stream !== undefined ? `stream:${stream.thread}:${stream.id}` : file === undefined ? `fd:${target.fd ?? 1}` : `file:${file.path}`

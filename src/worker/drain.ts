@@ -4,6 +4,7 @@ import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from 
 import { DRAIN, DRAIN_STARTING, DRAIN_STARTS, DRAIN_TID, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, kernelThreadId, PROGRESS, SLEEP, WAKE } from '../hub.js'
 import { ALIVE, CLOSING, CONTROL_BYTES, READ, STATE, STATE_CLOSED, STATE_GONE, STATE_RUNNING, WRITE } from '../ring.js'
 import { DrainedRing } from './drained-ring.js'
+import { hasAsyncSinks, sealAll, settleAll } from './shipping/async-sink.js'
 
 /** How long the loop may run without giving the event loop a turn (for the control channel's messages). */
 const SLICE_MS = 4
@@ -31,6 +32,8 @@ class Drain {
   private exitServed: number
   /** FLUSHES when the worker last parked: a flush since then means no lingering. */
   private flushesSeen = 0
+  /** FLUSHES when network sinks last sealed their batches. */
+  private sealedAt = 0
 
   constructor(data: DrainData) {
     this.hub = new Hub({ sab: data.hub, id: data.hubId })
@@ -105,7 +108,13 @@ class Drain {
         // The host announced its rings again before the request: their messages are read first.
         await nextTurn()
         await nextTurn()
-        this.serveExit()
+        await this.serveExit()
+      }
+      const flushes = Atomics.load(this.hub.ints, FLUSHES)
+      if (flushes !== this.sealedAt) {
+        // A flush waits for network sinks too: their batches go now, not when they are full or old.
+        this.sealedAt = flushes
+        sealAll()
       }
       let moved = false
       for (const ring of this.rings.values()) if (ring.drain()) moved = true
@@ -123,11 +132,21 @@ class Drain {
     }
   }
 
-  /** The host's exit: every ring drained to where its thread had written, then EXIT_DONE. */
-  private serveExit(): void {
+  /**
+   * The host's exit: every ring drained to where its thread had written, network sinks given their
+   * close timeout to send what they hold (then it is spooled or counted), then EXIT_DONE.
+   */
+  private async serveExit(): Promise<void> {
     const request = Atomics.load(this.hub.ints, EXIT_REQUEST)
+    const progress = (): number => Atomics.add(this.hub.ints, PROGRESS, 1)
     for (const ring of this.rings.values()) {
-      if (ring.running) ring.drainTo(Atomics.load(ring.views.control, WRITE), () => Atomics.add(this.hub.ints, PROGRESS, 1))
+      if (ring.running) ring.drainTo(Atomics.load(ring.views.control, WRITE), progress)
+    }
+    if (hasAsyncSinks()) {
+      // The host waits while there is progress: sending within the timeout is.
+      const ticking = setInterval(progress, 100)
+      await settleAll()
+      clearInterval(ticking)
     }
     this.exitServed = request
     Atomics.store(this.hub.ints, EXIT_DONE, request)

@@ -155,9 +155,9 @@ export class Pipeline {
     }
   }
 
-  /** Resolves when the archives of rotated files asked for so far are written. */
+  /** Resolves when the archives of rotated files asked for so far are written, and closed network sinks are done. */
   idle(): Promise<void> {
-    return Promise.all(this.branches.map((branch) => branch.rotating?.idle())).then(() => undefined)
+    return Promise.all(this.branches.map((branch) => Promise.all([branch.rotating?.idle(), branch.sink.idle?.()]))).then(() => undefined)
   }
 
   /** Where this pipeline reads on from: READ, or past the fragments of a frame it is joining. */
@@ -200,6 +200,16 @@ export class Pipeline {
       consumer.commit(to)
     }
     return true
+  }
+
+  /** A flush: network sinks send what they are batching now. */
+  seal(): void {
+    for (const branch of this.branches) branch.sink.seal?.()
+  }
+
+  /** The process ends on this thread: network sinks spool what they hold, or count it. */
+  abandon(): void {
+    for (const branch of this.branches) branch.sink.abandon?.()
   }
 
   close(): void {

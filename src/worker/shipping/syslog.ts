@@ -5,7 +5,7 @@ import { SyslogDatagrams } from './syslog-udp.js'
 import { SyslogStream } from './syslog-stream.js'
 
 /** `{ type: 'syslog' }`: RFC 5424 or 3164 messages over UDP, TCP or TLS. */
-export const SYSLOG: ShippingType<SyslogOptions> = {
+export const syslog: ShippingType<SyslogOptions> = {
   format: (out, format, options) => createSyslogFormat(out, format, options),
   delivery: (options) => (options.protocol === 'udp' ? new SyslogDatagrams(options) : new SyslogStream(options)),
 }

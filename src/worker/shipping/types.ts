@@ -1,7 +1,9 @@
+import { http } from './http.js'
 import type { ShippingType } from './shipping-type.js'
-import { SYSLOG } from './syslog.js'
+import { syslog } from './syslog.js'
 
 /** Every kind of asynchronous sink by its `type`, in the worker (src/shipping/readers.ts has their options). */
 export const SHIPPING_TYPES: Readonly<Record<string, ShippingType<never>>> = {
-  syslog: SYSLOG,
+  http,
+  syslog,
 }
