@@ -80,18 +80,22 @@ export class Rfc5424Format extends SyslogFormat {
     this.sdOpen = `[${syslog.structuredDataId}`
   }
 
+  /**
+   * Within maxMessageBytes: the header whole; the message keeps at least half the room left (or
+   * all it needs, if less); the structured data takes what the message leaves, whole parameters
+   * only; the message then takes what the structured data left.
+   */
   line(record: DecodedRecord): void {
-    const head = `${this.pri(record.level)}1 ${this.iso.iso(record.time)} ${this.origin}${this.msgid(record.fields)}`
-    let room = this.syslog.maxMessageBytes - head.length - 2 // the spaces before the SD and the MSG
-    let msg = ''
-    if (record.message !== undefined) {
-      const text = this.text(record.message)
-      const bom = this.syslog.utf8Bom && NOT_ASCII.test(text) ? BOM : ''
-      // The one '-' of an SD without parameters is kept room for.
-      msg = ` ${utf8Prefix(bom + text, Math.max(0, room - 1))}`
-      room -= byteLength(msg) - 1
+    const head = `${this.pri(record.level)}1 ${this.iso.iso(record.time)} ${this.origin}${this.msgid(record.fields)} `
+    const room = this.syslog.maxMessageBytes - head.length
+    if (record.message === undefined) {
+      this.out.utf8(head + this.structuredData(record.fields, room))
+      return
     }
-    this.out.utf8(`${head} ${this.structuredData(record.fields, room)}${msg}`)
+    const text = this.text(record.message)
+    const msg = this.syslog.utf8Bom && NOT_ASCII.test(text) ? BOM + text : text
+    const sd = this.structuredData(record.fields, room - 1 - Math.min(byteLength(msg), Math.floor(room / 2)))
+    this.out.utf8(`${head}${sd} ${utf8Prefix(msg, room - 1 - byteLength(sd))}`)
   }
 
   /** The MSGID option, or the field it names (cut and cleaned as a MSGID must be; '-' when the record has none). */
