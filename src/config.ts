@@ -19,6 +19,7 @@ import type { Destination } from './validate.js'
 import { addStream, isWritable } from './stream-sinks.js'
 import { isShipped, shipConfig, shippedTypes, type ShippingOptions } from './shipping/ship-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
+import type { SyslogSinkOptions } from './shipping/syslog-options.js'
 
 export type { Destination, FormatName, TimeFormatName }
 
@@ -90,6 +91,8 @@ export type SinkTarget =
   | { type: 'stream'; stream: Writable }
   /** Batches POSTed to a URL (NDJSON or a JSON array), retried, spooled; see ShippingOptions. */
   | ({ type: 'http' } & HttpSinkOptions & ShippingOptions)
+  /** Syslog messages (RFC 5424 or 3164) over UDP, TCP or TLS; see SyslogSinkOptions. */
+  | ({ type: 'syslog' } & SyslogSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

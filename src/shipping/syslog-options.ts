@@ -9,6 +9,50 @@ export type SyslogRfc = '5424' | '3164'
 /** How records follow one another on a TCP or TLS connection (RFC 6587): `LEN SP MSG`, or MSG LF. */
 export type SyslogFraming = 'octet-counting' | 'lf'
 
+/** `{ type: 'syslog' }`: records as syslog messages to a syslog server (rsyslog, syslog-ng, a SIEM's collector). */
+export interface SyslogSinkOptions {
+  /** The server. @default '127.0.0.1' */
+  host?: string
+  /** @default 514, or 6514 for 'tls' */
+  port?: number
+  /** 'udp': a datagram per record, nothing known of arrival; 'tcp' and 'tls': one kept connection (RFC 6587, RFC 5425). @default 'udp' */
+  protocol?: SyslogProtocol
+  /** The message format: RFC 5424 (structured data from the fields) or the older BSD format, RFC 3164 (fields as logfmt after the message). @default '5424' */
+  rfc?: SyslogRfc | 5424 | 3164
+  /** A name (`user`, `daemon`, `local0` to `local7`, ...) or its number, 0 to 23. @default 'user' */
+  facility?: string | number
+  /** APP-NAME (RFC 3164: the TAG). @default the process title (`node` unless the program set one) */
+  appName?: string
+  /** @default os.hostname() */
+  hostname?: string
+  /** @default process.pid */
+  procid?: string | number
+  /** The MSGID of every record, or `{ field: 'event' }`: each record's value of that field (a declared event's name). @default '-' (none) */
+  msgid?: string | { field: string }
+  /** The SD-ID the fields are written under: `name@` a private enterprise number. @default 'ringlog@32473' (32473 is the number RFC 5612 keeps for examples) */
+  structuredDataId?: string
+  /** TCP and TLS: `LEN SP MSG` ('octet-counting') or MSG LF ('lf', for old receivers; an LF in a record is written `#012`). @default 'octet-counting' */
+  framing?: SyslogFraming
+  /** A record is cut to this many bytes. @default 1024 for RFC 3164; 2048 over UDP, 8192 over TCP and TLS for RFC 5424 */
+  maxMessageBytes?: number | string
+  /** RFC 5424: start a message that is not plain ASCII with the BOM, which marks it UTF-8. @default true */
+  utf8Bom?: boolean
+  /** TLS: the CAs to trust, PEM text or a file path. @default Node's bundled CAs */
+  ca?: string
+  /** TLS: a client certificate, PEM text or a file path, for servers that ask for one. */
+  cert?: string
+  /** TLS: the client certificate's key, PEM text or a file path. */
+  key?: string
+  /** TLS: refuse a server whose certificate does not verify. @default true */
+  rejectUnauthorized?: boolean
+  /** TLS: the name the server's certificate must have (and SNI). @default host */
+  servername?: string
+  /** Connecting, and writing one batch, each take at most this long. @default '10s' */
+  timeout?: number | string
+  /** TCP and TLS: a batch counts as delivered once the connection has stayed up this long after it was written; 0 counts it at once. @default 100 */
+  settleTime?: number | string
+}
+
 /** The syslog sink's options as the worker gets them: checked, defaults filled in, files read. */
 export interface SyslogOptions {
   host: string
