@@ -50,17 +50,20 @@ module(load="imudp")
 module(load="imtcp")
 module(load="mmpstrucdata")
 
-input(type="imudp" address="127.0.0.1" port="$udp")
-input(type="imtcp" address="127.0.0.1" port="$tcp")
-input(type="imtcp" address="127.0.0.1" port="$tls"
-      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
-
 template(name="parsed" type="list") {
   property(name="jsonmesg")
   constant(value="\n")
 }
-action(type="mmpstrucdata")
-action(type="omfile" file="$dir/messages.json" template="parsed")
+# What arrives from the network only: rsyslogd's own messages stay out of the file.
+ruleset(name="received") {
+  action(type="mmpstrucdata")
+  action(type="omfile" file="$dir/messages.json" template="parsed")
+}
+
+input(type="imudp" address="127.0.0.1" port="$udp" ruleset="received")
+input(type="imtcp" address="127.0.0.1" port="$tcp" ruleset="received")
+input(type="imtcp" address="127.0.0.1" port="$tls" ruleset="received"
+      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
 CONF
 
 exec rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid"
