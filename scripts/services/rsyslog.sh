@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # A private rsyslogd for trying and testing the syslog sink: no system paths, no root needed.
 #
-#   scripts/services/rsyslog.sh DIR [UDP_PORT TCP_PORT TLS_PORT]
+#   scripts/services/rsyslog.sh DIR [UDP_PORT TCP_PORT TLS_PORT OSSL_PORT]
 #
 # writes DIR/rsyslog.conf (and, once, a self-signed CA and a certificate for 127.0.0.1 and
 # localhost: DIR/ca.pem, DIR/cert.pem, DIR/key.pem), then runs rsyslogd in the foreground (exec:
 # the script's pid is rsyslogd's) until it gets SIGTERM or SIGINT. It listens on 127.0.0.1 only:
-# UDP (default 10514), TCP with octet-counting or LF framing (10515) and TLS over GnuTLS (10516).
+# UDP (default 10514), TCP with octet-counting or LF framing (10515), and TLS through rsyslog's
+# GnuTLS driver (10516) and its OpenSSL driver (10517).
 # Every message, after mmpstrucdata has parsed its structured data into $!rfc5424-sd, is appended
 # to DIR/messages.json as one line of rsyslog's %jsonmesg%: what rsyslog made of it. Running the
 # script again with the same DIR keeps the certificates and appends to the same file: a restart.
 set -euo pipefail
 
-dir=${1:?usage: rsyslog.sh DIR [UDP_PORT TCP_PORT TLS_PORT]}
+dir=${1:?usage: rsyslog.sh DIR [UDP_PORT TCP_PORT TLS_PORT OSSL_PORT]}
 udp=${2:-10514}
 tcp=${3:-10515}
 tls=${4:-10516}
+ossl=${5:-10517}
+# Debian puts rsyslogd in /usr/sbin, which a user's PATH may not have.
+PATH=$PATH:/usr/sbin
 mkdir -p "$dir/work"
 dir=$(cd "$dir" && pwd)
 
@@ -64,6 +68,8 @@ input(type="imudp" address="127.0.0.1" port="$udp" ruleset="received")
 input(type="imtcp" address="127.0.0.1" port="$tcp" ruleset="received")
 input(type="imtcp" address="127.0.0.1" port="$tls" ruleset="received"
       streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
+input(type="imtcp" address="127.0.0.1" port="$ossl" ruleset="received"
+      streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="anon")
 CONF
 
 exec rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid"

@@ -74,10 +74,11 @@ export class Rsyslog {
   private partial = Buffer.alloc(0)
   private offset = 0
 
-  private constructor(readonly dir: string, readonly udpPort: number, readonly tcpPort: number, readonly tlsPort: number) {}
+  /** `tlsPort` is rsyslog's GnuTLS driver, `osslPort` its OpenSSL driver. */
+  private constructor(readonly dir: string, readonly udpPort: number, readonly tcpPort: number, readonly tlsPort: number, readonly osslPort: number) {}
 
   static async start(): Promise<Rsyslog> {
-    const rsyslog = new Rsyslog(mkdtempSync(join(tmpdir(), 'ringlog-rsyslog-')), await freeUdpPort(), await freeTcpPort(), await freeTcpPort())
+    const rsyslog = new Rsyslog(mkdtempSync(join(tmpdir(), 'ringlog-rsyslog-')), await freeUdpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort())
     await rsyslog.run()
     return rsyslog
   }
@@ -93,14 +94,14 @@ export class Rsyslog {
   /** Starts rsyslogd and waits for its TCP and TLS ports (UDP opens with them). */
   private async run(): Promise<void> {
     const log = openSync(join(this.dir, 'rsyslogd.log'), 'a')
-    const child = spawn('bash', [SCRIPT, this.dir, String(this.udpPort), String(this.tcpPort), String(this.tlsPort)], { stdio: ['ignore', log, log] })
+    const child = spawn('bash', [SCRIPT, this.dir, String(this.udpPort), String(this.tcpPort), String(this.tlsPort), String(this.osslPort)], { stdio: ['ignore', log, log] })
     closeSync(log)
     this.child = child
     let exited = false
     child.once('exit', () => (exited = true))
     await until(async () => {
       if (exited) throw new Error(`rsyslogd exited: ${readFileSync(join(this.dir, 'rsyslogd.log'), 'utf8')}`)
-      return (await accepts(this.tcpPort)) && (await accepts(this.tlsPort))
+      return (await accepts(this.tcpPort)) && (await accepts(this.tlsPort)) && (await accepts(this.osslPort))
     }, 'rsyslogd to listen')
   }
 
