@@ -1,6 +1,7 @@
 import { pipelineOptions, type ResolvedOptions } from './config.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import { STAT_BYTES, STAT_COUNT, STAT_FAILED, STAT_WRITTEN } from './ring.js'
+import { drainOnExit, flushBeforeExit, forgetBeforeExit, forgetOnExit } from './exit.js'
 import { ShippedSinks } from './shipping/shipped-sinks.js'
 import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
@@ -33,6 +34,11 @@ export class InlineTransport implements Transport {
     this.options = pipelineOptions(options)
     this.streams = targetsOf(options.sinks)
     this.shipped = new ShippedSinks(options.sinks)
+    if (this.shipped.any) {
+      // Network sinks send from this thread's event loop: at its end they are flushed, at exit they spool.
+      flushBeforeExit(this)
+      drainOnExit(this)
+    }
     const Loaded = loadedPipeline()
     if (Loaded !== undefined) {
       this.pipeline = new Loaded(this.options, this.stats)
@@ -72,8 +78,17 @@ export class InlineTransport implements Transport {
     return (this.closing ??= this.shutdown())
   }
 
+  /** Network sinks hold records not yet sent. */
+  get pending(): boolean {
+    return this.shipped.inFlight
+  }
+
+  holdForExit(): void {}
+
   private async shutdown(): Promise<void> {
     this.closed = true
+    forgetBeforeExit(this)
+    forgetOnExit(this)
     await this.loaded
     this.pipeline!.close()
     await this.pipeline!.idle()

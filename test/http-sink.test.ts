@@ -52,6 +52,13 @@ async function started(answer?: (n: number, res: ServerResponse) => number): Pro
   return received
 }
 
+/** A URL on 127.0.0.1 where nothing listens any more. */
+async function deadUrl(): Promise<string> {
+  const dead = await receiver()
+  await new Promise((resolve) => dead.server.close(resolve))
+  return dead.url
+}
+
 function kept<L extends Logger>(log: L): L {
   loggers.push(log)
   return log
@@ -133,9 +140,7 @@ describe('http sink', () => {
   })
 
   it('holds at most `buffer` bytes for a dead destination without a spool: the oldest go, counted', async () => {
-    const dead = await started()
-    const url = dead.url
-    dead.server.close()
+    const url = await deadUrl()
     const log = kept(createLogger({ sinks: [{ type: 'http', url, buffer: 20_000, batch: { records: 100 }, closeTimeout: 200, ...FAST_RETRY }] }))
     for (let i = 0; i < 2000; i++) log.info('nowhere', { i })
     await log.flush()
@@ -183,10 +188,7 @@ describe('http sink', () => {
 
   it('spools while the destination is down; the next process with the same spool sends the first one\'s records, then its own', async () => {
     const dir = tempDir()
-    const dead = await started()
-    const deadUrl = dead.url
-    dead.server.close()
-    const first = await runFixture('ship-spool.mjs', [deadUrl, dir, 'first', '1000', 'end'])
+    const first = await runFixture('ship-spool.mjs', [await deadUrl(), dir, 'first', '1000', 'end'])
     expect(first.code).toBe(0)
     const files = readdirSync(dir).filter((name) => name.endsWith('.spool'))
     expect(files.length).toBe(10)
@@ -204,20 +206,28 @@ describe('http sink', () => {
 
   it('spools at process.exit() too', async () => {
     const dir = tempDir()
-    const dead = await started()
-    dead.server.close()
-    expect((await runFixture('ship-spool.mjs', [dead.url, dir, 'exit', '250', 'exit'])).code).toBe(0)
+    expect((await runFixture('ship-spool.mjs', [await deadUrl(), dir, 'exit', '250', 'exit'])).code).toBe(0)
     const received = await started()
     expect((await runFixture('ship-spool.mjs', [received.url, dir, 'after', '0', 'close'])).code).toBe(0)
     expect(numbers(received)).toEqual(Array.from({ length: 250 }, (_, i) => i))
   })
 
+  it('with worker: false, sends at the end of the event loop, and spools at exit what a down destination did not take', async () => {
+    const received = await started()
+    expect((await runFixture('ship-spool.mjs', [received.url, tempDir(), 'up', '30', 'inline'])).code).toBe(0)
+    expect(numbers(received)).toEqual(Array.from({ length: 30 }, (_, i) => i))
+    const dir = tempDir()
+    expect((await runFixture('ship-spool.mjs', [await deadUrl(), dir, 'down', '40', 'inline'])).code).toBe(0)
+    const later = await started()
+    expect((await runFixture('ship-spool.mjs', [later.url, dir, 'later', '0', 'close'])).code).toBe(0)
+    expect(numbers(later)).toEqual(Array.from({ length: 40 }, (_, i) => i))
+  })
+
   it('drops the oldest or the newest batches when the spool is full, and counts them', async () => {
-    const dead = await started()
-    dead.server.close()
+    const url = await deadUrl()
     for (const drop of ['oldest', 'newest'] as const) {
       const dir = tempDir()
-      const log = createLogger({ sinks: [{ type: 'http', url: dead.url, spool: { dir, maxSize: 4000, drop }, batch: { records: 10 }, closeTimeout: 100, ...FAST_RETRY, circuit: { failures: 1, probe: 60_000 } }] })
+      const log = createLogger({ sinks: [{ type: 'http', url, spool: { dir, maxSize: 4000, drop }, batch: { records: 10 }, closeTimeout: 100, ...FAST_RETRY, circuit: { failures: 1, probe: 60_000 } }] })
       for (let i = 0; i < 300; i++) log.info('spooled', { i })
       await log.close()
       const metrics = log.metrics().sinks[0]

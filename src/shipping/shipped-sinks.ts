@@ -10,6 +10,15 @@ export class ShippedSinks {
     this.sinks = sinks.flatMap(({ ship }) => (ship === undefined ? [] : [{ config: ship, counters: new SinkCounters(ship.counters) }]))
   }
 
+  get any(): boolean {
+    return this.sinks.length > 0
+  }
+
+  /** Some sink holds records in memory. */
+  get inFlight(): boolean {
+    return this.sinks.some(({ counters }) => counters.inFlight > 0)
+  }
+
   metrics(): ShippingMetrics[] {
     return this.sinks.map(({ config, counters }) => counters.metrics(config.name, config.type))
   }

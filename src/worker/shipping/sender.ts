@@ -246,7 +246,8 @@ export class Sender {
   /** Waits `ms`, or until a batch is added or the sender stops. */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => this.wake?.(), ms) : undefined
+      // Unref'd: a sink waiting to try again must not keep a `worker: false` process from ending (its exit spools).
+      const timer = Number.isFinite(ms) ? setTimeout(() => this.wake?.(), ms).unref() : undefined
       this.wake = () => {
         clearTimeout(timer)
         this.wake = undefined

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { ShipConfig } from '../../shipping/ship-options.js'
 import type { SinkCounters } from '../../shipping/sink-counters.js'
 import type { Batch } from './delivery.js'
+import { isAlive } from '../process-alive.js'
 
 /** `RLS1`, then the record count, the records' ends, and their bytes. */
 const MAGIC = 0x31534c52
@@ -14,16 +15,6 @@ export interface SpoolFile {
   readonly path: string
   readonly count: number
   readonly size: number
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: alive, and someone else's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** The record count and size of a spool file, without reading its records (0 records when it is not one). */

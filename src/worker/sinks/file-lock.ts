@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { wallClock } from './wall-clock.js'
+import { isAlive } from '../process-alive.js'
 
 const pause = new Int32Array(new SharedArrayBuffer(4))
 
@@ -69,12 +70,3 @@ export class FileLock {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, and belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
