@@ -11,7 +11,7 @@ import { flatten, plainText, type PlainObject } from './values.js'
 const SEVERITIES: readonly (readonly [level: number, severity: number])[] = [[10, 7], [20, 7], [30, 6], [40, 4], [50, 3], [60, 2]]
 
 /** The severity of the standard level nearest to `level`; halfway between two, the more severe. */
-export function severityOf(level: number): number {
+function severityOf(level: number): number {
   let best = SEVERITIES[0]
   for (const entry of SEVERITIES) if (Math.abs(entry[0] - level) <= Math.abs(best[0] - level)) best = entry
   return best[1]
@@ -26,7 +26,7 @@ const SD_VALUE_ESCAPE = /["\\\]]/g
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
 /** The longest start of `s` whose UTF-8 takes at most `max` bytes, a character never cut in half. */
-export function utf8Prefix(s: string, max: number): string {
+function utf8Prefix(s: string, max: number): string {
   if (s.length * 3 <= max) return s
   const bytes = Buffer.from(s, 'utf8')
   if (bytes.length <= max) return s
