@@ -6,6 +6,8 @@ import { type Batch, type Delivery, DeliveryError } from './delivery.js'
 const LF = 0x0a
 /** Probes a connection that has been quiet this long, so a peer that went away unannounced is noticed. */
 const KEEPALIVE_MS = 10_000
+/** How long close() waits for the server to close its side: the sink's close is waiting on it. */
+const CLOSE_WAIT_MS = 1000
 
 /** A batch's records framed for a stream (RFC 6587): `LEN SP MSG` each, or `MSG LF`. */
 export function frame(batch: Batch, framing: SyslogOptions['framing']): Buffer {
@@ -86,7 +88,7 @@ class Connection {
     if (this.failure !== undefined) return
     const closed = new Promise<void>((resolve) => this.waiters.add(() => resolve()))
     this.socket.end()
-    const timer = setTimeout(() => this.socket.destroy(), ms)
+    const timer = setTimeout(() => this.fail(new Error('closed')), ms)
     await closed
     clearTimeout(timer)
   }
@@ -109,7 +111,8 @@ export class SyslogStream implements Delivery {
   async send(batch: Batch, signal: AbortSignal): Promise<void> {
     const bytes = frame(batch, this.options.framing)
     try {
-      const connection = this.connection?.failure === undefined && this.connection !== undefined ? this.connection : await this.connect(signal)
+      const kept = this.connection?.failure === undefined ? this.connection : undefined
+      const connection = kept ?? await this.connect(signal)
       await connection.until(this.options.timeoutMs, signal, 'writing the batch', (done) => connection.socket.write(bytes, done))
       if (this.options.settleMs > 0) await connection.quiet(this.options.settleMs, signal)
     } catch (error) {
@@ -119,7 +122,7 @@ export class SyslogStream implements Delivery {
   }
 
   async close(): Promise<void> {
-    await this.connection?.close(this.options.timeoutMs)
+    await this.connection?.close(CLOSE_WAIT_MS)
     this.connection = undefined
   }
 
