@@ -306,6 +306,16 @@ describe('syslog sink options', () => {
     expect(messages.map((m) => m.msg)).toEqual(['over tls', 'over tls'])
   })
 
+  it('over UDP, notices a closed port (ICMP port unreachable) on the next send, retries and says so in lastError', async () => {
+    const log = kept(createLogger({ sinks: [{ type: 'syslog', port: rsyslog.tcpPort, batch: { records: 10 }, closeTimeout: 300, ...FAST_RETRY }] }))
+    for (let i = 0; i < 30; i++) log.info('nobody listens on this UDP port', { i })
+    await log.flush()
+    const metrics = log.metrics().sinks[0]
+    expect(metrics.lastError).toMatch(/^send: udp 127\.0\.0\.1:\d+: send ECONNREFUSED$/)
+    expect(metrics.retried).toBeGreaterThan(0)
+    expect(metrics.sent).toBe(0)
+  })
+
   it('refuses a server whose certificate it cannot verify, and says why in lastError', async () => {
     const log = kept(createLogger({ sinks: [{ type: 'syslog', protocol: 'tls', port: rsyslog.tlsPort, closeTimeout: 300, ...FAST_RETRY }] }))
     log.info('not trusted')
