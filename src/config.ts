@@ -19,6 +19,7 @@ import type { Destination } from './validate.js'
 import { addStream, isWritable } from './stream-sinks.js'
 import { isShipped, shipConfig, shippedTypes, type ShippingOptions } from './shipping/ship-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
+import type { OtlpSinkOptions } from './shipping/otlp-options.js'
 import type { SyslogSinkOptions } from './shipping/syslog-options.js'
 
 export type { Destination, FormatName, TimeFormatName }
@@ -91,6 +92,8 @@ export type SinkTarget =
   | { type: 'stream'; stream: Writable }
   /** Batches POSTed to a URL (NDJSON or a JSON array), retried, spooled; see ShippingOptions. */
   | ({ type: 'http' } & HttpSinkOptions & ShippingOptions)
+  /** OpenTelemetry logs over OTLP/HTTP (protobuf or JSON) to a collector; see OtlpSinkOptions and ShippingOptions. */
+  | ({ type: 'otlp' } & OtlpSinkOptions & ShippingOptions)
   /** Syslog messages (RFC 5424 or 3164) over UDP, TCP or TLS; see SyslogSinkOptions. */
   | ({ type: 'syslog' } & SyslogSinkOptions & ShippingOptions)
 

@@ -49,7 +49,7 @@ describe.each([true, false])('several sinks (worker: %s)', (worker) => {
 
 describe('sink options fail at createLogger() with the sink, the option and the value', () => {
   const cases: [string, LoggerOptions, string][] = [
-    ['an unknown type', { sinks: [{ type: 'kafka' } as never] }, `ringlog: invalid option sinks[0].type: "kafka"; expected one of 'stdout', 'stderr', 'file', 'fd', 'stream', 'http'`],
+    ['an unknown type', { sinks: [{ type: 'kafka' } as never] }, `ringlog: invalid option sinks[0].type: "kafka"; expected one of 'stdout', 'stderr', 'file', 'fd', 'stream', 'http', 'otlp'`],
     ['a stream sink without a Writable', { sinks: [{ type: 'stream', stream: {} } as never] }, 'ringlog: invalid option sinks[0].stream: "an instance of Object"; expected a Writable stream'],
     ['a file without a path', { sinks: [{ type: 'stdout' }, { type: 'file' } as never] }, 'ringlog: invalid option sinks[1].path: undefined; expected a non-empty string'],
     ['an fd that is not a number', { sinks: [{ type: 'fd', fd: '3' } as never] }, 'ringlog: invalid option sinks[0].fd: "3"; expected a file descriptor number'],

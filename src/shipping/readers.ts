@@ -1,9 +1,11 @@
 import { httpOptions } from './http-options.js'
 import type { OptionsReader } from './options-reader.js'
+import { otlpOptions } from './otlp-options.js'
 import { syslogOptions } from './syslog-options.js'
 
 /** Every kind of asynchronous sink by its `type`, on the calling thread: the options each takes. */
 export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   http: httpOptions,
+  otlp: otlpOptions,
   syslog: syslogOptions,
 }

@@ -4,6 +4,8 @@ import { DeliveryError } from './delivery.js'
 
 /** How much of a refusal's body goes into the error (metrics().sinks[i].lastError). */
 const BODY_START = 200
+/** How much of a response's body is kept: an OTLP collector's answer says which records it refused. */
+const BODY_KEPT = 64 * 1024
 
 /** A POST to one URL over kept-alive connections, with the status policy every HTTP sink shares. */
 export class HttpPoster {
@@ -18,10 +20,11 @@ export class HttpPoster {
   }
 
   /**
-   * Resolves on a 2xx. A 408, 429 or 5xx, and an error on the way, reject with a DeliveryError to
-   * retry (a 429's or 503's Retry-After honoured); any other status with one not to.
+   * Resolves on a 2xx, with the response's body (its first 64 KiB). A 408, 429 or 5xx, and an
+   * error on the way, reject with a DeliveryError to retry (a 429's or 503's Retry-After
+   * honoured); any other status with one not to.
    */
-  post(body: Buffer, headers: OutgoingHttpHeaders, signal: AbortSignal): Promise<void> {
+  post(body: Buffer, headers: OutgoingHttpHeaders, signal: AbortSignal): Promise<Buffer> {
     const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest
     return new Promise((resolve, reject) => {
       const request = send(this.url, {
@@ -35,13 +38,14 @@ export class HttpPoster {
         const chunks: Buffer[] = []
         let kept = 0
         response.on('data', (chunk: Buffer) => {
-          if (kept < BODY_START) chunks.push(chunk)
+          if (kept < BODY_KEPT) chunks.push(chunk)
           kept += chunk.length
         })
         response.on('error', (error) => reject(new DeliveryError(`response: ${error.message}`, { retry: true, cause: error })))
         response.on('end', () => {
-          if (status >= 200 && status < 300) return resolve()
-          const text = Buffer.concat(chunks).subarray(0, BODY_START).toString('utf8')
+          const answer = Buffer.concat(chunks).subarray(0, BODY_KEPT)
+          if (status >= 200 && status < 300) return resolve(answer)
+          const text = answer.subarray(0, BODY_START).toString('utf8')
           const retry = status === 408 || status === 429 || status >= 500
           reject(new DeliveryError(`HTTP ${status}${text === '' ? '' : `: ${text}`}`, { retry, retryAfterMs: retryAfter(response.headers) }))
         })
