@@ -24,6 +24,7 @@ import type { HttpSinkOptions } from './shipping/http-options.js'
 import type { OtlpSinkOptions } from './shipping/otlp-options.js'
 import type { ModuleSinkOptions } from './shipping/module-options.js'
 import type { PinoSinkOptions } from './shipping/pino-options.js'
+import type { SyslogSinkOptions } from './shipping/syslog-options.js'
 
 export type { Destination, FormatName, TimeFormatName }
 
@@ -101,6 +102,8 @@ export type SinkTarget =
   | ({ type: 'pino' } & PinoSinkOptions & ShippingOptions)
   /** A plugin module's delivery (`ringlog/plugin`); see ShippingOptions. */
   | ({ type: 'module' } & ModuleSinkOptions & ShippingOptions)
+  /** Syslog messages (RFC 5424 or 3164) over UDP, TCP or TLS; see SyslogSinkOptions. */
+  | ({ type: 'syslog' } & SyslogSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

@@ -3,6 +3,7 @@ import { moduleOptions } from './module-options.js'
 import type { OptionsReader } from './options-reader.js'
 import { otlpOptions } from './otlp-options.js'
 import { pinoOptions } from './pino-options.js'
+import { syslogOptions } from './syslog-options.js'
 
 /** Every kind of asynchronous sink by its `type`, on the calling thread: the options each takes. */
 export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
@@ -10,4 +11,5 @@ export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   otlp: otlpOptions,
   pino: pinoOptions,
   module: moduleOptions,
+  syslog: syslogOptions,
 }
