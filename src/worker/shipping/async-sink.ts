@@ -4,6 +4,9 @@ import type { Output } from '../output.js'
 import type { Delivery } from './delivery.js'
 import { Sender } from './sender.js'
 
+/** Batch buffers kept for reuse: one being sent, one or two waiting, the next being filled. */
+const SPARE_BUFFERS = 3
+
 /** This thread's asynchronous sinks: a flush seals their batches, the exit settles them. */
 const live = new Set<AsyncSink>()
 
@@ -16,7 +19,8 @@ const live = new Set<AsyncSink>()
 export class AsyncSink {
   private readonly counters: SinkCounters
   private readonly sender: Sender
-  private bytes = Buffer.allocUnsafe(1 << 16)
+  private bytes: Buffer = Buffer.allocUnsafe(1 << 16)
+  private readonly spare: Buffer[] = []
   private pos = 0
   private ends = new Int32Array(256)
   private count = 0
@@ -62,8 +66,19 @@ export class AsyncSink {
     clearTimeout(this.timer)
     this.timer = undefined
     if (this.count === 0) return
-    const bytes = Buffer.from(this.bytes.subarray(0, this.pos))
-    this.sender.add({ bytes, ends: this.ends.slice(0, this.count), count: this.count })
+    const ends = this.ends.slice(0, this.count)
+    if (this.pos * 2 >= this.bytes.length) {
+      // Mostly full: the buffer goes with the batch and comes back once it is sent. A new buffer
+      // for every batch costs more than its copy: the first write to each of its pages faults.
+      const full = this.bytes
+      this.sender.add({ bytes: full.subarray(0, this.pos), ends, count: this.count }, () => this.recycle(full))
+      this.bytes = this.spare.pop() ?? Buffer.allocUnsafe(full.length)
+    } else {
+      // A batch the age sealed early keeps only its bytes, not the buffer's room (held batches count by their size).
+      const bytes = Buffer.allocUnsafe(this.pos)
+      this.bytes.copy(bytes, 0, 0, this.pos)
+      this.sender.add({ bytes, ends, count: this.count })
+    }
     this.pos = 0
     this.count = 0
   }
@@ -93,6 +108,11 @@ export class AsyncSink {
     this.seal()
     await this.sender.close(performance.now() + this.config.closeTimeoutMs)
     live.delete(this)
+  }
+
+  /** A batch's buffer back from the sender: kept for the next batches, a few at most. */
+  private recycle(buffer: Buffer): void {
+    if (this.spare.length < SPARE_BUFFERS && buffer.length >= this.bytes.length) this.spare.push(buffer)
   }
 
   private append(src: Buffer, start: number, end: number, ends: Int32Array, from: number, to: number): void {

@@ -8,8 +8,10 @@ import { Spool, type SpoolFile } from './spool.js'
 /** A batch held in memory, by the key it is sent in order of. */
 interface Held {
   readonly key: string
-  batch: Batch
+  readonly batch: Batch
   readonly size: number
+  /** Gives the batch's buffer back for another batch, once nothing reads it any more. */
+  readonly release: (() => void) | undefined
 }
 
 /** The next thing to send: a batch in memory, or one in the spool. */
@@ -57,14 +59,16 @@ export class Sender {
     return this.held.length
   }
 
-  add(batch: Batch): void {
+  /** @param release called once the batch's bytes are no longer read (sent, spooled, dropped). */
+  add(batch: Batch, release?: () => void): void {
     const key = `${this.stamp}-${String(this.sequence++).padStart(12, '0')}`
     const size = batch.ends[batch.count - 1]
     if (this.spool !== undefined && (this.open || this.heldBytes + size > this.config.bufferBytes)) {
       this.toSpool(key, batch)
+      release?.()
     } else {
       this.makeRoom(size)
-      this.held.push({ key, batch, size })
+      this.held.push({ key, batch, size, release })
       this.heldBytes += size
     }
     this.wake?.()
@@ -108,6 +112,8 @@ export class Sender {
       const batch = i === 0 && rest !== undefined ? rest : held.batch
       if (this.spool !== undefined) this.toSpool(held.key, batch)
       else this.counters.dropped(batch.count)
+      // Not the batch being sent: its request may still read it.
+      if (!(i === 0 && this.sending)) held.release?.()
     }
     this.heldBytes = 0
   }
@@ -132,6 +138,7 @@ export class Sender {
       this.heldBytes -= dropped.size
       this.counters.leftMemory(dropped.batch.count)
       this.counters.dropped(dropped.batch.count)
+      dropped.release?.()
     }
   }
 
@@ -213,6 +220,7 @@ export class Sender {
       this.held.splice(i, 1)
       this.heldBytes -= next.held.size
       this.counters.leftMemory(batch.count)
+      next.held.release?.()
     } else {
       this.spool!.remove(next.file)
     }
