@@ -8,6 +8,11 @@ import { hasAsyncSinks, sealAll, settleAll } from './shipping/async-sink.js'
 
 /** How long the loop may run without giving the event loop a turn (for the control channel's messages). */
 const SLICE_MS = 4
+/**
+ * The slice while network sinks are open: each of their batches needs a few turns of the event loop
+ * (compression's callback, the request's write, its response), which a long slice would space out.
+ */
+const SHIPPING_SLICE_MS = 0.5
 /** Checks of the rings' WRITE before parking: about 10-30 us on these machines. */
 const SPINS = 1000
 /** Park at most this long while there are rings, so a lost wake-up costs a delay and a gone thread is noticed. */
@@ -120,7 +125,7 @@ class Drain {
       for (const ring of this.rings.values()) if (ring.drain()) moved = true
       if (moved) {
         Atomics.add(this.hub.ints, PROGRESS, 1)
-        if (performance.now() - sliceStart > SLICE_MS) {
+        if (performance.now() - sliceStart > (hasAsyncSinks() ? SHIPPING_SLICE_MS : SLICE_MS)) {
           await nextTurn()
           sliceStart = performance.now()
         }
