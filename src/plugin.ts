@@ -9,7 +9,10 @@
  * counting; the delivery only sends:
  * - `send(batch, signal)` is called with one batch at a time, in order, never again before the
  *   promise it returned settles;
- * - resolve once the destination has the batch;
+ * - resolve once the destination has the batch; or, for a destination that does not answer, once it
+ *   is written, with `{ arrived }`: a promise that settles when it is known to have arrived (the next
+ *   batch is sent meanwhile, and the batch is sent again if `arrived` rejects);
+ * - the batch's bytes are the sink's again once the promise (and `arrived`) settled: copy what you keep;
  * - reject with `new DeliveryError(message, { retry })`: `retry: true` for a failure worth trying
  *   again (the destination is down, busy: `retryAfterMs` if it said how long to wait), `false` for
  *   a refusal for good; `delivered` when the first records of the batch did arrive. Any other
@@ -27,7 +30,7 @@ import type { Delivery, DeliveryContext } from './worker/shipping/delivery.js'
 import type { Processor } from './worker/policy/processors.js'
 
 export { DeliveryError, recordOf } from './worker/shipping/delivery.js'
-export type { Batch, Delivery, DeliveryContext, DeliveryErrorOptions } from './worker/shipping/delivery.js'
+export type { Batch, Delivery, DeliveryContext, DeliveryErrorOptions, Written } from './worker/shipping/delivery.js'
 export type { Processor, ProcessorRecord } from './worker/policy/processors.js'
 
 /** A sink plugin's default export, typed: `export default defineSink<{ path: string }>((options) => ...)`. */

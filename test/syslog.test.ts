@@ -172,8 +172,8 @@ describe('syslog sink against rsyslog', () => {
     expect(restarted).toBe(true)
     expect(missing).toEqual([])
     const duplicates = [...seen.values()].filter((n) => n > 1).length
-    // The batch the restart cut is sent again whole: the part rsyslog had read arrives twice.
-    expect(duplicates).toBeLessThanOrEqual(1000)
+    // The batches written within settleTime (100 ms) before the reset are sent again whole: what rsyslog had read of them arrives twice.
+    expect(duplicates).toBeLessThanOrEqual(20_000)
     const metrics = log.metrics().sinks[0]
     expect(metrics).toMatchObject({ sent: total, failed: 0, dropped: 0 })
     expect(metrics.retried).toBeGreaterThan(0)

@@ -20,15 +20,27 @@ export function recordOf(batch: Batch, i: number): Buffer {
   return batch.bytes.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i])
 }
 
+/**
+ * What send() may resolve with when the destination does not answer (syslog over TCP): the batch
+ * is written, and `arrived` settles once it is known to have arrived (resolves) or maybe not
+ * (rejects, with a DeliveryError or any error: the batch is sent again, before the batches after
+ * it). The next batch is sent meanwhile; `flush()` and `close()` wait for `arrived`.
+ */
+export interface Written {
+  readonly arrived: Promise<void>
+}
+
 /** Sends batches to one destination. */
 export interface Delivery {
   /**
-   * Sends one batch; resolves once the destination has it. Not called again before the promise
-   * settles: batches go out one at a time, in order. A rejection with a DeliveryError says whether
-   * to try again; any other error is taken for a network error and tried again. `signal` aborts
-   * when the sink gives up on the attempt (its close timeout).
+   * Sends one batch; resolves once the destination has it (or with `Written`). Not called again
+   * before the promise settles: batches go out one at a time, in order. A rejection with a
+   * DeliveryError says whether to try again; any other error is taken for a network error and
+   * tried again. `signal` aborts when the sink gives up on the attempt (its close timeout). The
+   * batch's bytes are the sink's again once the promise settles (and `arrived`, if given): copy
+   * what you keep.
    */
-  send(batch: Batch, signal: AbortSignal): Promise<void>
+  send(batch: Batch, signal: AbortSignal): Promise<void | Written>
   /** Lets go of connections; called once, after the last send has settled. */
   close?(): Promise<void> | void
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { writeSync } from 'node:fs'
 import type { ShipConfig } from '../../shipping/ship-options.js'
 import type { SinkCounters } from '../../shipping/sink-counters.js'
@@ -12,6 +13,8 @@ interface Held {
   readonly size: number
   /** Gives the batch's buffer back for another batch, once nothing reads it any more. */
   readonly release: (() => void) | undefined
+  /** 'sending': a try is in flight; 'written': the delivery wrote it and waits to know it arrived. */
+  state: 'waiting' | 'sending' | 'written'
 }
 
 /** The next thing to send: a batch in memory, or one in the spool. */
@@ -37,10 +40,8 @@ export class Sender {
   private probeAt = 0
   private delivery: Delivery | undefined
   /** Aborts the try in flight when close() times out. */
-  private attempt = new AbortController()
+  private attempt = attemptController()
   private wake: (() => void) | undefined
-  /** The first batch in memory is being sent. */
-  private sending = false
   private stopped = false
   private readonly loop: Promise<void>
   private readonly reported = new Set<string>()
@@ -68,7 +69,7 @@ export class Sender {
       release?.()
     } else {
       this.makeRoom(size)
-      this.held.push({ key, batch, size, release })
+      this.held.push({ key, batch, size, release, state: 'waiting' })
       this.heldBytes += size
     }
     this.wake?.()
@@ -88,7 +89,7 @@ export class Sender {
     }
     if (this.held.length === 0) return
     const attempt = this.attempt
-    this.attempt = new AbortController()
+    this.attempt = attemptController()
     attempt.abort()
     this.spill()
   }
@@ -104,16 +105,16 @@ export class Sender {
 
   /**
    * Everything in memory to the spool, or counted as dropped without one. `rest`: what is left of the
-   * batch in flight, part of which arrived.
+   * batch being sent, part of which arrived.
    */
   spill(rest?: Batch): void {
-    for (const [i, held] of this.held.splice(0).entries()) {
+    for (const held of this.held.splice(0)) {
       this.counters.leftMemory(held.batch.count)
-      const batch = i === 0 && rest !== undefined ? rest : held.batch
+      const batch = held.state === 'sending' && rest !== undefined ? rest : held.batch
       if (this.spool !== undefined) this.toSpool(held.key, batch)
       else this.counters.dropped(batch.count)
       // Not the batch being sent: its request may still read it.
-      if (!(i === 0 && this.sending)) held.release?.()
+      if (held.state !== 'sending') held.release?.()
     }
     this.heldBytes = 0
   }
@@ -127,10 +128,10 @@ export class Sender {
     }
   }
 
-  /** The oldest batches in memory go to make room (not the one being sent: it may arrive). */
+  /** The oldest batches in memory go to make room (not one being sent or written: it may arrive). */
   private makeRoom(size: number): void {
     for (let i = 0; this.heldBytes + size > this.config.bufferBytes && i < this.held.length;) {
-      if (i === 0 && this.sending) {
+      if (this.held[i].state !== 'waiting') {
         i++
         continue
       }
@@ -142,8 +143,9 @@ export class Sender {
     }
   }
 
+  /** The batch with the lowest key not yet written, in memory or in the spool. */
   private next(): Next | undefined {
-    const held = this.held[0]
+    const held = this.held.find((h) => h.state === 'waiting')
     const file = this.spool?.head()
     if (file !== undefined && (held === undefined || file.key < held.key)) return { file }
     return held === undefined ? undefined : { held }
@@ -165,25 +167,35 @@ export class Sender {
       }
       const batch = next!.held !== undefined ? next!.held.batch : this.spool!.read(next!.file!)
       if (batch === undefined) continue
-      this.sending = next!.held !== undefined
-      const result = await this.send(batch)
-      this.sending = false
-      if (result !== 'let go') this.done(next!, batch, result)
+      if (next!.held !== undefined) next!.held.state = 'sending'
+      const result = await this.send(batch, next!.held)
+      if (next!.held?.state === 'sending') next!.held.state = 'waiting'
+      if (result !== 'let go' && result !== 'written') this.done(next!, batch, result)
     }
   }
 
   /**
    * Tries a batch until it is sent, refused, or its tries run out; the part of it that arrived is
    * counted as sent. 'let go': it is in the spool now (the circuit opened, or close() timed out), or
-   * the sender stopped.
+   * the sender stopped. 'written': the delivery waits to know it arrived (src/worker/shipping/delivery.ts's
+   * `Written`); the next batch goes meanwhile.
    */
-  private async send(batch: Batch): Promise<{ sent: number; failed: number } | 'let go'> {
+  private async send(batch: Batch, held: Held | undefined): Promise<{ sent: number; failed: number } | 'let go' | 'written'> {
     let sent = 0
     for (let tries = 1; !this.stopped; tries++) {
       const { signal } = this.attempt
       const rest = sent === 0 ? batch : slice(batch, sent)
       try {
-        await this.delivery!.send(rest, signal)
+        const written = await this.delivery!.send(rest, signal)
+        if (written?.arrived !== undefined) {
+          if (held === undefined) {
+            // From the spool: the file stays until it is known to have arrived.
+            await written.arrived
+          } else {
+            this.confirm(held, batch, written.arrived)
+            return 'written'
+          }
+        }
         this.succeeded()
         return { sent: batch.count, failed: 0 }
       } catch (error) {
@@ -194,7 +206,7 @@ export class Sender {
         if (!failure.retry || tries >= this.config.retry.attempts) return { sent, failed: batch.count - sent }
         this.counters.retried(batch.count - sent)
         if (this.failed() && this.spool !== undefined) {
-          if (this.sending) {
+          if (held !== undefined) {
             // What arrived of it is sent; the rest waits in the spool with the others.
             this.counters.sent(sent)
             this.spill(sent === 0 ? undefined : slice(batch, sent))
@@ -210,13 +222,30 @@ export class Sender {
     return 'let go'
   }
 
+  /** A batch written: sent once it is known to have arrived; if not, it waits to be sent again, before the later ones. */
+  private confirm(held: Held, batch: Batch, arrived: Promise<void>): void {
+    held.state = 'written'
+    arrived.then(() => {
+      this.succeeded()
+      this.done({ held }, batch, { sent: batch.count, failed: 0 })
+    }, (error: unknown) => {
+      // Spilled meanwhile (close timed out, the circuit opened): the spool has it.
+      if (held.state !== 'written' || !this.held.includes(held)) return
+      held.state = 'waiting'
+      this.counters.retried(batch.count)
+      this.report('send', error)
+      this.failed()
+      this.wake?.()
+    })
+  }
+
   private done(next: Next, batch: Batch, result: { sent: number; failed: number }): void {
+    // Spilled to the spool while it was sent or written (close timed out, the circuit opened): the file is what counts now.
+    const i = next.held === undefined ? -1 : this.held.indexOf(next.held)
+    if (next.held !== undefined && i === -1) return
     this.counters.sent(result.sent)
     if (result.failed > 0) this.counters.failed(result.failed)
     if (next.held !== undefined) {
-      // Spilled to the spool while it was sent (close timed out): the file is what counts now.
-      const i = this.held.indexOf(next.held)
-      if (i === -1) return
       this.held.splice(i, 1)
       this.heldBytes -= next.held.size
       this.counters.leftMemory(batch.count)
@@ -290,6 +319,13 @@ export class Sender {
       // stderr is gone: metrics() still has it.
     }
   }
+}
+
+/** The signal of a sink's tries: every batch written and waiting to be known arrived listens to it. */
+function attemptController(): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(0, controller.signal)
+  return controller
 }
 
 /** The records of a batch from `from` on. */

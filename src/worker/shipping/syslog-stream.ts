@@ -1,7 +1,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import type { SyslogOptions } from '../../shipping/syslog-options.js'
-import { type Batch, type Delivery, DeliveryError } from './delivery.js'
+import { type Batch, type Delivery, DeliveryError, type Written } from './delivery.js'
 
 const LF = 0x0a
 /** Probes a connection that has been quiet this long, so a peer that went away unannounced is noticed. */
@@ -100,25 +100,31 @@ class Connection {
  * A write that the kernel accepted is not a record the server read: a server that stops (rsyslog
  * restarting) drops what is still in its socket and resets the connection some milliseconds
  * later. So a batch counts as delivered only once the connection has stayed up `settleMs` after
- * it was written; a connection that fails before then fails the batch, which the sink sends again,
- * whole: plain syslog has no acknowledgements, so what part of it the server read cannot be known.
+ * it was written (`Written.arrived`, while the next batches are written); a connection that fails
+ * before then fails the batch, which the sink sends again, whole, before the later ones: plain
+ * syslog has no acknowledgements, so what part of it the server read cannot be known.
  */
 export class SyslogStream implements Delivery {
   private connection: Connection | undefined
 
   constructor(private readonly options: SyslogOptions) {}
 
-  async send(batch: Batch, signal: AbortSignal): Promise<void> {
+  async send(batch: Batch, signal: AbortSignal): Promise<Written | undefined> {
     const bytes = frame(batch, this.options.framing)
     try {
       const kept = this.connection?.failure === undefined ? this.connection : undefined
       const connection = kept ?? await this.connect(signal)
       await connection.until(this.options.timeoutMs, signal, 'writing the batch', (done) => connection.socket.write(bytes, done))
-      if (this.options.settleMs > 0) await connection.quiet(this.options.settleMs, signal)
+      // The next batch is written while this one settles.
+      return this.options.settleMs > 0 ? { arrived: connection.quiet(this.options.settleMs, signal).catch((error: unknown) => { throw this.failure(error) }) } : undefined
     } catch (error) {
-      const { host, port, protocol } = this.options
-      throw new DeliveryError(`${protocol} ${host}:${port}: ${(error as Error).message}`, { retry: true, cause: error })
+      throw this.failure(error)
     }
+  }
+
+  private failure(error: unknown): DeliveryError {
+    const { host, port, protocol } = this.options
+    return new DeliveryError(`${protocol} ${host}:${port}: ${(error as Error).message}`, { retry: true, cause: error })
   }
 
   async close(): Promise<void> {
