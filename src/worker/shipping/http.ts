@@ -3,7 +3,6 @@ import { constants, gzip } from 'node:zlib'
 import type { HttpConfig } from '../../shipping/http-options.js'
 import type { Batch, Delivery } from './delivery.js'
 import { HttpPoster } from './http-request.js'
-import type { ShippingType } from './shipping-type.js'
 
 const compress = promisify(gzip)
 const COMMA = 0x2c
@@ -24,7 +23,8 @@ function jsonArray(batch: Batch): Buffer {
   return body.subarray(0, p)
 }
 
-class HttpDelivery implements Delivery {
+/** `{ type: 'http' }`: batches POSTed as NDJSON or a JSON array, gzipped if asked. */
+export class HttpDelivery implements Delivery {
   private readonly poster: HttpPoster
   private readonly contentHeaders: Record<string, string>
 
@@ -47,8 +47,4 @@ class HttpDelivery implements Delivery {
   close(): void {
     this.poster.close()
   }
-}
-
-export const http: ShippingType<HttpConfig> = {
-  delivery: (config) => new HttpDelivery(config),
 }

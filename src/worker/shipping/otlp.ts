@@ -3,13 +3,10 @@ import { promisify } from 'node:util'
 import { constants, gzip } from 'node:zlib'
 import type { OtlpOptions } from '../../shipping/otlp-options.js'
 import { VERSION } from '../../version.js'
-import { OtlpJsonFormat } from '../format/otlp-json.js'
-import { OtlpProtobufFormat } from '../format/otlp-protobuf.js'
 import { DeliveryError, type Batch, type Delivery } from './delivery.js'
 import { HttpPoster } from './http-request.js'
 import { JsonEnvelope, ProtobufEnvelope, type Envelope } from './otlp-envelope.js'
 import { rejection } from './otlp-response.js'
-import type { ShippingType } from './shipping-type.js'
 
 const gzipped = promisify(gzip)
 
@@ -44,10 +41,4 @@ export class OtlpDelivery implements Delivery {
   close(): void {
     this.poster.close()
   }
-}
-
-/** `{ type: 'otlp' }` in the worker; its options are read by src/shipping/otlp-options.ts. */
-export const otlp: ShippingType<OtlpOptions> = {
-  format: (out, format, options) => (options.encoding === 'json' ? new OtlpJsonFormat(out, format) : new OtlpProtobufFormat(out, format)),
-  delivery: (options) => new OtlpDelivery(options),
 }
