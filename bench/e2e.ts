@@ -28,6 +28,7 @@ import winston from 'winston'
 import { createLogger, defineEvent, type FileSinkOptions, type Logger, type LoggerOptions } from '../src/index.js'
 import { int, median, positiveInt } from './numbers.js'
 import { fields, MESSAGE } from './record.js'
+import type { Subject } from './subject.js'
 import { RssSampler } from './rss-sampler.js'
 
 const RECORDS = positiveInt('BENCH_RECORDS', 1_000_000)
@@ -36,16 +37,6 @@ const RSS_EVERY_RECORDS = 10_000
 const POLL_TIMEOUT_MS = 120_000
 const PINO_SYNC = 'pino sync'
 const POLICY_BASELINE = 'ringlog plain'
-
-/** One logger instance for one run. */
-interface Subject {
-  /** Logs record i (on the calling thread). */
-  log(i: number): void
-  /** Resolves once everything logged is in the file, or (winston) as far as the library can tell. */
-  drain(): Promise<void>
-  /** Releases the logger and its destination. */
-  close(): Promise<void>
-}
 
 interface Variant {
   name: string

@@ -34,6 +34,7 @@ import { pino } from 'pino'
 import { createLogger, type HttpSinkOptions } from '../src/index.js'
 import { fail, int, median, positiveInt } from './numbers.js'
 import { fields, MESSAGE } from './record.js'
+import type { Subject } from './subject.js'
 import { startReceiver, type Receiver, type ReceiverResult } from './receiver.js'
 
 const RECORDS = positiveInt('BENCH_RECORDS', 1_000_000)
@@ -47,15 +48,6 @@ const RECEIVE_TIMEOUT_MS = 180_000
 const BUFFER = process.env.BENCH_BUFFER || '256 MiB'
 const SELF = fileURLToPath(import.meta.url)
 const HTTP_SEND_TRANSPORT = fileURLToPath(new URL('./pino-http-send-transport.js', import.meta.url))
-
-/** A logger for one run, writing to the receiver. */
-interface Subject {
-  log(i: number): void
-  /** Resolves once the library has handed everything on (its own flush), where it has one. */
-  drain(): Promise<void>
-  /** Releases the logger; throws if its own counts disagree with RECORDS. */
-  close(): Promise<void>
-}
 
 interface Variant {
   name: string
