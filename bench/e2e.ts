@@ -26,51 +26,17 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import winston from 'winston'
 import { createLogger, defineEvent, type FileSinkOptions, type Logger, type LoggerOptions } from '../src/index.js'
+import { int, median, positiveInt } from './numbers.js'
+import { fields, MESSAGE } from './record.js'
+import type { Subject } from './subject.js'
+import { RssSampler } from './rss-sampler.js'
 
 const RECORDS = positiveInt('BENCH_RECORDS', 1_000_000)
 const ROUNDS = positiveInt('BENCH_ROUNDS', 5)
 const RSS_EVERY_RECORDS = 10_000
-const RSS_EVERY_MS = 5
 const POLL_TIMEOUT_MS = 120_000
-const MESSAGE = 'request handled'
 const PINO_SYNC = 'pino sync'
 const POLICY_BASELINE = 'ringlog plain'
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw.replaceAll('_', ''))
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`)
-  return value
-}
-
-interface Fields {
-  reqId: string
-  userId: number
-  path: string
-  status: number
-  durationMs: number
-}
-
-function fields(i: number): Fields {
-  return {
-    reqId: 'req-' + i,
-    userId: 1000 + (i % 5000),
-    path: '/api/users/' + (i % 100),
-    status: 200,
-    durationMs: ((i * 7919) % 100_000) / 1000 + 0.25,
-  }
-}
-
-/** One logger instance for one run. */
-interface Subject {
-  /** Logs record i (on the calling thread). */
-  log(i: number): void
-  /** Resolves once everything logged is in the file, or (winston) as far as the library can tell. */
-  drain(): Promise<void>
-  /** Releases the logger and its destination. */
-  close(): Promise<void>
-}
 
 interface Variant {
   name: string
@@ -273,27 +239,6 @@ class LineCounter {
   }
 }
 
-/** Peak RSS, sampled by a timer (while the event loop is free) and by the logging loop (while it is not). */
-class RssSampler {
-  peak = 0
-  private timer: NodeJS.Timeout | undefined
-
-  sample(): void {
-    const rss = process.memoryUsage.rss()
-    if (rss > this.peak) this.peak = rss
-  }
-
-  start(): void {
-    this.sample()
-    this.timer = setInterval(() => this.sample(), RSS_EVERY_MS)
-  }
-
-  stop(): void {
-    clearInterval(this.timer)
-    this.sample()
-  }
-}
-
 interface Result {
   callingOpsPerSec: number
   e2eOpsPerSec: number
@@ -347,13 +292,6 @@ async function run(variant: Variant, dir: string, round: number): Promise<Result
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
-const int = (n: number): string => Math.round(n).toLocaleString('en-US')
 const ratio = (n: number): string => `${n.toFixed(2)}×`
 
 function table(results: Map<string, Result[]>): string {
