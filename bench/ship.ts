@@ -32,6 +32,8 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { createLogger, type HttpSinkOptions } from '../src/index.js'
+import { transportOf } from '../src/logger.js'
+import type { WorkerTransport } from '../src/worker-transport.js'
 import { fail, int, median, positiveInt } from './numbers.js'
 import { fields, MESSAGE } from './record.js'
 import type { Subject } from './subject.js'
@@ -69,6 +71,8 @@ function ringlogHttp(name: string, options: Partial<HttpSinkOptions>): Variant {
     setup: `createLogger({ sinks: [{ type: 'http', url, batch: { records: 1000 }, buffer: '${BUFFER}'${options.compression === 'gzip' ? ", compression: 'gzip'" : ''} }] }), default ring (8 MiB)`,
     async create(url) {
       const log = createLogger({ sinks: [{ type: 'http', url, batch: { records: 1000 }, buffer: BUFFER, ...options }] })
+      // As pino's transport is waited for ('ready'): the drain worker has the ring before the clock starts.
+      await (transportOf(log) as WorkerTransport).running()
       return {
         log: (i) => log.info(MESSAGE, fields(i)),
         async drain() {
