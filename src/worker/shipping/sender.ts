@@ -56,10 +56,6 @@ export class Sender {
     return this.held.length === 0 && (this.spool?.size ?? 0) === 0
   }
 
-  get inMemory(): number {
-    return this.held.length
-  }
-
   /** @param release called once the batch's bytes are no longer read (sent, spooled, dropped). */
   add(batch: Batch, release?: () => void): void {
     const key = `${this.stamp}-${String(this.sequence++).padStart(12, '0')}`
@@ -170,7 +166,7 @@ export class Sender {
       if (next!.held !== undefined) next!.held.state = 'sending'
       const result = await this.send(batch, next!.held)
       if (next!.held?.state === 'sending') next!.held.state = 'waiting'
-      if (result !== 'let go' && result !== 'written') this.done(next!, batch, result)
+      if (result !== 'let go' && result !== 'written') this.done(next!, result)
     }
   }
 
@@ -192,7 +188,7 @@ export class Sender {
             // From the spool: the file stays until it is known to have arrived.
             await written.arrived
           } else {
-            this.confirm(held, batch, written.arrived)
+            this.confirm(held, written.arrived)
             return 'written'
           }
         }
@@ -223,23 +219,23 @@ export class Sender {
   }
 
   /** A batch written: sent once it is known to have arrived; if not, it waits to be sent again, before the later ones. */
-  private confirm(held: Held, batch: Batch, arrived: Promise<void>): void {
+  private confirm(held: Held, arrived: Promise<void>): void {
     held.state = 'written'
     arrived.then(() => {
       this.succeeded()
-      this.done({ held }, batch, { sent: batch.count, failed: 0 })
+      this.done({ held }, { sent: held.batch.count, failed: 0 })
     }, (error: unknown) => {
       // Spilled meanwhile (close timed out, the circuit opened): the spool has it.
       if (held.state !== 'written' || !this.held.includes(held)) return
       held.state = 'waiting'
-      this.counters.retried(batch.count)
+      this.counters.retried(held.batch.count)
       this.report('send', error)
       this.failed()
       this.wake?.()
     })
   }
 
-  private done(next: Next, batch: Batch, result: { sent: number; failed: number }): void {
+  private done(next: Next, result: { sent: number; failed: number }): void {
     // Spilled to the spool while it was sent or written (close timed out, the circuit opened): the file is what counts now.
     const i = next.held === undefined ? -1 : this.held.indexOf(next.held)
     if (next.held !== undefined && i === -1) return
@@ -248,7 +244,7 @@ export class Sender {
     if (next.held !== undefined) {
       this.held.splice(i, 1)
       this.heldBytes -= next.held.size
-      this.counters.leftMemory(batch.count)
+      this.counters.leftMemory(next.held.batch.count)
       next.held.release?.()
     } else {
       this.spool!.remove(next.file)
@@ -298,8 +294,7 @@ export class Sender {
   private async failEverything(): Promise<void> {
     while (!this.stopped) {
       for (let next = this.next(); next !== undefined; next = this.next()) {
-        const count = next.held?.batch.count ?? next.file!.count
-        this.done(next, next.held?.batch ?? { bytes: Buffer.alloc(0), ends: new Int32Array(0), count }, { sent: 0, failed: count })
+        this.done(next, { sent: 0, failed: next.held?.batch.count ?? next.file!.count })
       }
       await this.pause(Number.POSITIVE_INFINITY)
     }
