@@ -61,7 +61,8 @@ export class FieldPreparer {
       // A getter threw: the copy reads each value on its own.
       return this.prepareNested(fields)
     }
-    return this.bound(fields)
+    // Not a plain object: it may be an Error given as the fields, written as `err`.
+    return isError(fields) ? this.prepare({ err: fields }) : this.bound(fields)
   }
 
   /** prepare() of fields holding an object, a key with a serializer, or too many keys; or of an Error. */
@@ -77,9 +78,9 @@ export class FieldPreparer {
     return this.bound(fields)
   }
 
-  /** `fields` within the record limits; an Error given as the fields is written as `err`. */
+  /** `fields` within the record limits. */
   private bound(fields: object): object {
-    return isError(fields) ? this.prepare({ err: fields }) : asFields(this.bounds.bound(fields))
+    return asFields(this.bounds.bound(fields))
   }
 
   /**

@@ -207,6 +207,12 @@ function mapKey(key: unknown): string {
   }
 }
 
+/** What kind of failure: a system error's code (`ENOENT`), else the error's name, else 'Error'. */
+export function errorCode(thrown: unknown): string {
+  const code = (thrown as { code?: unknown } | null)?.code
+  return code !== undefined ? String(code) : thrown instanceof Error ? thrown.name : 'Error'
+}
+
 /** What was thrown, as text, whatever it is: an Error's message, else String(); never throws itself. */
 export function describe(thrown: unknown): string {
   try {

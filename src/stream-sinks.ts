@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { threadId } from 'node:worker_threads'
 import { processHub } from './hub.js'
 import { shared } from './shared.js'
+import { describe, errorCode } from './serialize.js'
 
 /**
  * A stream sink as the pipeline knows it: plain data, because it crosses into the drain worker,
@@ -147,8 +148,8 @@ export class StreamTarget {
   }
 
   private fail(error: unknown): void {
-    const code = (error as { code?: string } | null)?.code ?? (error instanceof Error ? error.name : 'Error')
-    const message = error instanceof Error ? error.message : String(error)
+    const code = errorCode(error)
+    const message = describe(error)
     this.lastError = `write ${code}: ${message}`
     if (this.said) return
     this.said = true

@@ -10,6 +10,7 @@ import { Processors, type ProcessorConfig } from './policy/processors.js'
 import { RecordPolicy, type PolicyConfig } from './policy/record-policy.js'
 import type { RecordKeys } from './policy/record-view.js'
 import { wholeRecords, WriteFailed } from './sinks/write-fd.js'
+import { describe, errorCode } from '../serialize.js'
 
 /** What a pipeline needs to know; plain data, because it crosses into the worker. */
 export interface PipelineOptions {
@@ -244,8 +245,8 @@ export class Pipeline {
   }
 
   private report(stage: string, error: unknown): void {
-    const code = (error as { code?: string } | null)?.code ?? (error instanceof Error ? error.name : 'Error')
-    const text = error instanceof Error ? error.message : String(error)
+    const code = errorCode(error)
+    const text = describe(error)
     // Node's system errors start their message with the code already.
     const message = text.startsWith(`${code}: `) ? text.slice(code.length + 2) : text
     this.lastError = `${stage} ${code}: ${message}`

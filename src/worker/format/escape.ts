@@ -53,10 +53,7 @@ const KEY_UNSAFE_G = new RegExp(KEY_UNSAFE.source, 'g')
 function percent(c: string): string {
   // A lone surrogate has no UTF-8 bytes: `%uD800`, as JavaScript's escape() writes it.
   const code = c.charCodeAt(0)
-  if (code >= 0xd800 && code <= 0xdfff) return `%u${code.toString(16).toUpperCase()}`
-  let out = ''
-  for (const byte of Buffer.from(c)) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
-  return out
+  return code >= 0xd800 && code <= 0xdfff ? `%u${code.toString(16).toUpperCase()}` : encodeURIComponent(c)
 }
 
 /**

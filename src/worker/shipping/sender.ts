@@ -5,6 +5,7 @@ import type { ShipConfig } from '../../shipping/ship-options.js'
 import type { SinkCounters } from '../../shipping/sink-counters.js'
 import { failureOf, type Batch, type Delivery } from './delivery.js'
 import { Spool, type SpoolFile } from './spool.js'
+import { describe, errorCode } from '../../serialize.js'
 
 /** A batch held in memory, by the key it is sent in order of. */
 interface Held {
@@ -302,10 +303,9 @@ export class Sender {
 
   /** Each kind of failure said once on stderr; every one kept as metrics().sinks[i].lastError. */
   private report(stage: string, error: unknown): void {
-    const text = error instanceof Error ? error.message : String(error)
+    const text = describe(error)
     this.counters.error(`${stage}: ${text}`)
-    const code = (error as { code?: unknown } | null)?.code ?? (error instanceof Error ? error.name : 'Error')
-    const key = `${stage}:${String(code)}:${stage === 'send' ? text.slice(0, 12) : ''}`
+    const key = `${stage}:${errorCode(error)}:${stage === 'send' ? text.slice(0, 12) : ''}`
     if (this.reported.has(key)) return
     this.reported.add(key)
     try {
