@@ -1,4 +1,4 @@
-import { pluginOptions, resolveModule } from './shipping/module-specifier.js'
+import { moduleOptions } from './shipping/module-options.js'
 import { invalid, type Where } from './validate.js'
 import type { ProcessorConfig } from './worker/policy/processors.js'
 
@@ -18,7 +18,8 @@ export function resolveProcessors(value: unknown): ProcessorConfig[] {
     const where = (name: string): Where => `option processors[${i}]${name === '' ? '' : `.${name}`}`
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return invalid(where(''), entry, '{ module, options }')
     const fields = entry as Record<string, unknown>
-    for (const key of Object.keys(fields)) if (key !== 'module' && key !== 'options') invalid(where(key), fields[key], 'one of module, options')
-    return { module: String(fields.module), url: resolveModule(where('module'), fields.module), options: pluginOptions(where('options'), fields.options) }
+    for (const key of Object.keys(fields)) if (!moduleOptions.keys.includes(key)) invalid(where(key), fields[key], 'one of module, options')
+    // The same module and options as a plugin sink's.
+    return moduleOptions.read(fields, where)
   })
 }

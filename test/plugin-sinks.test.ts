@@ -36,10 +36,11 @@ describe('plugin sinks (type: module)', () => {
   })
 
   it.each([
-    ['throws on load', 'throws-on-load.mjs', 'load exploded', 'failed'],
-    ['throws on write', 'throws-on-write.mjs', 'write exploded', 'retried'],
-    ['refuses for good', 'refusing-sink.mjs', 'refused: bad request', 'failed'],
-  ])('a plugin that %s leaves the other sinks writing, and is counted', async (_, name, message, counter) => {
+    // Tried again: never when it did not load or refused for good; once each (attempts: 2) when it threw.
+    ['throws on load', 'throws-on-load.mjs', 'load exploded', 0],
+    ['throws on write', 'throws-on-write.mjs', 'write exploded', 3],
+    ['refuses for good', 'refusing-sink.mjs', 'refused: bad request', 0],
+  ])('a plugin that %s leaves the other sinks writing, and is counted', async (_, name, message, retried) => {
     const file = join(tempDir(), 'app.log')
     const log = createLogger({
       now: () => NOW, timeFormat: 'epoch',
@@ -53,8 +54,7 @@ describe('plugin sinks (type: module)', () => {
     await log.close()
     expect(readFileSync(file, 'utf8')).toBe(line('record 0') + line('record 1') + line('record 2'))
     const metrics = log.metrics().sinks[0]
-    expect(metrics).toMatchObject({ sent: 0, failed: 3, inFlight: 0 })
-    expect(metrics[counter as 'failed' | 'retried']).toBeGreaterThanOrEqual(3)
+    expect(metrics).toMatchObject({ sent: 0, failed: 3, inFlight: 0, retried })
     expect(metrics.lastError).toContain(message)
   })
 

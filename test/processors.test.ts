@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { createLogger } from '../dist/src/index.js'
+import { createLogger, withContext } from '../dist/src/index.js'
 import { optionError } from './helpers/option-error.js'
 import { fixture, runFixture, tempDir } from './helpers/files.js'
 
@@ -15,17 +15,17 @@ describe.each([true, false])('processors (worker: %s)', (worker) => {
     const file = join(tempDir(), 'app.log')
     const log = createLogger({
       destination: file, worker, now: () => NOW, timeFormat: 'epoch',
-      processors: [{ module: plugin('rename-processor.mjs'), options: { rename: { user: 'userId', svc: 'service' }, dropField: 'healthCheck' } }],
+      processors: [{ module: plugin('rename-processor.mjs'), options: { rename: { user: 'userId', svc: 'service', requestId: 'request' }, dropField: 'healthCheck' } }],
     })
     const child = log.child({ svc: 'api' })
-    child.info('login', { user: 'ada', ok: true })
+    withContext({ requestId: 'r-1' }, () => child.info('login', { user: 'ada', ok: true }))
     child.info('ping', { healthCheck: true })
     log.warn('no fields')
     await log.flush()
     expect(log.metrics()).toMatchObject({ written: 2, filtered: 1, failed: 0 })
     await log.close()
     expect(readFileSync(file, 'utf8')).toBe(
-      `{"time":${NOW},"level":"info","msg":"login","ok":true,"userId":"ada","service":"api"}\n`
+      `{"time":${NOW},"level":"info","msg":"login","ok":true,"userId":"ada","service":"api","request":"r-1"}\n`
       + `{"time":${NOW},"level":"warn","msg":"no fields"}\n`,
     )
   })

@@ -294,7 +294,7 @@ describe('syslog sink options', () => {
     expect(() => createLogger({ sinks: [{ type: 'syslog', ...options } as never] })).toThrow(message)
   })
 
-  it('reads ca, cert and key as PEM text or from files', async () => {
+  it('reads ca as PEM text or from a file', async () => {
     const pem = readFileSync(rsyslog.ca, 'utf8')
     const log = kept(createLogger({ now: () => TIME, sinks: [
       { type: 'syslog', protocol: 'tls', port: rsyslog.tlsPort, ca: pem, servername: 'localhost', ...HEADER },

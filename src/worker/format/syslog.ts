@@ -49,7 +49,8 @@ abstract class SyslogFormat extends DecodedFormat {
 
   constructor(out: Output, options: FormatOptions, protected readonly syslog: SyslogOptions) {
     super(out, options)
-    this.lfFramed = syslog.protocol !== 'udp' && syslog.framing === 'lf'
+    // The options refuse `framing` over UDP.
+    this.lfFramed = syslog.framing === 'lf'
   }
 
   protected pri(level: number): string {

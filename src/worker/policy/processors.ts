@@ -7,15 +7,10 @@ import { importFunction } from '../plugin-import.js'
 import type { FrameSink } from './record-policy.js'
 import type { RecordView } from './record-view.js'
 import { reencode } from './reencode.js'
+import type { ModuleOptions } from '../../shipping/module-options.js'
 
-/** A processor as the worker loads it: plain data (src/processor-options.ts reads it). */
-export interface ProcessorConfig {
-  /** The module as given, for messages. */
-  module: string
-  /** Its file URL, resolved on the calling thread. */
-  url: string
-  options: Record<string, unknown>
-}
+/** A processor as the worker loads it: its module as a plugin sink's (src/processor-options.ts reads it). */
+export type ProcessorConfig = ModuleOptions
 
 /** A record as a processor sees it, and gives it back (changed) or not (dropped). */
 export interface ProcessorRecord {
@@ -117,9 +112,14 @@ export class Processors {
     }
   }
 
+  /** Records (not bindings or notes) held until the processors load. */
+  private get heldRecords(): number {
+    return this.waiting.filter((waiting) => waiting.record !== undefined).length
+  }
+
   /** At close: records still held for processors that never loaded are counted as failed. */
   close(): void {
-    const lost = this.waiting.filter((waiting) => waiting.record !== undefined).length
+    const lost = this.heldRecords
     this.waiting = []
     if (lost > 0) this.fail(processorError('loading', `closed before the processors loaded`), lost)
   }
@@ -187,7 +187,7 @@ export class Processors {
 
   /** The process ends before the processors loaded: what they held is lost, and said so (stats are gone with the process). */
   private readonly lostAtExit = (): void => {
-    const lost = this.waiting.filter((waiting) => waiting.record !== undefined).length
+    const lost = this.heldRecords
     if (lost === 0) return
     try {
       writeSync(2, `ringlog: ${lost} records were not written: the process ended before the processors loaded\n`)
