@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream'
 import { isatty } from 'node:tty'
 import { CALL_KEYS, callConfig, type CallConfig, type CallOptions } from './call-options.js'
 import { readEnvironment, type EnvironmentOptions } from './environment.js'
-import { bufferSize, destination, invalid, levelName, show, type Where } from './validate.js'
+import { bufferSize, choice, destination, flag, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
 import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
 import { resolveProcessors, type ProcessorOption } from './processor-options.js'
@@ -272,16 +272,6 @@ export interface ResolvedOptions {
 
 function option(name: string): Where {
   return `option ${name}`
-}
-
-function choice<T extends string>(where: Where, value: unknown, choices: readonly T[]): T {
-  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T
-  return invalid(where, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`)
-}
-
-function flag(where: Where, value: unknown): boolean {
-  if (typeof value === 'boolean') return value
-  return invalid(where, value, 'true or false')
 }
 
 function text(where: Where, value: unknown): string {

@@ -32,3 +32,9 @@ export function parseDuration(where: Where, value: unknown): number {
   if (!match || unit === undefined || Number(match[1]) <= 0) return invalid(where, value, "a duration: milliseconds as a number, or like '30 days' or '12 hours'")
   return Number(match[1]) * unit
 }
+
+/** An optional duration that may be 0 (no waiting): `fallback` when not given. */
+export function delay(where: Where, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  return value === 0 ? 0 : parseDuration(where, value)
+}

@@ -27,6 +27,17 @@ export function invalid(where: Where, value: unknown, expected: string): never {
   throw new TypeError(`ringlog: invalid ${where}: ${show(value)}; expected ${expected}`)
 }
 
+/** One of the given strings. */
+export function choice<T extends string>(where: Where, value: unknown, choices: readonly T[]): T {
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T
+  return invalid(where, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`)
+}
+
+export function flag(where: Where, value: unknown): boolean {
+  if (typeof value === 'boolean') return value
+  return invalid(where, value, 'true or false')
+}
+
 /** A level name known to the table, or 'silent'. */
 export function levelName(where: Where, value: unknown, table: LevelTable): string {
   if (typeof value === 'string' && table.has(value)) return value

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
-import { parseDuration, parseSize } from '../units.js'
+import { delay, parseSize } from '../units.js'
 import { invalid, type Where } from '../validate.js'
 import { READERS } from './readers.js'
 import { SinkCounters } from './sink-counters.js'
@@ -62,12 +62,6 @@ function group(where: Where, value: unknown, keys: readonly string[]): Record<st
 function count(where: Where, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : invalid(where, value, 'a whole number above 0')
-}
-
-/** A duration that may be 0 (no waiting). */
-function delay(where: Where, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  return value === 0 ? 0 : parseDuration(where, value)
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { parseDuration, parseSize } from '../units.js'
-import { invalid, type Where } from '../validate.js'
+import { delay, parseDuration, parseSize } from '../units.js'
+import { choice, flag, invalid, type Where } from '../validate.js'
 import type { OptionsReader } from './options-reader.js'
 
 export type SyslogProtocol = 'udp' | 'tcp' | 'tls'
@@ -101,22 +101,16 @@ export const SD_NAME_MAX = 32
 const PRINTABLE = /^[\x21-\x7e]+$/
 const NOT_PRINTABLE = /[^\x21-\x7e]/g
 // An SD-NAME is printable US-ASCII but for '=', ']', '"' (and, in an SD-ID, '@' only once).
-const SD_NAME = /^[\x21-\x7e]+$/
 const NOT_SD_NAME = /[=\]"]/
 
-/** A default header value made valid: what RFC 5424 forbids in it as `_`, cut to `max`. */
-function headerValue(text: string, max: number): string {
+/** A header value made valid: what RFC 5424 forbids in it as `_`, cut to `max`. */
+export function headerValue(text: string, max: number): string {
   return text.replace(NOT_PRINTABLE, '_').slice(0, max)
 }
 
 /** The process title (`node`, unless the program set it), made a valid APP-NAME or TAG. */
 function defaultAppName(rfc: SyslogRfc): string {
   return rfc === '3164' ? headerValue(process.title.replace(/[[\]:]/g, '_'), TAG_MAX) || 'node' : headerValue(process.title, HEADER_MAX.appName) || 'node'
-}
-
-function oneOf<T extends string>(where: Where, value: unknown, choices: readonly T[]): T {
-  if ((choices as readonly unknown[]).includes(value)) return value as T
-  return invalid(where, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`)
 }
 
 function header(where: Where, value: unknown, max: number): string {
@@ -133,7 +127,7 @@ function tag(where: Where, value: unknown): string {
 
 function sdId(where: Where, value: unknown): string {
   const at = typeof value === 'string' ? value.indexOf('@') : -1
-  if (typeof value === 'string' && value.length <= SD_NAME_MAX && SD_NAME.test(value) && !NOT_SD_NAME.test(value) && at !== 0 && at === value.lastIndexOf('@') && at !== value.length - 1) return value
+  if (typeof value === 'string' && value.length <= SD_NAME_MAX && PRINTABLE.test(value) && !NOT_SD_NAME.test(value) && at !== 0 && at === value.lastIndexOf('@') && at !== value.length - 1) return value
   return invalid(where, value, `an SD-ID: 1 to ${SD_NAME_MAX} printable US-ASCII characters but for '=', ']', '"' and spaces, such as 'myapp@32473' (name@private enterprise number)`)
 }
 
@@ -165,10 +159,6 @@ function pem(where: Where, value: unknown): string {
   return invalid(where, value, 'PEM text or the path of a PEM file')
 }
 
-function milliseconds(where: Where, value: unknown, zero: boolean): number {
-  return zero && value === 0 ? 0 : parseDuration(where, value)
-}
-
 const TLS_KEYS = ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const
 
 /** RFC 5425 (TLS) says receivers should take 8192 bytes; RFC 5426 (UDP) that senders should keep to 2048 unless the path is known to take more; RFC 3164 allows 1024. */
@@ -189,8 +179,8 @@ export const syslogOptions: OptionsReader<SyslogOptions> = {
   ],
 
   read(fields, where) {
-    const protocol = fields.protocol === undefined ? 'udp' : oneOf(where('protocol'), fields.protocol, ['udp', 'tcp', 'tls'] as const)
-    const rfc = fields.rfc === undefined ? '5424' : oneOf(where('rfc'), typeof fields.rfc === 'number' ? String(fields.rfc) : fields.rfc, ['5424', '3164'] as const)
+    const protocol = fields.protocol === undefined ? 'udp' : choice(where('protocol'), fields.protocol, ['udp', 'tcp', 'tls'] as const)
+    const rfc = fields.rfc === undefined ? '5424' : choice(where('rfc'), typeof fields.rfc === 'number' ? String(fields.rfc) : fields.rfc, ['5424', '3164'] as const)
     if (protocol !== 'tls') {
       const key = TLS_KEYS.find((name) => fields[name] !== undefined)
       if (key !== undefined) invalid(where(key), fields[key], "no value: it is for protocol 'tls'")
@@ -208,10 +198,6 @@ export const syslogOptions: OptionsReader<SyslogOptions> = {
     if (maxMessageBytes < MIN_MESSAGE_BYTES || maxMessageBytes > maxAllowed) {
       invalid(where('maxMessageBytes'), fields.maxMessageBytes, `a size from ${MIN_MESSAGE_BYTES} bytes${protocol === 'udp' ? ` to ${MAX_DATAGRAM_BYTES} (a UDP datagram)` : ''}`)
     }
-    const bom = fields.utf8Bom ?? true
-    if (typeof bom !== 'boolean') invalid(where('utf8Bom'), bom, 'true or false')
-    const reject = fields.rejectUnauthorized ?? true
-    if (typeof reject !== 'boolean') invalid(where('rejectUnauthorized'), reject, 'true or false')
     const servername = fields.servername
     if (servername !== undefined && (typeof servername !== 'string' || servername === '')) invalid(where('servername'), servername, 'a host name')
 
@@ -226,16 +212,16 @@ export const syslogOptions: OptionsReader<SyslogOptions> = {
       procid: fields.procid === undefined ? String(process.pid) : header(where('procid'), fields.procid, HEADER_MAX.procid),
       msgid: fields.msgid === undefined ? '-' : msgid(where('msgid'), fields.msgid),
       structuredDataId: fields.structuredDataId === undefined ? 'ringlog@32473' : sdId(where('structuredDataId'), fields.structuredDataId),
-      framing: fields.framing === undefined ? 'octet-counting' : oneOf(where('framing'), fields.framing, ['octet-counting', 'lf'] as const),
+      framing: fields.framing === undefined ? 'octet-counting' : choice(where('framing'), fields.framing, ['octet-counting', 'lf'] as const),
       maxMessageBytes,
-      utf8Bom: bom,
+      utf8Bom: fields.utf8Bom === undefined ? true : flag(where('utf8Bom'), fields.utf8Bom),
       ca: fields.ca === undefined ? undefined : pem(where('ca'), fields.ca),
       cert: fields.cert === undefined ? undefined : pem(where('cert'), fields.cert),
       key: fields.key === undefined ? undefined : pem(where('key'), fields.key),
-      rejectUnauthorized: reject,
+      rejectUnauthorized: fields.rejectUnauthorized === undefined ? true : flag(where('rejectUnauthorized'), fields.rejectUnauthorized),
       servername,
-      timeoutMs: fields.timeout === undefined ? 10_000 : milliseconds(where('timeout'), fields.timeout, false),
-      settleMs: fields.settleTime === undefined ? DEFAULT_SETTLE_MS : milliseconds(where('settleTime'), fields.settleTime, true),
+      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      settleMs: delay(where('settleTime'), fields.settleTime, DEFAULT_SETTLE_MS),
     }
   },
 }

@@ -1,5 +1,6 @@
 import type { SyslogOptions } from '../../shipping/syslog-options.js'
-import { HEADER_MAX, SD_NAME_MAX } from '../../shipping/syslog-options.js'
+import { HEADER_MAX, headerValue, SD_NAME_MAX } from '../../shipping/syslog-options.js'
+import { MONTHS } from './date-pattern.js'
 import type { Output } from '../output.js'
 import { DecodedFormat, type DecodedRecord } from './decoded.js'
 import type { FormatOptions } from './format.js'
@@ -19,11 +20,9 @@ function severityOf(level: number): number {
 
 const BOM = '\ufeff'
 const NOT_ASCII = /[^\x00-\x7f]/
-const NOT_PRINTABLE = /[^\x21-\x7e]/g
 // What may not be in a PARAM-NAME: '=', ']', '"', spaces and anything outside printable US-ASCII.
 const NOT_SD_NAME = /[^\x21-\x7e]|[=\]"]/g
 const SD_VALUE_ESCAPE = /["\\\]]/g
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
 /** The longest start of `s` whose UTF-8 takes at most `max` bytes, a character never cut in half. */
 function utf8Prefix(s: string, max: number): string {
@@ -105,7 +104,7 @@ export class Rfc5424Format extends SyslogFormat {
     if (typeof msgid === 'string') return msgid
     const value = fields[msgid.field]
     if (value === undefined) return '-'
-    return plainText(value).replace(NOT_PRINTABLE, '_').slice(0, HEADER_MAX.msgid) || '-'
+    return headerValue(plainText(value), HEADER_MAX.msgid) || '-'
   }
 
   /**

@@ -15,6 +15,11 @@ export interface Batch {
   readonly count: number
 }
 
+/** The records' bytes, without what the buffer holds after them. */
+export function batchBytes(batch: Batch): Buffer {
+  return batch.bytes.subarray(0, batch.count === 0 ? 0 : batch.ends[batch.count - 1])
+}
+
 /** Record i of a batch. */
 export function recordOf(batch: Batch, i: number): Buffer {
   return batch.bytes.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i])

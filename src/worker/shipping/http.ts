@@ -1,7 +1,7 @@
 import { promisify } from 'node:util'
 import { constants, gzip } from 'node:zlib'
 import type { HttpConfig } from '../../shipping/http-options.js'
-import type { Batch, Delivery } from './delivery.js'
+import { type Batch, batchBytes, type Delivery } from './delivery.js'
 import { HttpPoster } from './http-request.js'
 
 const compress = promisify(gzip)
@@ -37,7 +37,7 @@ export class HttpDelivery implements Delivery {
   }
 
   async send(batch: Batch, signal: AbortSignal): Promise<void> {
-    const records = this.config.body === 'ndjson' ? batch.bytes.subarray(0, batch.ends[batch.count - 1]) : jsonArray(batch)
+    const records = this.config.body === 'ndjson' ? batchBytes(batch) : jsonArray(batch)
     // Compressed off this thread (zlib's pool): the drain loop goes on meanwhile. The fastest level:
     // log lines still shrink several times, and the sink keeps up with the ring.
     const body = this.config.gzip ? await compress(records, { level: constants.Z_BEST_SPEED }) : records

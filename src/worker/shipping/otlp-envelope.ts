@@ -5,7 +5,7 @@ import { LEN, ProtobufWriter, varintSize } from '../format/protobuf.js'
 import type { PlainObject } from '../format/values.js'
 import { Output } from '../output.js'
 import type { ResourceValue } from '../../shipping/otlp-options.js'
-import { recordOf, type Batch } from './delivery.js'
+import { type Batch, batchBytes, recordOf } from './delivery.js'
 
 /** The instrumentation scope every record is sent under. */
 const SCOPE_NAME = 'ringlog'
@@ -53,7 +53,7 @@ export class ProtobufEnvelope implements Envelope {
 
   wrap(batch: Batch): Buffer {
     const { out, pb } = this
-    const records = batch.bytes.subarray(0, batch.count === 0 ? 0 : batch.ends[batch.count - 1])
+    const records = batchBytes(batch)
     const scopeLogs = this.scope.length + records.length
     const resourceLogs = this.resource.length + 1 + varintSize(scopeLogs) + scopeLogs
     out.clear()

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream'
 import type { PinoOptions } from '../../shipping/pino-options.js'
 import { createFormat } from '../format/formats.js'
 import { importFunction } from '../plugin-import.js'
-import { DeliveryError, type Batch, type Delivery } from './delivery.js'
+import { type Batch, batchBytes, type Delivery, DeliveryError } from './delivery.js'
 import type { ShippingType } from './shipping-type.js'
 
 type StreamBuilder = (options: Record<string, unknown>) => unknown
@@ -34,10 +34,6 @@ export class PinoTransport implements Delivery {
     return transport
   }
 
-  send(batch: Batch, signal: AbortSignal): Promise<void> {
-    return this.write(batch, signal)
-  }
-
   /** Ends the stream and waits for its 'close', as pino does: a transport's close hook sends what it holds. */
   async close(): Promise<void> {
     const stream = this.stream
@@ -58,7 +54,7 @@ export class PinoTransport implements Delivery {
     return stream
   }
 
-  private async write(batch: Batch, signal: AbortSignal): Promise<void> {
+  async send(batch: Batch, signal: AbortSignal): Promise<void> {
     const { target } = this.options
     let stream = this.stream
     if (stream === undefined || stream.destroyed || stream.writableEnded) {
@@ -68,7 +64,7 @@ export class PinoTransport implements Delivery {
         throw failed(target, error)
       }
     }
-    const bytes = batch.bytes.subarray(0, batch.count === 0 ? 0 : batch.ends[batch.count - 1])
+    const bytes = batchBytes(batch)
     const taken = stream
     return new Promise((resolve, reject) => {
       const abort = (): void => reject(failed(target, signal.reason ?? new Error('aborted')))

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { join } from 'node:path'
 import type { ShipConfig } from '../../shipping/ship-options.js'
 import type { SinkCounters } from '../../shipping/sink-counters.js'
-import type { Batch } from './delivery.js'
+import { type Batch, batchBytes } from './delivery.js'
 import { isAlive } from '../process-alive.js'
 
 /** `RLS1`, then the record count, the records' ends, and their bytes. */
@@ -71,7 +71,7 @@ export class Spool {
       return false
     }
     const path = join(this.config.dir, `${key}.${this.owner}${SUFFIX}`)
-    writeFileSync(`${path}.tmp`, Buffer.concat([header, batch.bytes.subarray(0, batch.ends[batch.count - 1])]))
+    writeFileSync(`${path}.tmp`, Buffer.concat([header, batchBytes(batch)]))
     renameSync(`${path}.tmp`, path)
     this.insert({ key, path, count: batch.count, size })
     this.counters.spooled(batch.count)
