@@ -6,4 +6,6 @@ export interface Subject {
   drain(): Promise<void>
   /** Releases the logger and its destination; throws if the library's own counts disagree with the run's. */
   close(): Promise<void>
+  /** ringlog: of the records written, those the calling thread wrote itself because no drain worker had the ring (read after close()). */
+  writtenOnCaller?(): number
 }

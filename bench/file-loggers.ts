@@ -1,0 +1,179 @@
+/**
+ * The loggers the end-to-end benchmarks compare, each writing JSON lines to a file: ringlog in the
+ * setups bench/e2e.ts's sets need, pino with its sync and async destinations and its file transport,
+ * winston's file transport, and a logger that logs nothing (bench/steady.ts's baseline).
+ *
+ * Each library is imported by load(), in the run's own process, so a run holds only its own
+ * library's modules (peak RSS is its own) and no clock ever includes module loading.
+ */
+import { once, type EventEmitter } from 'node:events'
+import type { FileSinkOptions, Logger, LoggerOptions } from '../src/index.js'
+import { fail } from './numbers.js'
+import { fields, MESSAGE } from './record.js'
+import type { Subject } from './subject.js'
+
+/** Makes a fresh logger writing to file and waits until it takes records; `records`: how many the run will log. */
+export type Create = (file: string, records: number) => Promise<Subject>
+
+export interface FileLogger {
+  name: string
+  /**
+   * Lines each record takes in the file (pretty writes one per field too), and lines before the
+   * first (csv's header); 'rotated' when the file is rotated away, so only the logger's own count
+   * (checked at close) says everything was written.
+   */
+  lines?: { perRecord: number; header: number } | 'rotated'
+  /** Imports the library and does what a program does once at startup (defineEvent); no clock runs yet. */
+  load(): Promise<Create>
+}
+
+/** The lines a run of `records` records leaves in the file; 0 when it is rotated away. */
+export function linesOf(logger: FileLogger, records: number): number {
+  if (logger.lines === 'rotated') return 0
+  return records * (logger.lines?.perRecord ?? 1) + (logger.lines?.header ?? 0)
+}
+
+/** Resolves on `event`, rejects on 'error'; attach before triggering the event. */
+function waitFor(emitter: EventEmitter, event: string): Promise<void> {
+  return once(emitter, event).then(() => undefined)
+}
+
+export interface RinglogSetup {
+  bufferSize: number
+  options?: LoggerOptions
+  /** The file sink's options beyond its path; without them, `destination: file`. */
+  file?: FileSinkOptions
+  /** log.info(MESSAGE, fields), or the same record as the declared event RequestHandled. */
+  call?: 'info' | 'event'
+  lines?: FileLogger['lines']
+}
+
+export function ringlog(name: string, { bufferSize, options = {}, file, call = 'info', lines }: RinglogSetup): FileLogger {
+  return {
+    name,
+    lines,
+    async load() {
+      const { createLogger, defineEvent } = await import('../src/index.js')
+      /** The record shape of fields(), declared. */
+      const RequestHandled = defineEvent({
+        name: 'request.handled', version: 1, message: MESSAGE,
+        fields: { reqId: 'string', userId: 'u32', path: 'string', status: 'u16', durationMs: 'f64' },
+      })
+      const logOne: (log: Logger, i: number) => void = call === 'event' ? (log, i) => log.event(RequestHandled, fields(i)) : (log, i) => log.info(MESSAGE, fields(i))
+      return async (path, records) => {
+        const target = file === undefined ? { destination: path } : { sinks: [{ type: 'file' as const, path, ...file }] }
+        // Not waited for: the drain worker starts while the calling thread logs, as in a program.
+        const log = createLogger({ ...options, ...target, bufferSize, worker: true })
+        return {
+          log: (i) => logOne(log, i),
+          drain: () => log.flush(),
+          async close() {
+            await log.close()
+            const m = log.metrics()
+            if (m.written !== records || m.dropped !== 0 || m.failed !== 0) {
+              fail(`${name}: metrics say written=${m.written} dropped=${m.dropped} failed=${m.failed}, expected ${records} written`)
+            }
+          },
+          writtenOnCaller: () => log.metrics().writtenOnCaller,
+        }
+      }
+    },
+  }
+}
+
+export const PINO_SYNC = 'pino sync'
+
+export const pinoSync: FileLogger = {
+  name: PINO_SYNC,
+  async load() {
+    const { pino } = await import('pino')
+    return async (file) => {
+      const dest = pino.destination({ dest: file, sync: true })
+      const log = pino(dest)
+      return {
+        log: (i) => log.info(fields(i), MESSAGE),
+        drain: async () => {}, // every write was a writeSync
+        async close() {
+          const closed = waitFor(dest, 'close')
+          dest.end()
+          await closed
+        },
+      }
+    }
+  },
+}
+
+export const pinoAsync: FileLogger = {
+  name: 'pino async',
+  async load() {
+    const { pino } = await import('pino')
+    return async (file) => {
+      const dest = pino.destination({ dest: file, sync: false })
+      await waitFor(dest, 'ready')
+      const log = pino(dest)
+      return {
+        log: (i) => log.info(fields(i), MESSAGE),
+        async drain() {
+          const closed = waitFor(dest, 'close')
+          dest.end()
+          await closed
+        },
+        close: async () => {}, // drain() already ended and closed it
+      }
+    }
+  },
+}
+
+export const pinoTransport: FileLogger = {
+  name: 'pino transport',
+  async load() {
+    const { pino } = await import('pino')
+    return async (file) => {
+      const transport = pino.transport({ target: 'pino/file', options: { destination: file } })
+      await waitFor(transport, 'ready')
+      const log = pino(transport)
+      return {
+        log: (i) => log.info(fields(i), MESSAGE),
+        async drain() {
+          const closed = waitFor(transport, 'close')
+          transport.end()
+          await closed
+        },
+        close: async () => {}, // drain() already ended the worker
+      }
+    }
+  },
+}
+
+export const winstonFile: FileLogger = {
+  name: 'winston',
+  async load() {
+    const { default: winston } = await import('winston')
+    return async (file) => {
+      const transport = new winston.transports.File({ filename: file })
+      await waitFor(transport, 'open')
+      const log = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [transport] })
+      return {
+        log: (i) => void log.info(MESSAGE, fields(i)),
+        async drain() {
+          // 'finish' can come before the file stream has written everything: the caller counts lines after.
+          const finished = waitFor(log, 'finish')
+          log.end()
+          await finished
+        },
+        async close() {
+          log.close()
+        },
+      }
+    }
+  },
+}
+
+/** Writes nothing: what the rest of a run costs (the loop, the pacing, the timing) without a logger. */
+export const noLogging: FileLogger = {
+  name: 'no logging',
+  lines: { perRecord: 0, header: 0 },
+  async load() {
+    return async () => ({ log: () => {}, drain: async () => {}, close: async () => {} })
+  },
+}
