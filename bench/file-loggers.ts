@@ -7,6 +7,7 @@
  * library's modules (peak RSS is its own) and no clock ever includes module loading.
  */
 import { once, type EventEmitter } from 'node:events'
+import type { DestinationStream } from 'pino'
 import type { FileSinkOptions, Logger, LoggerOptions } from '../src/index.js'
 import { fail } from './numbers.js'
 import { fields, MESSAGE } from './record.js'
@@ -83,6 +84,16 @@ export function ringlog(name: string, { bufferSize, options = {}, file, call = '
 
 export const PINO_SYNC = 'pino sync'
 
+type Pino = typeof import('pino').pino
+/** A pino destination this benchmark can end, and wait for to close once it has written everything. */
+type Destination = DestinationStream & EventEmitter & { end(): void }
+
+async function ended(destination: Destination): Promise<void> {
+  const closed = waitFor(destination, 'close')
+  destination.end()
+  await closed
+}
+
 export const pinoSync: FileLogger = {
   name: PINO_SYNC,
   async load() {
@@ -93,57 +104,35 @@ export const pinoSync: FileLogger = {
       return {
         log: (i) => log.info(fields(i), MESSAGE),
         drain: async () => {}, // every write was a writeSync
-        async close() {
-          const closed = waitFor(dest, 'close')
-          dest.end()
-          await closed
-        },
+        close: () => ended(dest),
       }
     }
   },
 }
 
-export const pinoAsync: FileLogger = {
-  name: 'pino async',
-  async load() {
-    const { pino } = await import('pino')
-    return async (file) => {
-      const dest = pino.destination({ dest: file, sync: false })
-      await waitFor(dest, 'ready')
-      const log = pino(dest)
-      return {
-        log: (i) => log.info(fields(i), MESSAGE),
-        async drain() {
-          const closed = waitFor(dest, 'close')
-          dest.end()
-          await closed
-        },
-        close: async () => {}, // drain() already ended and closed it
+/** pino over a destination that writes after the call returns: ready before the clock starts, ended to drain. */
+function pinoWritingLater(name: string, destination: (pino: Pino, file: string) => Destination): FileLogger {
+  return {
+    name,
+    async load() {
+      const { pino } = await import('pino')
+      return async (file) => {
+        const dest = destination(pino, file)
+        await waitFor(dest, 'ready')
+        const log = pino(dest)
+        return {
+          log: (i) => log.info(fields(i), MESSAGE),
+          drain: () => ended(dest),
+          close: async () => {}, // drain() already ended it
+        }
       }
-    }
-  },
+    },
+  }
 }
 
-export const pinoTransport: FileLogger = {
-  name: 'pino transport',
-  async load() {
-    const { pino } = await import('pino')
-    return async (file) => {
-      const transport = pino.transport({ target: 'pino/file', options: { destination: file } })
-      await waitFor(transport, 'ready')
-      const log = pino(transport)
-      return {
-        log: (i) => log.info(fields(i), MESSAGE),
-        async drain() {
-          const closed = waitFor(transport, 'close')
-          transport.end()
-          await closed
-        },
-        close: async () => {}, // drain() already ended the worker
-      }
-    }
-  },
-}
+export const pinoAsync = pinoWritingLater('pino async', (pino, file) => pino.destination({ dest: file, sync: false }))
+
+export const pinoTransport = pinoWritingLater('pino transport', (pino, file) => pino.transport({ target: 'pino/file', options: { destination: file } }))
 
 export const winstonFile: FileLogger = {
   name: 'winston',
