@@ -31,6 +31,12 @@ export const LOCK = 192 / INT
 export const STATE = 196 / INT
 /** 1 once close() was called: the drain worker writes what is left, lets the ring go and sets STATE_CLOSED. */
 export const CLOSING = 200 / INT
+/**
+ * 1 while the drain worker waits for the bindings table of a ring in STATE_HANDOVER. It also says
+ * so with a 'ready' message, but a thread logging in a loop reads messages only when its event loop
+ * turns: this word it sees at its next full ring, and hands the ring over there and then.
+ */
+export const ASKED = 204 / INT
 /** Consumer statistics as float64, so counts pass 2^31 without a second word. */
 const STATS_OFFSET = 256
 /**

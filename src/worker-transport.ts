@@ -8,7 +8,7 @@ import { drainOnExit, flushBeforeExit, forgetBeforeExit, forgetOnExit } from './
 import { DRAIN_FAILED, DRAIN_STARTING, DRAIN_UP, FLUSHES, processHub, RESTARTS } from './hub.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import {
-  ALIVE, CLOSING, LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, reclaimRing, RingConsumer, RingProducer, RingViews, STAT_BYTES,
+  ALIVE, ASKED, CLOSING, LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, reclaimRing, RingConsumer, RingProducer, RingViews, STAT_BYTES,
   STAT_FAILED, STAT_HIGH_WATER, STAT_WRITTEN, STATE, STATE_CLOSED, STATE_FRESH, STATE_GONE, STATE_HANDOVER, STATE_RUNNING,
 } from './ring.js'
 import { RingFrameWriter } from './ring-writer.js'
@@ -269,7 +269,8 @@ export class WorkerTransport implements Transport, LinkedRing {
   onMessage(message: ToThread): void {
     switch (message.type) {
       case 'ready':
-        this.handOver()
+        // Unless this thread saw ASKED first, at a full ring.
+        if (Atomics.load(this.ring.control, ASKED) === 1) this.handOver()
         break
       case 'error':
         this.reported.add(message.key)
@@ -381,6 +382,7 @@ export class WorkerTransport implements Transport, LinkedRing {
       return
     }
     const { control } = this.ring
+    Atomics.store(control, ASKED, 0)
     if (Atomics.load(control, STATE) !== STATE_RUNNING) {
       // The calling thread keeps the lock only while it holds half of a fragmented frame; finish it.
       if (Atomics.load(control, LOCK) === LOCK_CALLER) this.drainOnCaller()
@@ -393,6 +395,8 @@ export class WorkerTransport implements Transport, LinkedRing {
   private waitForRoom(_needed: number, first: boolean): boolean {
     const { control } = this.ring
     if (this.options.onFull === 'drop') return false
+    // The drain worker came up after this thread began to write the ring itself: it takes it now.
+    if (Atomics.load(control, ASKED) === 1 && this.callerPipeline?.loading !== true) this.handOver()
     if (Atomics.load(control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return true
     const read = Atomics.load(control, READ)
     const now = performance.now()

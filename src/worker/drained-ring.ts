@@ -1,6 +1,6 @@
 import type { RingEntry } from '../control.js'
 import {
-  ALIVE, CLOSING, LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingViews, STATE, STATE_FRESH, STATE_RUNNING, WRITE,
+  ALIVE, ASKED, CLOSING, LOCK, LOCK_CALLER, LOCK_FREE, LOCK_WORKER, READ, RingConsumer, RingViews, STATE, STATE_FRESH, STATE_RUNNING, WRITE,
 } from '../ring.js'
 import { Pipeline, type PipelineOptions } from './pipeline.js'
 
@@ -75,11 +75,17 @@ export class DrainedRing {
     this.pipeline.replay(snapshot)
   }
 
-  /** Takes a ring that nobody has read yet; false when frames were read already (the thread must send its table). */
+  /**
+   * Takes a ring that nobody has read yet; false when frames were read already: the thread must send
+   * its table, and is asked to (ASKED) at once.
+   */
   takeFresh(): boolean {
-    if (Atomics.compareExchange(this.views.control, STATE, STATE_FRESH, STATE_RUNNING) !== STATE_FRESH) return false
-    this.run()
-    return true
+    if (Atomics.compareExchange(this.views.control, STATE, STATE_FRESH, STATE_RUNNING) === STATE_FRESH) {
+      this.run()
+      return true
+    }
+    Atomics.store(this.views.control, ASKED, 1)
+    return false
   }
 
   /** True while a fragmented frame is half read, or the processors load: the ring must not change hands, nor close. */
