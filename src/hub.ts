@@ -21,10 +21,19 @@ import { shared } from './shared.js'
 const ENVIRONMENT_KEY = 'ringlog.hub.1'
 const HUB_BYTES = 1024
 
-/** Doorbell: a producer that finds SLEEP set adds one and notifies it; the drain worker waits on it. */
+/** Doorbell: a producer that finds the drain worker asleep (SLEEP) adds one and notifies it; the drain worker waits on it. */
 export const WAKE = 0
-/** 1 while the drain worker is parked on WAKE. */
+/** AWAKE, PARKED or DOZING: how the drain worker waits on WAKE, so producers know when to ring. */
 export const SLEEP = 16
+export const AWAKE = 0
+/** Nothing came since it last looked: the next frame rings the doorbell. */
+export const PARKED = 1
+/**
+ * Frames came in the last turn: the worker looks again after a short, bounded delay by itself, and
+ * only a frame that leaves its ring fuller than the wake-up mark rings. Records arriving at a steady
+ * rate are written in batches then, and cost their producer no system call.
+ */
+export const DOZING = 2
 /** The drain worker's state: DRAIN_NONE, DRAIN_STARTING, DRAIN_UP or DRAIN_FAILED (written by the host; DRAIN_UP also by a worker that has its rings). */
 export const DRAIN = 32
 /**

@@ -1,4 +1,4 @@
-import { SLEEP, WAKE } from './hub.js'
+import { AWAKE, DOZING, SLEEP, WAKE } from './hub.js'
 
 /**
  * The single-producer single-consumer ring over one SharedArrayBuffer.
@@ -165,12 +165,15 @@ export class RingProducer {
   private cachedRead: number
   /** The largest frame written whole; larger frames go as fragments. */
   readonly maxFrame: number
+  /** Bytes in the ring past which a frame wakes a dozing drain worker. */
+  private readonly wakeAt: number
 
   /** @param hub the process's hub (src/hub.ts), whose doorbell wakes the drain worker. */
   constructor(private readonly ring: RingViews, private readonly hub: Int32Array, private readonly waitForRoom: WaitForRoom) {
     this.write = Atomics.load(ring.control, WRITE)
     this.cachedRead = Atomics.load(ring.control, READ)
     this.maxFrame = ring.capacity / 4
+    this.wakeAt = ring.capacity / 8
   }
 
   /** The position after the last published frame. */
@@ -210,11 +213,19 @@ export class RingProducer {
     this.write = (this.write + size) | 0
     // Store after the frame bytes: the consumer reads nothing past WRITE.
     Atomics.store(this.ring.control, WRITE, this.write)
-    // After the store: a drain worker that set SLEEP looks at WRITE once more before it parks.
-    if (Atomics.load(this.hub, SLEEP) !== 0) {
-      Atomics.add(this.hub, WAKE, 1)
-      Atomics.notify(this.hub, WAKE)
-    }
+    // After the store: a drain worker that set SLEEP looks at WRITE once more before it waits.
+    const sleep = Atomics.load(this.hub, SLEEP)
+    if (sleep === AWAKE || (sleep === DOZING && !this.pastWakeMark())) return
+    // One producer rings per wait, however many threads publish meanwhile.
+    if (Atomics.compareExchange(this.hub, SLEEP, sleep, AWAKE) !== sleep) return
+    Atomics.add(this.hub, WAKE, 1)
+    Atomics.notify(this.hub, WAKE)
+  }
+
+  private pastWakeMark(): boolean {
+    const { wakeAt } = this
+    // The cached READ only makes the ring look fuller: look at the real one before ringing.
+    return ((this.write - this.cachedRead) | 0) > wakeAt && ((this.write - (this.cachedRead = Atomics.load(this.ring.control, READ))) | 0) > wakeAt
   }
 }
 

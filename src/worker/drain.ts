@@ -1,7 +1,7 @@
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { BroadcastChannel, threadId, workerData, type MessagePort } from 'node:worker_threads'
 import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from '../control.js'
-import { DRAIN, DRAIN_STARTING, DRAIN_STARTS, DRAIN_TID, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, kernelThreadId, PROGRESS, SLEEP, WAKE } from '../hub.js'
+import { AWAKE, DRAIN, DRAIN_STARTING, DRAIN_STARTS, DRAIN_TID, DRAIN_UP, DOZING, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, kernelThreadId, PARKED, PROGRESS, SLEEP, WAKE } from '../hub.js'
 import { ALIVE, CLOSING, CONTROL_BYTES, READ, STATE, STATE_CLOSED, STATE_GONE, STATE_RUNNING, WRITE } from '../ring.js'
 import { DrainedRing } from './drained-ring.js'
 import { hasAsyncSinks, sealAll, settleAll } from './shipping/async-sink.js'
@@ -13,16 +13,17 @@ const SLICE_MS = 4
  * (compression's callback, the request's write, its response), which a long slice would space out.
  */
 const SHIPPING_SLICE_MS = 0.5
-/** Checks of the rings' WRITE before parking: about 10-30 us on these machines. */
-const SPINS = 1000
 /** Park at most this long while there are rings, so a lost wake-up costs a delay and a gone thread is noticed. */
 const PARK_MS = 500
 /**
- * Woken from parking by a frame, the worker waits this long for more before it reads: a service
- * that logs a record per request would otherwise cost a wake-up (a futex call on the calling
- * thread) and a write system call per record. Records are written this much later at most.
+ * After a turn that read frames, the worker dozes this long before it looks again, and producers
+ * ring only past their ring's wake-up mark (src/ring.ts): a service logging a record per request
+ * would otherwise cost two thread wake-ups, a futex call on the calling thread and a write system
+ * call per record. A record logged at a steady rate reaches its sink this much later at most; the
+ * first record after a quiet spell, a flush and a close are not delayed. (Spinning on the rings
+ * before waiting, as this loop once did, saved nothing in a burst and cost 10-30 us a turn.)
  */
-const LINGER_MS = 1
+const DOZE_MS = 25
 
 /**
  * The process's drain worker: it reads the ring of every logger of every thread, in turns of a
@@ -35,8 +36,6 @@ class Drain {
   private channel: BroadcastChannel | undefined
   private port: MessagePort | undefined
   private exitServed: number
-  /** FLUSHES when the worker last parked: a flush since then means no lingering. */
-  private flushesSeen = 0
   /** FLUSHES when network sinks last sealed their batches. */
   private sealedAt = 0
 
@@ -108,6 +107,8 @@ class Drain {
 
   private async loop(): Promise<void> {
     let sliceStart = performance.now()
+    /** Frames were read since the worker last waited. */
+    let active = false
     for (;;) {
       if (Atomics.load(this.hub.ints, EXIT_REQUEST) !== this.exitServed) {
         // The host announced its rings again before the request: their messages are read first.
@@ -124,6 +125,7 @@ class Drain {
       let moved = false
       for (const ring of this.rings.values()) if (ring.drain()) moved = true
       if (moved) {
+        active = true
         Atomics.add(this.hub.ints, PROGRESS, 1)
         if (performance.now() - sliceStart > (hasAsyncSinks() ? SHIPPING_SLICE_MS : SLICE_MS)) {
           await nextTurn()
@@ -132,7 +134,8 @@ class Drain {
         continue
       }
       this.letGo()
-      if (!this.spin() && (await this.park()) && !this.waited()) await sleep(LINGER_MS)
+      await this.park(active)
+      active = false
       sliceStart = performance.now()
     }
   }
@@ -194,40 +197,24 @@ class Drain {
     if (![...this.rings.values()].some((other) => other.thread === ring.thread)) this.hub.forget(ring.thread)
   }
 
-  /** True when a frame arrived while spinning. */
-  private spin(): boolean {
-    for (let i = 0; i < SPINS; i++) if (this.pending()) return true
-    return false
-  }
-
   private pending(): boolean {
     if (Atomics.load(this.hub.ints, EXIT_REQUEST) !== this.exitServed) return true
     for (const ring of this.rings.values()) if (ring.pending || (ring.closing && ring.running && !ring.midFrame)) return true
     return false
   }
 
-  /** True when a flush or a close is waited for: no lingering then. */
-  private waited(): boolean {
-    const flushes = Atomics.load(this.hub.ints, FLUSHES)
-    const flushed = flushes !== this.flushesSeen
-    this.flushesSeen = flushes
-    for (const ring of this.rings.values()) if (ring.closing) return true
-    return flushed
-  }
-
-  /** Waits for the doorbell (or PARK_MS). True when it rang and there is something to read. */
-  private async park(): Promise<boolean> {
+  /** Waits for the doorbell: DOZE_MS at most after a turn that read frames, PARK_MS (or for ever without rings) otherwise. */
+  private async park(dozing: boolean): Promise<void> {
     const { ints } = this.hub
-    Atomics.store(ints, SLEEP, 1)
+    Atomics.store(ints, SLEEP, dozing ? DOZING : PARKED)
     const wake = Atomics.load(ints, WAKE)
-    let woken = false
     // Look again after raising the flag: a frame published before its producer saw it is here now.
     if (!this.pending()) {
-      const wait = this.rings.size > 0 ? Atomics.waitAsync(ints, WAKE, wake, PARK_MS) : Atomics.waitAsync(ints, WAKE, wake)
-      woken = (wait.async ? await wait.value : wait.value) === 'ok'
+      const timeout = dozing ? DOZE_MS : this.rings.size > 0 ? PARK_MS : Infinity
+      const wait = Atomics.waitAsync(ints, WAKE, wake, timeout)
+      if (wait.async) await wait.value
     }
-    Atomics.store(ints, SLEEP, 0)
-    return woken && this.pending()
+    Atomics.store(ints, SLEEP, AWAKE)
   }
 
   private tell(thread: number, message: ToThread): void {
