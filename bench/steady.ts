@@ -8,13 +8,16 @@
  * Env:   BENCH_RATES=1000,50000     records/s (default 1000,10000,50000,100000)
  *        BENCH_SECONDS=3            measured seconds per run (default 3)
  *        BENCH_WARMUP_MS=500        paced logging before the measured seconds, not measured (default 500)
+ *        BENCH_WARM_CODE=50000      records logged at 100,000/s before that, not measured (default 50,000)
  *        BENCH_ROUNDS=3             rounds; at each rate every variant runs once per round, interleaved
  *                                   (default 3, not e2e's 5: 5 variants x 4 rates x ~4.5 s is 90 s a round)
  *
  * Every run is a fresh child process (`node steady.js --run VARIANT RATE`) that imports only its
  * own library and makes its logger writing to a file in a temp dir. A timer ticks about every
- * millisecond and logs however many records are due by then (rate x elapsed): first for the warm-up
- * (the drain worker starts, the code is compiled), then for the measured seconds, whose last tick
+ * millisecond and logs however many records are due by then (rate x elapsed): first BENCH_WARM_CODE
+ * records at 100,000/s, so that the code is compiled as in a service that has run for a while (at
+ * 1,000/s the compiler's threads would otherwise be busy through the measured seconds, on the
+ * library's account), then the warm-up at the rate, then the measured seconds, whose last tick
  * logs exactly rate x seconds in all; then the logger is flushed (pino async's destination ended)
  * and the run waits until the file holds every line. Per run:
  * - CPU ns/record: process.cpuUsage() (every thread of the process) from the first measured tick
@@ -45,6 +48,8 @@ const SELF = fileURLToPath(import.meta.url)
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3)
 const SECONDS = positiveInt('BENCH_SECONDS', 3)
 const WARMUP_MS = positiveInt('BENCH_WARMUP_MS', 500)
+const WARM_CODE = positiveInt('BENCH_WARM_CODE', 50_000)
+const WARM_CODE_RATE = 100_000
 const RATES = (process.env.BENCH_RATES || '1000,10000,50000,100000').split(',').map((rate) => {
   const value = Number(rate.trim().replaceAll('_', ''))
   return Number.isInteger(value) && value > 0 ? value : fail(`BENCH_RATES must be positive whole numbers separated by commas, got ${JSON.stringify(process.env.BENCH_RATES)}`)
@@ -107,7 +112,7 @@ function cpuUs(): number {
 /** One run, in this fresh process. */
 async function run(logger: FileLogger, rate: number): Promise<Result> {
   const create = await logger.load()
-  const warmup = Math.round((rate * WARMUP_MS) / 1000)
+  const warmup = WARM_CODE + Math.round((rate * WARMUP_MS) / 1000)
   const records = warmup + rate * SECONDS
   const latencies = new Float64Array(records)
   const dir = mkdtempSync(join(tmpdir(), 'ringlog-steady-'))
@@ -116,7 +121,8 @@ async function run(logger: FileLogger, rate: number): Promise<Result> {
   const lines = linesOf(logger, records)
   try {
     const subject = await create(file, records)
-    await pace(subject, rate, 0, warmup, latencies)
+    await pace(subject, WARM_CODE_RATE, 0, WARM_CODE, latencies)
+    await pace(subject, rate, WARM_CODE, warmup, latencies)
 
     const cpuStart = cpuUs()
     const start = performance.now()
@@ -167,7 +173,7 @@ async function main(): Promise<void> {
   const names = VARIANTS.map((v) => v.name)
   const table: string[][] = []
   for (const rate of RATES) {
-    console.error(`steady ${int(rate)} records/s: ${SECONDS} s after ${WARMUP_MS} ms of warm-up, ${ROUNDS} rounds`)
+    console.error(`steady ${int(rate)} records/s: ${SECONDS} s after ${WARMUP_MS} ms of warm-up (${int(WARM_CODE)} records before), ${ROUNDS} rounds`)
     const results = await interleave(names, ROUNDS, async (name, round) => {
       const r = await runChild<Result>(SELF, [name, String(rate)])
       console.error(
@@ -180,7 +186,7 @@ async function main(): Promise<void> {
     const netted = new Map([...results].map(([name, runs]) => [name, runs.map((r, round) => ({ ...r, netCpuNsPerRecord: r.cpuNsPerRecord - floor[round].cpuNsPerRecord }))]))
     table.push(...rows(rate, netted))
   }
-  console.log(`\n### Steady rates: ${SECONDS} s measured after ${WARMUP_MS} ms of warm-up, median of ${ROUNDS} rounds (${machine()})\n`)
+  console.log(`\n### Steady rates: ${SECONDS} s measured after ${int(WARM_CODE)} records at ${int(WARM_CODE_RATE)}/s and ${WARMUP_MS} ms of warm-up, median of ${ROUNDS} rounds (${machine()})\n`)
   console.log(markdownTable([
     'rate, variant', 'CPU ns/record (all threads)', 'over no logging', `over no logging vs ${PINO_SYNC}`,
     'call p50 ns', 'call p99 ns', 'call p99.9 ns', 'call max µs', `p99 vs ${PINO_SYNC}`, 'peak RSS MiB', 'measured s',
