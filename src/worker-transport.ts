@@ -75,6 +75,13 @@ export class WorkerTransport implements Transport, LinkedRing {
    * blockTimeoutMs per record, with no turn of the event loop that would tell it the worker died.
    */
   private stalledOut = false
+  /**
+   * Until the drain worker is up (about 100 ms after the process's first logger), a turn of this
+   * thread's event loop writes what was logged before it, here: a record logged at start-up is in
+   * its file within the turn, not once the worker has started.
+   */
+  private early = true
+  private earlyTurn: NodeJS.Immediate | undefined
 
   constructor(private readonly options: ResolvedOptions, private readonly registry: BindingsRegistry) {
     this.restartsBefore = Atomics.load(this.hub.ints, RESTARTS)
@@ -114,7 +121,22 @@ export class WorkerTransport implements Transport, LinkedRing {
       this.writer.dropped++
       return false
     }
+    if (this.early) this.writeSoon()
     return this.writer.write(frame, length)
+  }
+
+  private writeSoon(): void {
+    if (this.earlyTurn !== undefined) return
+    if (this.hub.drainState === DRAIN_UP) {
+      this.early = false
+      return
+    }
+    this.earlyTurn = setImmediate(() => {
+      this.earlyTurn = undefined
+      if (this.hub.drainState !== DRAIN_UP) this.drainOnCaller()
+    })
+    // The exit writes what is left: this turn is not worth keeping the process for.
+    this.earlyTurn.unref()
   }
 
   /**

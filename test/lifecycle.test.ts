@@ -27,6 +27,16 @@ describe.each([true, false])('close() and flush() with worker: %s', (worker) => 
 })
 
 describe('start', () => {
+  it('a record logged right after createLogger() is in its file after one turn of the event loop, before the drain worker is up', async () => {
+    const file = join(tempDir(), 'first.log')
+    const run = await runFixture('first-record.mjs', [file, '2'])
+    expect(run.stderr).toBe('')
+    const result = JSON.parse(run.stdout) as { lines: string[]; drainUp: boolean; writtenOnCaller: number; all: string[] }
+    // The worker takes about 100 ms to start; before, the record waited for it.
+    expect(result.drainUp).toBe(false)
+    expect(result).toMatchObject({ lines: ['first'], writtenOnCaller: 1, all: ['first', 'second'] })
+  })
+
   it('a burst that fills the ring before the drain worker is up is handed to it when it comes, without a turn of the event loop', async () => {
     const file = join(tempDir(), 'start-burst.log')
     const run = await runFixture('start-burst.mjs', [file, '2000'])
