@@ -44,6 +44,25 @@ describe.each([true, false])('JSON lines (worker: %s)', (worker) => {
     )
   })
 
+  it('writes every number with the digits JSON.stringify gives: fractions, decimals, integers past 2^32, edges', async () => {
+    // A fixed spread of values, drawn once: short decimals (written digit by digit), long fractions
+    // and magnitudes outside 1e-6..1e9 (through String()), integers up to 2^53.
+    let seed = 7
+    const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647)
+    const values: number[] = [0, -0, 1e-6, 1e-7, 0.1 + 0.2, 999999999.999999, 1e9, 2 ** 53, -(2 ** 53), 4294967296.5, 5e-324, 1.7976931348623157e308, 42.125, -0.000001]
+    for (let i = 0; i < 300; i++) {
+      const places = Math.floor(random() * 9)
+      const magnitude = 10 ** Math.floor(random() * 16 - 5)
+      values.push(Math.round(random() * magnitude * 10 ** places) / 10 ** places * (random() < 0.3 ? -1 : 1))
+    }
+    const text = await output(worker, (log) => {
+      for (const value of values) log.info('n', { value, nested: [value] })
+    })
+    expect(text.split('\n').slice(0, -1).map((line) => line.slice(line.indexOf(',"value":')))).toEqual(
+      values.map((value) => `,"value":${JSON.stringify(value)},"nested":[${JSON.stringify(value)}]}`),
+    )
+  })
+
   it("cuts a nested Error's data arrays at maxArrayLength, but never the error's own parts", async () => {
     const file = join(tempDir(), `nested-error-${worker}.log`)
     const restore = fixedClock()

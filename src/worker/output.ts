@@ -51,27 +51,67 @@ export class Output {
     this.pos = p
   }
 
-  /** A number as JSON: integers digit by digit, other numbers through String(). */
+  /**
+   * A number as JSON, the digits String() gives. Integers and decimals of up to six places (most
+   * durations, prices, ratios) digit by digit: String() on a fraction cost 150 ns, a sixth of a
+   * declared event's formatting. Others through String().
+   */
   number(n: number): void {
-    if (Number.isInteger(n) && n <= 0xffffffff && n >= -0xffffffff && !Object.is(n, -0)) {
-      this.ensure(11)
-      const buf = this.buf
-      if (n < 0) {
-        buf[this.pos++] = 0x2d
-        n = -n
-      }
-      let digits = 1
-      for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++
-      let p = this.pos + digits
-      this.pos = p
-      do {
-        const q = Math.floor(n / 10)
-        buf[--p] = 0x30 + (n - q * 10)
-        n = q
-      } while (n > 0)
-      return
+    if (Number.isSafeInteger(n)) return this.integer(n)
+    const magnitude = Math.abs(n)
+    // Within this range a multiple of 1e-6 that parses back to n is the shortest text that does
+    // (doubles here are closer together than 1e-6, and a shorter text would be such a multiple
+    // too), and String() writes it in fixed notation.
+    if (magnitude >= 1e-6 && magnitude < 1e9) {
+      const millionths = Math.round(n * 1e6)
+      if (millionths / 1e6 === n) return this.decimal(millionths)
     }
     this.ascii(Number.isFinite(n) ? String(n) : 'null')
+  }
+
+  /** A safe integer's digits (-0 as 0, as String() writes it). */
+  private integer(n: number): void {
+    this.ensure(17)
+    const buf = this.buf
+    if (n < 0) {
+      buf[this.pos++] = 0x2d
+      n = -n
+    }
+    let digits = 1
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++
+    let p = this.pos + digits
+    this.pos = p
+    do {
+      const q = Math.floor(n / 10)
+      buf[--p] = 0x30 + (n - q * 10)
+      n = q
+    } while (n > 0)
+  }
+
+  /** millionths / 1e6 in fixed notation, without trailing zeros (never 0: integers go to integer()). */
+  private decimal(millionths: number): void {
+    if (millionths < 0) {
+      this.byte(0x2d)
+      millionths = -millionths
+    }
+    const whole = Math.floor(millionths / 1e6)
+    let fraction = millionths - whole * 1e6
+    this.integer(whole)
+    let places = 6
+    while (fraction % 10 === 0) {
+      fraction /= 10
+      places--
+    }
+    this.ensure(places + 1)
+    const buf = this.buf
+    buf[this.pos] = 0x2e
+    let p = this.pos + places
+    this.pos = p + 1
+    for (; places > 0; places--) {
+      const q = Math.floor(fraction / 10)
+      buf[p--] = 0x30 + (fraction - q * 10)
+      fraction = q
+    }
   }
 
   utf8(s: string): void {
