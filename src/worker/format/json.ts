@@ -181,7 +181,7 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
   private start(level: number, time: number, sequence: number): void {
     const { out, options } = this
     out.bytes(this.timePrefix, 0, this.timePrefix.length)
-    out.ascii(this.time.text(time))
+    this.time.write(out, time)
     const prefix = (this.levelPrefix[level] ??= Buffer.from(`${this.time.isString ? '"' : ''},${JSON.stringify(options.levelKey)}:${
       options.levelFormat === 'number' ? level : JSON.stringify(levelText(options, level))}`))
     out.bytes(prefix, 0, prefix.length)

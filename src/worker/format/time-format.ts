@@ -1,3 +1,5 @@
+import type { Output } from '../output.js'
+
 /** How a record's time is written: an ISO-8601 string, milliseconds or seconds since the epoch. */
 export type TimeFormatName = 'iso' | 'epoch' | 'unix'
 
@@ -8,6 +10,8 @@ export type TimeFormatName = 'iso' | 'epoch' | 'unix'
 export class TimeFormat {
   private second = NaN
   private prefix = ''
+  /** The prefix's bytes, for write(). */
+  private prefixBytes = Buffer.alloc(0)
 
   constructor(readonly kind: TimeFormatName) {}
 
@@ -24,13 +28,37 @@ export class TimeFormat {
 
   iso(ms: number): string {
     const second = Math.floor(ms / 1000)
-    if (second !== this.second) {
-      const iso = new Date(second * 1000).toISOString()
-      if (iso.length !== 24) return new Date(ms).toISOString() // years outside 0000..9999
-      this.second = second
-      this.prefix = iso.slice(0, 20)
-    }
+    if (!this.cache(second)) return new Date(ms).toISOString()
     const milli = ms - second * 1000
     return this.prefix + (milli < 10 ? '00' : milli < 100 ? '0' : '') + Math.floor(milli) + 'Z'
+  }
+
+  /** What text() gives, written into `out` without a string per record: the JSON format's time. */
+  write(out: Output, ms: number): void {
+    if (this.kind !== 'iso') return out.number(this.kind === 'epoch' ? ms : ms / 1000)
+    const second = Math.floor(ms / 1000)
+    if (!this.cache(second)) return out.ascii(new Date(ms).toISOString())
+    out.bytes(this.prefixBytes, 0, this.prefixBytes.length)
+    out.ensure(4)
+    const { buf } = out
+    let milli = Math.floor(ms - second * 1000)
+    for (let p = out.pos + 2; p >= out.pos; p--) {
+      const q = Math.floor(milli / 10)
+      buf[p] = 0x30 + milli - q * 10
+      milli = q
+    }
+    buf[out.pos + 3] = 0x5a
+    out.pos += 4
+  }
+
+  /** Makes the prefix that of `second`; false for years outside 0000..9999, whose text is longer. */
+  private cache(second: number): boolean {
+    if (second === this.second) return true
+    const iso = new Date(second * 1000).toISOString()
+    if (iso.length !== 24) return false
+    this.second = second
+    this.prefix = iso.slice(0, 20)
+    this.prefixBytes = Buffer.from(this.prefix, 'latin1')
+    return true
   }
 }
