@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata'
 import { once } from 'node:events'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -160,8 +160,19 @@ export const FRAMEWORKS: Framework[] = [
   },
   {
     name: 'hono',
-    note: 'no pino variant: Hono has no pino middleware of its own, and hono-pino is not a dependency here',
-    variants: [none(() => honoApp()), ...ringlog('honoLogger', (log, context) => honoApp(honoLogger({ logger: log, context })))],
+    variants: [
+      none(() => honoApp()),
+      ...ringlog('honoLogger', (log, context) => honoApp(honoLogger({ logger: log, context }))),
+      // Hono has no pino middleware of its own: pino-http on the Node request and response that @hono/node-server passes in.
+      pinoAsync('pino-http 11 as a Hono middleware (c.env.incoming, c.env.outgoing)', (stream) => {
+        const log = pinoHttp({}, stream) as unknown as (req: IncomingMessage, res: ServerResponse) => void
+        return honoApp(async (c, next) => {
+          const { incoming, outgoing } = c.env as { incoming: IncomingMessage; outgoing: ServerResponse }
+          log(incoming, outgoing)
+          await next()
+        })
+      }),
+    ],
   },
   {
     name: 'fastify',

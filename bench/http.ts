@@ -9,11 +9,14 @@
  *        BENCH_ROUNDS=3               rounds; every variant runs once per round, interleaved (default 3)
  *        BENCH_FRAMEWORKS=express,koa a subset of express, koa, hono, fastify, nestjs (default all)
  *
- * Each server runs in a child process, loaded by autocannon from this one (so they share the cores).
+ * Each server runs in a child process, loaded by autocannon from this one. With two CPUs or more and
+ * `taskset` (util-linux) present, the server (its threads, ringlog's drain worker among them) is
+ * confined to CPU 0 and this process to CPU 1, as a service does not share its cores with its load;
+ * BENCH_PIN=0 lets them share every core.
  * A run is reported loudly unless every response was 2xx and, after a graceful stop, the log file
  * holds exactly one access record ('request completed') per request the server got (warm-up included).
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -28,6 +31,8 @@ const CONNECTIONS = 50
 const WARMUP_SECONDS = 1
 const SERVER = fileURLToPath(new URL('./http-server.js', import.meta.url))
 const ACCESS_RECORD = Buffer.from('"msg":"request completed"')
+const CPUS = availableParallelism()
+const PIN = process.env.BENCH_PIN !== '0' && CPUS >= 2 && spawnSync('taskset', ['-V']).status === 0
 
 // autocannon ships no types: this is the part used (duration in seconds).
 type LoadResult = Record<'2xx' | 'non2xx' | 'errors' | 'timeouts' | 'duration', number>
@@ -51,7 +56,8 @@ function fail(message: string): never {
 
 /** Starts a server and resolves once it listens; stop() resolves to the requests it received. */
 async function startServer(name: string, file: string): Promise<{ url: string; stop(): Promise<number> }> {
-  const child = spawn(process.execPath, [SERVER, name, file], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const command = [process.execPath, SERVER, name, file]
+  const child = PIN ? spawn('taskset', ['-c', '0', ...command], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
   const read = async (prefix: string): Promise<number> => {
@@ -116,11 +122,13 @@ const ratio = (n: number | undefined, of: number | undefined): string => (n === 
 const cost = (n: number | undefined, of: number | undefined): string => (n === undefined || of === undefined ? '—' : `${(100 * (1 - n / of)).toFixed(1)} %`)
 
 async function main(): Promise<void> {
+  // Every thread of this process (autocannon's load) to CPU 1.
+  if (PIN) execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' })
   const frameworks = selected()
   const runs = frameworks.flatMap((framework) => framework.variants.map((variant) => ({ framework, variant, name: `${framework.name}:${variant.logger}`, rates: [] as number[] })))
   const env = Object.entries(process.env).filter(([key]) => key.startsWith('BENCH_')).map(([key, value]) => `${key}=${value} `)
   console.log(`Command: ${env.join('')}${[process.argv0, ...process.execArgv, relative(process.cwd(), process.argv[1]), ...process.argv.slice(2)].join(' ')}`)
-  console.log(`Node ${process.version}, ${availableParallelism()} CPUs; autocannon ${CONNECTIONS} connections, pipelining 1, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run\n`)
+  console.log(`Node ${process.version}, ${CPUS} CPUs${PIN ? ', server on CPU 0, load on CPU 1 (taskset)' : ''}; autocannon ${CONNECTIONS} connections, pipelining 1, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run\n`)
   const dir = mkdtempSync(join(tmpdir(), 'ringlog-http-bench-'))
   try {
     for (let round = 0; round < ROUNDS; round++) {

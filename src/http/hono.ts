@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import { routePath } from 'hono/route'
 import { RESPONSE_HEADER } from './failures.js'
-import { recordWhenSent } from './node-response.js'
+import { nodeHeaders, recordWhenSent } from './node-response.js'
 import { RequestLogging, type HttpLoggingOptions, type RequestLog, type RequestLogger } from './request-logging.js'
 
 export type { HttpLoggingOptions, RequestLog, RequestLogger, RequestLogTypes } from './request-logging.js'
@@ -32,9 +32,15 @@ export function honoLogger<Log extends RequestLogger>(options: HttpLoggingOption
     // From the path on: the URL is absolute.
     const pathStart = url.indexOf('/', url.indexOf('//') + 2)
     const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined
-    const scope = logging.begin(c, c.req.method, pathStart === -1 ? '/' : url.slice(pathStart), (name) => c.req.header(name), env?.incoming?.socket?.remoteAddress)
+    const incoming = env?.incoming
+    const outgoing = env?.outgoing
+    // On Node, the headers as Node has them: c.req.header() makes a fetch Headers of them per request.
+    const headers = incoming !== undefined ? nodeHeaders(incoming) : (name: string) => c.req.header(name)
+    const scope = logging.begin(c, c.req.method, pathStart === -1 ? '/' : url.slice(pathStart), headers, incoming?.socket?.remoteAddress)
     try {
-      c.header(header, scope.id)
+      // Node merges it into the head @hono/node-server writes; c.header() would make a Headers per request.
+      if (outgoing !== undefined) outgoing.setHeader(header, scope.id)
+      else c.header(header, scope.id)
     } catch (error) {
       logging.failed(RESPONSE_HEADER, error)
     }
@@ -45,7 +51,6 @@ export function honoLogger<Log extends RequestLogger>(options: HttpLoggingOption
     // Still this middleware's index: no route answered (the not-found handler did).
     const route = logging.route(() => (c.req.routeIndex === own ? undefined : routeOf(c)))
     const error = c.error
-    const outgoing = env?.outgoing
     if (outgoing !== undefined) {
       recordWhenSent(logging, scope, outgoing, () => ({ route, error }))
       return
