@@ -417,8 +417,9 @@ export class WorkerTransport implements Transport, LinkedRing {
   private waitForRoom(_needed: number, first: boolean): boolean {
     const { control } = this.ring
     if (this.options.onFull === 'drop') return false
-    // The drain worker came up after this thread began to write the ring itself: it takes it now.
-    if (Atomics.load(control, ASKED) === 1 && this.callerPipeline?.loading !== true) this.handOver()
+    // The drain worker came up after this thread began to write the ring itself: it takes it now,
+    // unless this thread holds half of a fragmented frame, which it may be writing the rest of.
+    if (Atomics.load(control, ASKED) === 1 && this.callerPipeline?.loading !== true && this.callerPipeline?.midFrame !== true) this.handOver()
     if (Atomics.load(control, STATE) !== STATE_RUNNING && this.drainOnCaller()) return true
     const read = Atomics.load(control, READ)
     const now = performance.now()

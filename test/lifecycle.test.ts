@@ -47,4 +47,17 @@ describe('start', () => {
     // words, the thread read its 'ready' only after the burst and wrote every record itself.
     expect(result.writtenOnCallerInBurst).toBeLessThan((result.logged as number) * 0.8)
   })
+
+  it('the same with records fragmented across the ring: the ring is not handed over while this thread holds half a frame', async () => {
+    const file = join(tempDir(), 'start-burst-big.log')
+    const started = performance.now()
+    const run = await runFixture('start-burst.mjs', [file, '1500', String(40_000)])
+    expect(run.stderr).toBe('')
+    const result = JSON.parse(run.stdout) as Record<string, number | boolean>
+    // A hand-over in the middle of a frame would leave the ring to a worker that cannot take it: a
+    // blockTimeoutMs (10 s) wait, then drops.
+    expect(performance.now() - started).toBeLessThan(9000)
+    expect(result).toMatchObject({ written: result.logged, dropped: 0, failed: 0, inOrder: true, bindings: true })
+    expect(result.writtenOnCallerInBurst).toBeLessThan(result.logged as number)
+  })
 })
