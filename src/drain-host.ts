@@ -4,7 +4,7 @@ import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from 
 import { describe } from './serialize.js'
 import { hostOnExit, installSignalHandlers, removeSignalHandlers } from './exit.js'
 import { DRAIN, DRAIN_FAILED, DRAIN_NONE, DRAIN_STARTING, DRAIN_TID, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, PROGRESS, RESTARTS, type Hub } from './hub.js'
-import { reclaimRing, STATE } from './ring.js'
+import { CONTROL_BYTES, reclaimRing } from './ring.js'
 import { shared } from './shared.js'
 
 /** Drain workers that die this many times in a row before they are up: none can start, every thread writes on its own. */
@@ -88,7 +88,7 @@ export class DrainHost {
     this.drainThread = -1
     Atomics.store(this.hub.ints, DRAIN_TID, 0)
     Atomics.store(this.hub.ints, DRAIN, DRAIN_NONE)
-    for (const entry of this.rings.values()) reclaimRing(new Int32Array(entry.sab, 0, STATE + 1))
+    for (const entry of this.rings.values()) reclaimRing(new Int32Array(entry.sab, 0, CONTROL_BYTES / 4))
   }
 
   /**

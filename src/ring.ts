@@ -95,6 +95,8 @@ export const MAX_RING_BYTES = 1 << 30
  * again, and a lock the worker held inside a batch is let go (its unpublished batch is read again).
  */
 export function reclaimRing(control: Int32Array): void {
+  // A worker that asked for the ring and died asks no more: its replacement asks again.
+  Atomics.store(control, ASKED, 0)
   Atomics.compareExchange(control, STATE, STATE_RUNNING, STATE_HANDOVER)
   if (Atomics.compareExchange(control, LOCK, LOCK_WORKER, LOCK_FREE) === LOCK_WORKER) Atomics.notify(control, LOCK)
 }

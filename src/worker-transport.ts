@@ -453,9 +453,9 @@ export class WorkerTransport implements Transport, LinkedRing {
     const state = Atomics.load(control, STATE)
     if (state === STATE_RUNNING) return false
     if (this.drainOnCaller()) return true
-    // The replacement asks for a ring taken back with 'ready', which this thread reads only in a turn
-    // of its event loop. (A fresh ring the drain worker takes on its own, without a table.)
-    if (state === STATE_HANDOVER && this.hub.drainState === DRAIN_UP && !this.hub.drainGone()) {
+    // The replacement asks for a ring taken back (ASKED; its 'ready' this thread reads only in a turn
+    // of its event loop). A fresh ring the drain worker takes on its own, without a table.
+    if (state === STATE_HANDOVER && Atomics.load(control, ASKED) === 1 && !this.hub.drainGone()) {
       this.handOver()
       // Dead meanwhile, its rings taken back before this one was marked running: taken back again.
       if (this.hub.drainState !== DRAIN_UP || this.hub.drainGone()) reclaimRing(control)
