@@ -24,6 +24,7 @@ import { join, relative } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { FRAMEWORKS, type Framework, type Variant } from './http-server.js'
+import { fail, median, positiveInt } from './numbers.js'
 
 const SECONDS = positiveInt('BENCH_SECONDS', 5)
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3)
@@ -38,20 +39,9 @@ const PIN = process.env.BENCH_PIN !== '0' && CPUS >= 2 && spawnSync('taskset', [
 type LoadResult = Record<'2xx' | 'non2xx' | 'errors' | 'timeouts' | 'duration', number>
 const autocannon = createRequire(import.meta.url)('autocannon') as (options: { url: string; connections: number; pipelining: number; duration: number }) => Promise<LoadResult>
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  return Number.isInteger(value) && value > 0 ? value : fail(`${name} must be a positive integer, got ${JSON.stringify(raw)}`)
-}
-
 function selected(): Framework[] {
   const names = process.env.BENCH_FRAMEWORKS || FRAMEWORKS.map((f) => f.name).join(',')
   return names.split(',').map((name) => FRAMEWORKS.find((f) => f.name === name.trim()) ?? fail(`BENCH_FRAMEWORKS: no ${JSON.stringify(name)}; there are ${FRAMEWORKS.map((f) => f.name).join(', ')}`))
-}
-
-function fail(message: string): never {
-  throw new Error(message)
 }
 
 /** Starts a server and resolves once it listens; stop() resolves to the requests it received. */
@@ -109,12 +99,6 @@ async function run(name: string, variant: Variant, file: string): Promise<number
   if (records !== expected) problem(`${name}: MISMATCH, ${records} access records in the log file for ${requests} requests (expected ${expected})`)
   rmSync(file, { force: true })
   return result['2xx'] / result.duration
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 const int = (n: number | undefined): string => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US'))

@@ -20,8 +20,8 @@ const PARK_MS = 500
  * ring only past their ring's wake-up mark (src/ring.ts): a service logging a record per request
  * would otherwise cost two thread wake-ups, a futex call on the calling thread and a write system
  * call per record. A record logged at a steady rate reaches its sink this much later at most; the
- * first record after a quiet spell, a flush and a close are not delayed. (Spinning on the rings
- * before waiting, as this loop once did, saved nothing in a burst and cost 10-30 us a turn.)
+ * first record after a quiet spell, a flush and a close are not delayed. No spinning on the rings
+ * before waiting: it saved nothing in a burst and cost 10-30 us a turn.
  */
 const DOZE_MS = 25
 
