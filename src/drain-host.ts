@@ -139,7 +139,9 @@ export class DrainHost {
   /** For tests: ends the drain worker thread as a crash would; resolves once this thread has taken the rings back. */
   async killDrain(): Promise<void> {
     // The worker reads its rings before this thread has heard it is up (and which thread it is).
-    await this.until(() => this.up || this.port === undefined)
+    // Once it is up it is ended before this returns, so a caller that logs on without a turn of
+    // its event loop logs to a dead worker.
+    if (!this.up && this.port !== undefined) await this.until(() => this.up || this.port === undefined)
     await this.kill(this.pool?.threads.find((candidate) => candidate.threadId === this.drainThread))
   }
 

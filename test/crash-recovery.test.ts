@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/src/index.js'
+import { processHub } from '../dist/src/hub.js'
 import { transportOf } from '../dist/src/logger.js'
 import type { WorkerTransport } from '../dist/src/worker-transport.js'
 import { readRecords, runFixture, tempDir } from './helpers/files.js'
@@ -53,9 +54,10 @@ describe('crash recovery', () => {
     const transport = transportOf(log) as WorkerTransport
     await transport.running()
     const killed = transport.killWorker()
-    // The thread stops meanwhile; this thread's event loop would say so only after the burst.
-    const until = performance.now() + 200
-    while (performance.now() < until) { /* no turn */ }
+    // The thread ends meanwhile; this thread's event loop would say so only after the burst.
+    const until = performance.now() + 5000
+    while (!processHub().drainGone() && performance.now() < until) { /* no turn */ }
+    expect(processHub().drainGone()).toBe(true)
     const started = performance.now()
     const total = 20_000
     for (let seq = 0; seq < total; seq++) log.info('record', { seq })
