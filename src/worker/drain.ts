@@ -116,14 +116,17 @@ class Drain {
         await nextTurn()
         await this.serveExit()
       }
+      // Read before the rings: what was logged before a flush asked is in them by then.
       const flushes = Atomics.load(this.hub.ints, FLUSHES)
+      let moved = false
+      for (const ring of this.rings.values()) if (ring.drain()) moved = true
       if (flushes !== this.sealedAt) {
-        // A flush waits for network sinks too: their batches go now, not when they are full or old.
+        // A flush waits for network sinks too: their batches go now, not when they are full or
+        // old, with the records logged before it (sealed before this pass, those read in it would
+        // make a batch of their own).
         this.sealedAt = flushes
         sealAll()
       }
-      let moved = false
-      for (const ring of this.rings.values()) if (ring.drain()) moved = true
       if (moved) {
         active = true
         Atomics.add(this.hub.ints, PROGRESS, 1)
