@@ -19,9 +19,12 @@ export const SILENT = Infinity
 export class LevelTable {
   /** Level name to number, custom levels included; `silent` is not a level. */
   readonly values: Readonly<Record<string, number>>
+  /** The same, as pairs: a logger sets its methods from them, for each child. */
+  readonly entries: readonly (readonly [string, number])[]
 
   constructor(custom: Readonly<Record<string, number>> = {}) {
     this.values = { ...LEVELS, ...custom }
+    this.entries = Object.entries(this.values)
   }
 
   /** The threshold of a level option: its number, or SILENT. */

@@ -233,7 +233,7 @@ export class Logger<Custom extends string = never> {
     // whether a call may take the fast path (no prefix, no mixin or formatters.log to apply).
     const methods = this as unknown as Record<string, LogFn>
     const direct = this.#msgPrefix === undefined && this.#core.calls.hooks === undefined
-    for (const [name, value] of Object.entries(levels.values)) {
+    for (const [name, value] of levels.entries) {
       methods[name] = value < min ? noop : direct ? this.#method(value) : this.#hookedMethod(value)
     }
   }
