@@ -4,15 +4,15 @@ import { shared } from './shared.js'
 
 /**
  * Request context through AsyncLocalStorage. A context is a frozen object of fields; every record
- * logged inside it carries them. Each logger tree sends a context's fields into its ring once, the
- * first time a record needs them, and refers to them by id afterwards.
+ * logged inside it carries them. Each logger tree packs a context's fields once, the first time a
+ * record needs them: records carry small ones inline, and refer to larger ones, announced in the ring, by id.
  */
 export class ContextStore {
-  /** The first logger tree's id for this context: nearly always the only one. */
+  /** The first logger tree's reference to this context (its id, or its packed fields): nearly always the only one. */
   owner: object | undefined
-  ownerId = 0
-  /** Ids in further logger trees. */
-  others: Map<object, number> | undefined
+  ownerRef: number | Uint8Array = 0
+  /** References in further logger trees. */
+  others: Map<object, number | Uint8Array> | undefined
 
   constructor(readonly fields: Readonly<Record<string, unknown>>) {}
 }

@@ -1,6 +1,6 @@
 import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr'
 import {
-  FLAG_SEQUENCE, HEADER_BYTES, KIND_BINDINGS, OFFSET_FLAGS, SEQUENCE_BYTES, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, INLINE_MAX_BYTES, KIND_BINDINGS, OFFSET_FLAGS, SEQUENCE_BYTES, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from './frame.js'
 import type { EventSchema } from './events/schema.js'
@@ -96,10 +96,42 @@ export class FrameEncoder {
     return (this.ints[0] = HEADER_BYTES)
   }
 
+  /**
+   * Bindings or a context packed to be carried inline by each record (src/frame.ts), as a copy;
+   * undefined when they pack to more than INLINE_MAX_BYTES, and are announced instead.
+   */
+  inlineFields(fields: object): Uint8Array | undefined {
+    const length = this.pack(fields)
+    return length > INLINE_MAX_BYTES ? undefined : Uint8Array.prototype.slice.call(this.packedBytes, this.packedStart, this.packedStart + length)
+  }
+
+  /**
+   * Appends inline bindings and context (inlineFields()) to the frame in buffer[0, length), before
+   * its record number, and returns its new length.
+   */
+  inline(length: number, bindings: Uint8Array | undefined, context: Uint8Array | undefined): number {
+    this.ensure(length + (bindings?.length ?? 0) + (context?.length ?? 0))
+    const buf = this.buffer
+    let p = length
+    if (bindings !== undefined) {
+      for (let i = 0; i < bindings.length; i++) buf[p + i] = bindings[i]
+      p += bindings.length
+      buf[OFFSET_FLAGS] |= FLAG_INLINE_BINDINGS
+      this.ints[OFFSET_BINDINGS / 4] = bindings.length
+    }
+    if (context !== undefined) {
+      for (let i = 0; i < context.length; i++) buf[p + i] = context[i]
+      p += context.length
+      buf[OFFSET_FLAGS] |= FLAG_INLINE_CONTEXT
+      this.ints[OFFSET_CONTEXT / 4] = context.length
+    }
+    return (this.ints[0] = p)
+  }
+
   /** Appends the record number to the frame in buffer[0, length) and returns its new length. */
   numbered(length: number, sequence: number): number {
     this.ensure(length + SEQUENCE_BYTES)
-    this.buffer[OFFSET_FLAGS] = FLAG_SEQUENCE
+    this.buffer[OFFSET_FLAGS] |= FLAG_SEQUENCE
     this.buffer.writeDoubleLE(sequence, length)
     return (this.ints[0] = length + SEQUENCE_BYTES)
   }
@@ -178,6 +210,8 @@ export class FrameEncoder {
     // Its own ArrayBuffer at offset 0, so the float64 view is aligned. Views made before any is
     // replaced, and sized by division (a shift is 32-bit): a failure leaves the old ones in use.
     const buffer = Buffer.allocUnsafeSlow(bytes)
+    // The frame being built is kept: inline() and numbered() append to it.
+    if (this.buffer !== undefined) this.buffer.copy(buffer, 0, 0, Math.min(this.buffer.length, bytes))
     const floats = new Float64Array(buffer.buffer, 0, Math.floor(bytes / 8))
     const ints = new Int32Array(buffer.buffer, 0, Math.floor(bytes / 4))
     const shorts = new Uint16Array(buffer.buffer, 0, Math.floor(bytes / 2))

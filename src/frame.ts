@@ -6,13 +6,19 @@
  *   5  uint8   level (records) or fragment flags (fragments)
  *   6  uint8   flags: FLAG_SEQUENCE
  *   8  float64 time, ms since the epoch
- *   16 uint32  bindings id (0: none; an event definition: the event id)
- *   20 uint32  request context id (0: none)
+ *   16 uint32  bindings id (0: none; an event definition: the event id; FLAG_INLINE_BINDINGS: their length)
+ *   20 uint32  request context id (0: none; FLAG_INLINE_CONTEXT: its length)
  *   24         payload
  *
  * A fragment has only the first 8 bytes of header; its payload is a slice of one large frame.
  * A record or an event of a logger with `sequence: true` ends with its number, a float64 after the
  * payload (FLAG_SEQUENCE): numbering a frame is appending to it, whatever encoded it.
+ *
+ * Small bindings and contexts travel inline: a record or an event of such a child or context ends
+ * with their packed fields (bindings first, then context, then the record number if any) instead of
+ * referring to an announced id. The consumer turns them back into announced ids before anything
+ * else reads the frame (src/worker/inline-fields.ts): announcing costs a registry entry, a frame and
+ * a release per child, more than a request's few records spend on copying a few dozen bytes.
  */
 export const HEADER_BYTES = 24
 export const FRAGMENT_HEADER_BYTES = 8
@@ -49,6 +55,12 @@ export const KIND_EVENT = 9
 
 /** The frame ends with its record number (`sequence: true`). */
 export const FLAG_SEQUENCE = 1
+/** The bindings are packed before the frame's end; the bindings id is their length. */
+export const FLAG_INLINE_BINDINGS = 2
+/** The request context is packed before the frame's end, after inline bindings; the context id is its length. */
+export const FLAG_INLINE_CONTEXT = 4
+/** Bindings or contexts packed to at most this many bytes go inline. */
+export const INLINE_MAX_BYTES = 128
 export const SEQUENCE_BYTES = 8
 
 /** Where a frame's payload ends: before its record number, if it has one. */

@@ -66,6 +66,12 @@ class Core {
   readonly validateEvents: boolean
   /** Numbers each record (`sequence: true`). */
   readonly sequence: SequenceCounter | undefined
+  /**
+   * Whether small contexts go inline (src/frame.ts). Not with fingersCrossed grouping by request
+   * context: it discards what a request held when the request's context is released, which only
+   * an announced context is.
+   */
+  private readonly inlineContexts: boolean
   /** pino's call semantics, `base`, `mixin` and `formatters`. */
   readonly calls: CallConfig
   /** Events written as log.info would, because a value did not fit its field. */
@@ -83,6 +89,7 @@ class Core {
     this.now = options.now
     this.validateEvents = options.validateEvents
     this.sequence = options.sequence ? sequenceCounter(processHub()) : undefined
+    this.inlineContexts = options.policy.fingersCrossed?.key !== 'context'
     this.calls = options.calls
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
@@ -122,17 +129,33 @@ class Core {
     return id
   }
 
-  /** The id of the current request context in this logger tree; announced the first time. */
-  contextId(store: ContextStore): number {
-    if (store.owner === this) return store.ownerId
+  /** Bindings as records carry them: packed inline when small, else announced under an id owned by `owner`. */
+  bindingsRef(owner: object, fields: object): FieldsRef {
+    return this.encoder.inlineFields(fields) ?? this.announce(owner, fields)
+  }
+
+  /** The current request context as this logger tree's records carry it; made the first time. */
+  contextRef(store: ContextStore): FieldsRef {
+    if (store.owner === this) return store.ownerRef
     if (store.owner === undefined) {
       store.owner = this
-      return (store.ownerId = this.announce(store, this.fields.prepare(store.fields)))
+      return (store.ownerRef = this.newContextRef(store))
     }
     const others = (store.others ??= new Map())
-    let id = others.get(this)
-    if (id === undefined) others.set(this, (id = this.announce(store, this.fields.prepare(store.fields))))
-    return id
+    let ref = others.get(this)
+    if (ref === undefined) others.set(this, (ref = this.newContextRef(store)))
+    return ref
+  }
+
+  private newContextRef(store: ContextStore): FieldsRef {
+    const fields = this.fields.prepare(store.fields)
+    return this.inlineContexts ? this.bindingsRef(store, fields) : this.announce(store, fields)
+  }
+
+  /** Appends to the frame the encoder holds what it carries inline, then its number; returns its length. */
+  finish(length: number, bindings: FieldsRef, context: FieldsRef): number {
+    if (typeof bindings !== 'number' || typeof context !== 'number') length = this.encoder.inline(length, inlineOf(bindings), inlineOf(context))
+    return this.sequence === undefined ? length : this.encoder.numbered(length, this.sequence.next())
   }
 
   /**
@@ -163,6 +186,12 @@ class Core {
   }
 }
 
+/** Bindings or a context as records carry them: the id they were announced under (0: none), or their packed fields, inline. */
+type FieldsRef = number | Uint8Array
+
+const idOf = (ref: FieldsRef): number => (typeof ref === 'number' ? ref : 0)
+const inlineOf = (ref: FieldsRef): Uint8Array | undefined => (typeof ref === 'number' ? undefined : ref)
+
 let coreOf: <Custom extends string>(logger: Logger<Custom>) => Core
 
 /** For tests and tools inside the package: the transport behind a logger. Not part of the public API. */
@@ -189,7 +218,7 @@ export class Logger<Custom extends string = never> {
   // Private state in # fields: a custom level's method is an own property and must not collide.
   readonly #core: Core
   #bindings: Readonly<Record<string, unknown>> | undefined
-  #bindingsId: number
+  #bindingsRef: FieldsRef
   /** Owns the announced bindings: replaced by setBindings(), the old ones are released once it is collected. */
   #bindingsOwner = {}
   /** The serializers of this logger (a child's own over its parent's) and the record limits. */
@@ -210,7 +239,7 @@ export class Logger<Custom extends string = never> {
   ) {
     this.#core = core
     this.#bindings = bindings
-    this.#bindingsId = bindings === undefined ? 0 : core.announce(this.#bindingsOwner, bindings)
+    this.#bindingsRef = bindings === undefined ? 0 : core.bindingsRef(this.#bindingsOwner, bindings)
     this.#fields = fields
     this.#msgPrefix = msgPrefix
     this.level = level as LevelOption
@@ -303,7 +332,7 @@ export class Logger<Custom extends string = never> {
     const merged = { ...this.#bindings, ...this.#core.calls.formatBindings(this.#fields.ownCopy(bindings)) }
     // The old bindings stay announced for the records already in the ring, until their owner is collected.
     this.#bindingsOwner = {}
-    this.#bindingsId = this.#core.announce(this.#bindingsOwner, merged)
+    this.#bindingsRef = this.#core.bindingsRef(this.#bindingsOwner, merged)
     this.#bindings = merged
   }
 
@@ -329,17 +358,17 @@ export class Logger<Custom extends string = never> {
       return
     }
     const store = currentStore()
-    const contextId = store === undefined ? 0 : core.contextId(store)
+    const context = store === undefined ? 0 : core.contextRef(store)
+    const bindings = this.#bindingsRef
     let length: number
     try {
-      length = encode(core.encoder, fields, core.now(), this.#bindingsId, contextId, core.prepareJson)
+      length = encode(core.encoder, fields, core.now(), idOf(bindings), idOf(context), core.prepareJson)
     } catch {
       // A getter or a Proxy threw: the generic path reads each value on its own.
       length = -1 - schema.fields.length
     }
     if (length >= 0) {
-      if (core.sequence !== undefined) length = core.encoder.numbered(length, core.sequence.next())
-      core.transport.write(core.encoder.buffer, length)
+      core.transport.write(core.encoder.buffer, core.finish(length, bindings, context))
       return
     }
     const invalidField = -1 - length
@@ -418,10 +447,10 @@ export class Logger<Custom extends string = never> {
     }
     const core = this.#core
     const store = currentStore()
-    const contextId = store === undefined ? 0 : core.contextId(store)
+    const context = store === undefined ? 0 : core.contextRef(store)
+    const bindings = this.#bindingsRef
     // Encode first: encoding may replace encoder.buffer with a larger one.
-    let length = core.encoder.record(level, core.now(), this.#bindingsId, contextId, message, fields)
-    if (core.sequence !== undefined) length = core.encoder.numbered(length, core.sequence.next())
+    const length = core.finish(core.encoder.record(level, core.now(), idOf(bindings), idOf(context), message, fields), bindings, context)
     core.transport.write(core.encoder.buffer, length)
   }
 

@@ -20,26 +20,27 @@ describe.each([true, false])('request context (worker: %s)', (worker) => {
     try {
       const log = createLogger({ destination: file, worker })
       if (worker) await running(log)
-      const child = log.child({ service: 'billing' }) // reads the clock: 123
+      // Small bindings and contexts go inline: only records read the clock, from 123 on.
+      const child = log.child({ service: 'billing' })
       withContext({ requestId: 'r-1', userId: 7 }, () => {
-        child.info('in context', { amount: 3 }) // the context is announced first (124), then 125
+        child.info('in context', { amount: 3 }) // 123
         withContext({ userId: 8, step: 'pay' }, () => {
-          child.info('nested') // 126 for the nested context, 127
-          child.info('field wins', { step: 'refund', service: 'refunds' }) // 128
+          child.info('nested') // 124
+          child.info('field wins', { step: 'refund', service: 'refunds' }) // 125
         })
-        child.info('back out') // 129
+        child.info('back out') // 126
       })
-      child.info('no context') // 130
+      child.info('no context') // 127
       await log.close()
     } finally {
       restore()
     }
     expect(readFileSync(file, 'utf8')).toBe(
-      `{"time":"${T0}125Z","level":"info","msg":"in context","service":"billing","requestId":"r-1","userId":7,"amount":3}\n` +
-      `{"time":"${T0}127Z","level":"info","msg":"nested","service":"billing","requestId":"r-1","userId":8,"step":"pay"}\n` +
-      `{"time":"${T0}128Z","level":"info","msg":"field wins","service":"refunds","requestId":"r-1","userId":8,"step":"refund"}\n` +
-      `{"time":"${T0}129Z","level":"info","msg":"back out","service":"billing","requestId":"r-1","userId":7}\n` +
-      `{"time":"${T0}130Z","level":"info","msg":"no context","service":"billing"}\n`,
+      `{"time":"${T0}123Z","level":"info","msg":"in context","service":"billing","requestId":"r-1","userId":7,"amount":3}\n` +
+      `{"time":"${T0}124Z","level":"info","msg":"nested","service":"billing","requestId":"r-1","userId":8,"step":"pay"}\n` +
+      `{"time":"${T0}125Z","level":"info","msg":"field wins","service":"refunds","requestId":"r-1","userId":8,"step":"refund"}\n` +
+      `{"time":"${T0}126Z","level":"info","msg":"back out","service":"billing","requestId":"r-1","userId":7}\n` +
+      `{"time":"${T0}127Z","level":"info","msg":"no context","service":"billing"}\n`,
     )
   })
 
@@ -65,6 +66,31 @@ describe.each([true, false])('request context (worker: %s)', (worker) => {
     const lines = new Map<number, number[]>()
     for (const record of records) lines.set(record.n as number, [...(lines.get(record.n as number) ?? []), record.line as number])
     for (const seen of lines.values()) expect(seen).toEqual([0, 1, 2, 3, 4])
+  })
+
+  it('small bindings and contexts travel inline with each record: a small child puts nothing in the ring; 5,000 interleaved children and contexts, past what a consumer keeps announced, keep their own fields', async () => {
+    const file = join(tempDir(), 'inline.log')
+    const log = createLogger({ destination: file, worker })
+    const transport = transportOf(log)
+    const before = transport.position
+    const children = Array.from({ length: 5000 }, (_, n) => log.child({ reqId: `c-${n}` }))
+    // Larger bindings are announced once, in a frame of their own (the ring is the worker's: without one, frames are written at once).
+    const large = log.child({ large: 'l'.repeat(200) })
+    if (worker) expect(transport.position - before).toBeGreaterThan(200)
+    if (worker) expect(transport.position - before).toBeLessThan(300)
+    for (let round = 0; round < 3; round++) {
+      for (let n = 0; n < 5000; n++) withContext({ requestId: `r-${n}` }, () => children[(n * 7919) % 5000].info('x', { round }))
+    }
+    withContext({ requestId: 'last' }, () => large.info('large'))
+    await log.close()
+    const records = readRecords(file)
+    expect(records).toHaveLength(15_001)
+    records.slice(0, -1).forEach((record, at) => {
+      const n = at % 5000
+      expect(Object.keys(record)).toEqual(['time', 'level', 'msg', 'reqId', 'requestId', 'round'])
+      expect(record).toMatchObject({ reqId: `c-${(n * 7919) % 5000}`, requestId: `r-${n}`, round: Math.floor(at / 5000) })
+    })
+    expect(records.at(-1)).toMatchObject({ msg: 'large', large: 'l'.repeat(200), requestId: 'last' })
   })
 })
 

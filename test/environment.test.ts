@@ -264,18 +264,18 @@ describe('createLogger() reads process.env', () => {
         const log = createLogger()
         expect(log.level).toBe('warn')
         log.info('not written')
-        const db = log.child({ name: 'db' }) // 123
+        const db = log.child({ name: 'db' }) // inline bindings: no clock
         expect(db.level).toBe('debug')
-        db.debug('query') // 124
-        log.warn('slow') // 125
+        db.debug('query') // 123
+        log.warn('slow') // 124
         await log.close()
       })
     } finally {
       restore()
     }
     expect(readFileSync(file, 'utf8')).toBe(
-      `{"time":"${T0}124Z","level":"debug","msg":"query","name":"db"}\n` +
-      `{"time":"${T0}125Z","level":"warn","msg":"slow"}\n`,
+      `{"time":"${T0}123Z","level":"debug","msg":"query","name":"db"}\n` +
+      `{"time":"${T0}124Z","level":"warn","msg":"slow"}\n`,
     )
   })
 
@@ -343,11 +343,11 @@ describe('end to end: a process configured only by its environment', () => {
       child.on('close', (exitCode) => resolve({ code: exitCode, stdout, stderr }))
     })
     expect(result).toEqual({ code: 0, stdout: '', stderr: '' })
-    // Clock: root debug 123, db bindings 124, db trace 125, http bindings 126, http info 127.
+    // Clock: root debug 123, db trace 124, http info 125 (small bindings go inline: a child does not read it).
     expect(readFileSync(file, 'utf8')).toBe(
       `time=${T0}123Z level=debug msg="root debug" pid=x\n` +
-      `time=${T0}125Z level=trace msg="db trace" name=db sql="select 1"\n` +
-      `time=${T0}127Z level=info msg="request done" name=http status=200\n`,
+      `time=${T0}124Z level=trace msg="db trace" name=db sql="select 1"\n` +
+      `time=${T0}125Z level=info msg="request done" name=http status=200\n`,
     )
   })
 })

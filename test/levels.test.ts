@@ -165,23 +165,23 @@ describe('custom levels', () => {
     const restore = fixedClock()
     try {
       const log = createLogger({ destination: file, worker: true, customLevels, level: 'notice' })
-      const child = log.child({ service: 'billing' }) // 123
+      const child = log.child({ service: 'billing' }) // inline bindings: no clock
       expect(child.level).toBe('notice')
-      child.audit('child audit', { amount: 3 }) // 124
+      child.audit('child audit', { amount: 3 }) // 123
       child.info('dropped')
-      const grandchild = child.child({ step: 'pay' }) // 125
-      grandchild.notice('grandchild notice') // 126
+      const grandchild = child.child({ step: 'pay' })
+      grandchild.notice('grandchild notice') // 124
       child.level = 'silent'
       child.fatal('dropped')
-      grandchild.audit('grandchild keeps its own level') // 127
+      grandchild.audit('grandchild keeps its own level') // 125
       await log.close()
     } finally {
       restore()
     }
     expect(readFileSync(file, 'utf8')).toBe(
-      `{"time":"${T0}124Z","level":"audit","msg":"child audit","service":"billing","amount":3}\n` +
-      `{"time":"${T0}126Z","level":"notice","msg":"grandchild notice","service":"billing","step":"pay"}\n` +
-      `{"time":"${T0}127Z","level":"audit","msg":"grandchild keeps its own level","service":"billing","step":"pay"}\n`,
+      `{"time":"${T0}123Z","level":"audit","msg":"child audit","service":"billing","amount":3}\n` +
+      `{"time":"${T0}124Z","level":"notice","msg":"grandchild notice","service":"billing","step":"pay"}\n` +
+      `{"time":"${T0}125Z","level":"audit","msg":"grandchild keeps its own level","service":"billing","step":"pay"}\n`,
     )
   })
 
@@ -370,20 +370,20 @@ describe('levels per logger name', () => {
     const file = join(tempDir(), 'root.log')
     const restore = fixedClock()
     try {
-      const log = createLogger({ destination: file, worker: true, name: 'db', levels: { db: 'trace' } }) // bindings: 123
+      const log = createLogger({ destination: file, worker: true, name: 'db', levels: { db: 'trace' } }) // inline bindings: no clock
       expect(log.level).toBe('trace')
       expect(log.name).toBe('db')
-      log.trace('root trace', { sql: 'select 1' }) // 124
-      const http = log.child({ name: 'http' }) // 125, no entry: keeps trace
+      log.trace('root trace', { sql: 'select 1' }) // 123
+      const http = log.child({ name: 'http' }) // no entry: keeps trace
       expect(http.level).toBe('trace')
-      http.trace('child trace') // 126
+      http.trace('child trace') // 124
       await log.close()
     } finally {
       restore()
     }
     expect(readFileSync(file, 'utf8')).toBe(
-      `{"time":"${T0}124Z","level":"trace","msg":"root trace","name":"db","sql":"select 1"}\n` +
-      `{"time":"${T0}126Z","level":"trace","msg":"child trace","name":"http"}\n`,
+      `{"time":"${T0}123Z","level":"trace","msg":"root trace","name":"db","sql":"select 1"}\n` +
+      `{"time":"${T0}124Z","level":"trace","msg":"child trace","name":"http"}\n`,
     )
   })
 

@@ -34,14 +34,14 @@ describe.each([true, false])('several sinks (worker: %s)', (worker) => {
       restore()
     }
     expect(readFileSync(join(dir, 'all.log'), 'utf8')).toBe(
-      `{"time":"${T}124Z","level":"debug","msg":"query","name":"db","userId":1}\n` +
-      `{"time":"${T}125Z","level":"info","msg":"user logged in","userId":42}\n` +
-      `{"time":"${T}126Z","level":"warn","msg":"slow query","name":"db","userId":7,"ms":950}\n` +
-      `{"time":"${T}127Z","level":"error","msg":"boom","err":{"type":"Error","message":"boom","stack":"Error: boom"}}\n`,
+      `{"time":"${T}123Z","level":"debug","msg":"query","name":"db","userId":1}\n` +
+      `{"time":"${T}124Z","level":"info","msg":"user logged in","userId":42}\n` +
+      `{"time":"${T}125Z","level":"warn","msg":"slow query","name":"db","userId":7,"ms":950}\n` +
+      `{"time":"${T}126Z","level":"error","msg":"boom","err":{"type":"Error","message":"boom","stack":"Error: boom"}}\n`,
     )
     expect(readFileSync(join(dir, 'warn.logfmt'), 'utf8')).toBe(
-      `time=${T}126Z level=warn msg="slow query" name=db userId=7 ms=950\n` +
-      `time=${T}127Z level=error msg=boom err.type=Error err.message=boom err.stack="Error: boom"\n`,
+      `time=${T}125Z level=warn msg="slow query" name=db userId=7 ms=950\n` +
+      `time=${T}126Z level=error msg=boom err.type=Error err.message=boom err.stack="Error: boom"\n`,
     )
     expect(readFileSync(join(dir, 'table.csv'), 'utf8')).toBe('level,msg,userId\r\n20,query,1\r\n30,user logged in,42\r\n40,slow query,7\r\n50,boom,\r\n')
   })

@@ -4,6 +4,7 @@ import { STAT_BYTES, STAT_FAILED, STAT_FILTERED, STAT_WRITTEN, type RingConsumer
 import { Branch, type SinkConfig } from './branch.js'
 import { EventRecords } from './events/event-records.js'
 import { FragmentJoiner } from './fragments.js'
+import { InlineFields } from './inline-fields.js'
 import { eventSchema } from './frames.js'
 import { compileFilter, type Filter } from './policy/filter.js'
 import { Processors, type ProcessorConfig } from './policy/processors.js'
@@ -63,6 +64,8 @@ export class Pipeline {
   private readonly processors: Processors | undefined
   /** Where a whole frame goes: the policy, or straight to the branches. */
   private readonly entry: (src: Buffer, offset: number, length: number) => void
+  /** Before the entry: fields records carry inline become announced ones. */
+  private readonly inline: InlineFields
   private readonly reported: Set<string>
   /** The latest error, as `stage CODE: message`. */
   lastError: string | undefined
@@ -102,6 +105,7 @@ export class Pipeline {
     } else {
       this.entry = this.whole
     }
+    this.inline = new InlineFields(this.entry)
   }
 
   /** True while the processors load: the drain worker leaves the frames in the ring meanwhile. */
@@ -127,7 +131,7 @@ export class Pipeline {
   }
 
   frame(src: Buffer, offset: number, length: number): void {
-    this.joiner.frame(src, offset, length, this.entry)
+    this.joiner.frame(src, offset, length, this.inline.frame)
   }
 
   /** A whole frame, past the record policy, to every sink's branch. */

@@ -1,0 +1,182 @@
+import {
+  FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, KIND_BINDINGS, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_FLAGS, OFFSET_KIND,
+  OFFSET_LEVEL, OFFSET_TIME, SEQUENCE_BYTES,
+} from '../frame.js'
+import { mapHeader, skipValue } from './format/msgpack.js'
+
+type FrameSink = (src: Buffer, offset: number, length: number) => void
+
+/** Inline fields not seen in this many inline records are released. */
+const KEPT = 1024
+/**
+ * The ids this consumer announces inline fields under: above those of the calling thread, which
+ * counts up from 1 and announces only bindings and contexts too large to go inline.
+ */
+const FIRST_ID = 0x80000000
+
+interface Announced {
+  id: number
+  /** The inline record that used it last. */
+  used: number
+}
+
+/**
+ * Turns the bindings and contexts that records carry inline (src/frame.ts) into announced ones,
+ * before anything else reads the frame: the first record carrying some fields announces them under
+ * an id of this consumer's, and it and later ones are passed on referring to that id. So the
+ * policy, the formats and their tables know only announced ids, prepared once per child or
+ * request. A record carrying both bindings and a context (a request's logger, in the request's
+ * context: both hold the request id) refers to their merge, `{ ...bindings, ...context }`,
+ * announced as its bindings: a key in both would otherwise have every such record's fields merged
+ * as objects by the format. Fields no record carried lately are released, as a collected child's are.
+ */
+export class InlineFields {
+  /** By the packed fields' bytes (latin1: one character a byte). */
+  private readonly announced = new Map<string, Announced>()
+  private nextId = FIRST_ID
+  /** Counts inline records: what `used` is measured in. */
+  private clock = 0
+  /** The frame passed on, and the bindings and release frames: reused. */
+  private frameOut = Buffer.allocUnsafe(1024)
+  private fieldsOut = Buffer.allocUnsafe(HEADER_BYTES + 256)
+
+  constructor(private readonly next: FrameSink) {}
+
+  readonly frame = (src: Buffer, offset: number, length: number): void => {
+    const flags = src[offset + OFFSET_FLAGS]
+    if ((flags & (FLAG_INLINE_BINDINGS | FLAG_INLINE_CONTEXT)) === 0) {
+      this.next(src, offset, length)
+      return
+    }
+    this.clock++
+    const time = src.readDoubleLE(offset + OFFSET_TIME)
+    const fieldsEnd = offset + length - (flags & FLAG_SEQUENCE ? SEQUENCE_BYTES : 0)
+    const contextStart = fieldsEnd - (flags & FLAG_INLINE_CONTEXT ? src.readUInt32LE(offset + OFFSET_CONTEXT) : 0)
+    const bindingsStart = contextStart - (flags & FLAG_INLINE_BINDINGS ? src.readUInt32LE(offset + OFFSET_BINDINGS) : 0)
+    // Announced first: their frames go before the record's.
+    const both = flags & FLAG_INLINE_BINDINGS && flags & FLAG_INLINE_CONTEXT ? this.mergedId(src, bindingsStart, contextStart, fieldsEnd, time) : 0
+    const bindingsId = both !== 0 ? both : flags & FLAG_INLINE_BINDINGS ? this.idOf(src, bindingsStart, contextStart, time) : src.readUInt32LE(offset + OFFSET_BINDINGS)
+    const contextId = both !== 0 ? 0 : flags & FLAG_INLINE_CONTEXT ? this.idOf(src, contextStart, fieldsEnd, time) : src.readUInt32LE(offset + OFFSET_CONTEXT)
+    const head = bindingsStart - offset
+    const sequence = offset + length - fieldsEnd
+    const outLength = head + sequence
+    if (outLength > this.frameOut.length) this.frameOut = Buffer.allocUnsafe(Math.max(outLength, this.frameOut.length * 2))
+    const out = this.frameOut
+    src.copy(out, 0, offset, bindingsStart)
+    if (sequence > 0) src.copy(out, head, fieldsEnd, offset + length)
+    out.writeInt32LE(outLength, 0)
+    out[OFFSET_FLAGS] = flags & ~(FLAG_INLINE_BINDINGS | FLAG_INLINE_CONTEXT)
+    out.writeUInt32LE(bindingsId, OFFSET_BINDINGS)
+    out.writeUInt32LE(contextId, OFFSET_CONTEXT)
+    this.next(out, 0, outLength)
+    // A record uses two at most: past 4 * KEPT, half of them at least go.
+    if (this.announced.size >= 4 * KEPT) this.releaseUnused(time)
+  }
+
+  /** The id the fields in src[start, end) are announced under; announced now if they are new. */
+  private idOf(src: Buffer, start: number, end: number, time: number): number {
+    const key = src.toString('latin1', start, end)
+    return this.known(key) ?? this.announce(key, src, start, end, time)
+  }
+
+  /** The id of bindings src[start, middle) merged with the context src[middle, end); 0 when either is not a map. */
+  private mergedId(src: Buffer, start: number, middle: number, end: number, time: number): number {
+    // The bindings' length makes the key: the same bytes split elsewhere are other fields.
+    const key = `${middle - start} ${src.toString('latin1', start, end)}`
+    const known = this.known(key)
+    if (known !== undefined) return known
+    const merged = mergedMap(src, start, middle, end)
+    return merged === undefined ? 0 : this.announce(key, merged, 0, merged.length, time)
+  }
+
+  private known(key: string): number | undefined {
+    const known = this.announced.get(key)
+    if (known === undefined) return undefined
+    known.used = this.clock
+    return known.id
+  }
+
+  /** Announces the fields in src[start, end) under a new id, known by `key` from now on. */
+  private announce(key: string, src: Buffer, start: number, end: number, time: number): number {
+    const id = this.nextId
+    // Past the last uint32, back to the first: the oldest were released long before.
+    this.nextId = id === 0xffffffff ? FIRST_ID : id + 1
+    this.announced.set(key, { id, used: this.clock })
+    const length = HEADER_BYTES + end - start
+    if (length > this.fieldsOut.length) this.fieldsOut = Buffer.allocUnsafe(length)
+    this.header(KIND_BINDINGS, id, time, length)
+    src.copy(this.fieldsOut, HEADER_BYTES, start, end)
+    this.next(this.fieldsOut, 0, length)
+    return id
+  }
+
+  /** Releases the fields no record carried in the last KEPT inline records. */
+  private releaseUnused(time: number): void {
+    for (const [key, entry] of this.announced) {
+      if (this.clock - entry.used < KEPT) continue
+      this.announced.delete(key)
+      this.header(KIND_RELEASE, entry.id, time, HEADER_BYTES)
+      this.next(this.fieldsOut, 0, HEADER_BYTES)
+    }
+  }
+
+  private header(kind: number, id: number, time: number, length: number): void {
+    const out = this.fieldsOut
+    out.fill(0, 0, HEADER_BYTES)
+    out.writeInt32LE(length, 0)
+    out[OFFSET_KIND] = kind
+    out[OFFSET_LEVEL] = 0
+    out.writeDoubleLE(time, OFFSET_TIME)
+    out.writeUInt32LE(id, OFFSET_BINDINGS)
+  }
+}
+
+/** A packed map's entries as [key start, value start, value end]. */
+function entries(src: Buffer, at: number): [number, number, number][] | undefined {
+  const header = mapHeader(src, at)
+  if (header === undefined) return undefined
+  const found: [number, number, number][] = []
+  let p = header[1]
+  for (let i = 0; i < header[0]; i++) {
+    const value = skipValue(src, p)
+    const end = skipValue(src, value)
+    found.push([p, value, end])
+    p = end
+  }
+  return found
+}
+
+/**
+ * `{ ...bindings, ...context }` packed, from the packed maps src[start, middle) and src[middle,
+ * end): a key of the context's replaces the bindings' value in its place, its other keys follow.
+ * Undefined when either is not a map.
+ */
+function mergedMap(src: Buffer, start: number, middle: number, end: number): Buffer | undefined {
+  const bindings = entries(src, start)
+  const context = entries(src, middle)
+  if (bindings === undefined || context === undefined || skipValue(src, start) !== middle || skipValue(src, middle) !== end) return undefined
+  const sameKey = (a: [number, number, number], b: [number, number, number]): boolean =>
+    a[1] - a[0] === b[1] - b[0] && src.compare(src, b[0], b[1], a[0], a[1]) === 0
+  const parts: Buffer[] = []
+  const replaced = new Set<[number, number, number]>()
+  for (const entry of bindings) {
+    const over = context.find((candidate) => sameKey(entry, candidate))
+    if (over === undefined) {
+      parts.push(src.subarray(entry[0], entry[2]))
+    } else {
+      replaced.add(over)
+      parts.push(src.subarray(entry[0], entry[1]), src.subarray(over[1], over[2]))
+    }
+  }
+  for (const entry of context) if (!replaced.has(entry)) parts.push(src.subarray(entry[0], entry[2]))
+  return Buffer.concat([mapStart(bindings.length + context.length - replaced.size), ...parts])
+}
+
+function mapStart(count: number): Buffer {
+  if (count <= 15) return Buffer.from([0x80 | count])
+  const header = Buffer.alloc(count <= 0xffff ? 3 : 5)
+  header[0] = count <= 0xffff ? 0xde : 0xdf
+  if (count <= 0xffff) header.writeUInt16BE(count, 1)
+  else header.writeUInt32BE(count, 1)
+  return header
+}
