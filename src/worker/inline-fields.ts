@@ -18,6 +18,8 @@ interface Announced {
   id: number
   /** The inline record that used it last. */
   used: number
+  /** The keys it is known by: its bytes, and those of the bindings and context it merges. */
+  keys: number
 }
 
 /**
@@ -28,7 +30,9 @@ interface Announced {
  * request. A record carrying both bindings and a context (a request's logger, in the request's
  * context: both hold the request id) refers to their merge, `{ ...bindings, ...context }`,
  * announced as its bindings: a key in both would otherwise have every such record's fields merged
- * as objects by the format. Fields no record carried lately are released, as a collected child's are.
+ * as objects by the format. When the merge is the context itself (the request's logger's bindings
+ * are the context's fields), it is the context's id: one announcement serves the request's records
+ * and its access record. Fields no record carried lately are released, as a collected child's are.
  */
 export class InlineFields {
   /** By the packed fields' bytes (latin1: one character a byte). */
@@ -75,39 +79,45 @@ export class InlineFields {
 
   /** The id the fields in src[start, end) are announced under; announced now if they are new. */
   private idOf(src: Buffer, start: number, end: number, time: number): number {
-    const key = src.toString('latin1', start, end)
-    return this.known(key) ?? this.announce(key, src, start, end, time)
+    return this.entryOf(src, start, end, time).id
   }
 
   /** The id of bindings src[start, middle) merged with the context src[middle, end); 0 when either is not a map. */
   private mergedId(src: Buffer, start: number, middle: number, end: number, time: number): number {
     // The bindings' length makes the key: the same bytes split elsewhere are other fields.
     const key = `${middle - start} ${src.toString('latin1', start, end)}`
-    const known = this.known(key)
-    if (known !== undefined) return known
-    const merged = mergedMap(src, start, middle, end)
-    return merged === undefined ? 0 : this.announce(key, merged, 0, merged.length, time)
-  }
-
-  private known(key: string): number | undefined {
     const known = this.announced.get(key)
-    if (known === undefined) return undefined
-    known.used = this.clock
-    return known.id
+    if (known !== undefined) {
+      known.used = this.clock
+      return known.id
+    }
+    const merged = mergedMap(src, start, middle, end)
+    if (merged === undefined) return 0
+    const entry = this.entryOf(merged, 0, merged.length, time)
+    entry.keys++
+    this.announced.set(key, entry)
+    return entry.id
   }
 
-  /** Announces the fields in src[start, end) under a new id, known by `key` from now on. */
-  private announce(key: string, src: Buffer, start: number, end: number, time: number): number {
+  /** What the fields in src[start, end) are announced as: known by their bytes, or announced now under a new id. */
+  private entryOf(src: Buffer, start: number, end: number, time: number): Announced {
+    const key = src.toString('latin1', start, end)
+    const known = this.announced.get(key)
+    if (known !== undefined) {
+      known.used = this.clock
+      return known
+    }
     const id = this.nextId
     // Past the last uint32, back to the first: the oldest were released long before.
     this.nextId = id === 0xffffffff ? FIRST_ID : id + 1
-    this.announced.set(key, { id, used: this.clock })
+    const entry = { id, used: this.clock, keys: 1 }
+    this.announced.set(key, entry)
     const length = HEADER_BYTES + end - start
     if (length > this.fieldsOut.length) this.fieldsOut = Buffer.allocUnsafe(length)
     this.header(KIND_BINDINGS, id, time, length)
     src.copy(this.fieldsOut, HEADER_BYTES, start, end)
     this.next(this.fieldsOut, 0, length)
-    return id
+    return entry
   }
 
   /** Releases the fields no record carried in the last KEPT inline records. */
@@ -115,6 +125,7 @@ export class InlineFields {
     for (const [key, entry] of this.announced) {
       if (this.clock - entry.used < KEPT) continue
       this.announced.delete(key)
+      if (--entry.keys > 0) continue
       this.header(KIND_RELEASE, entry.id, time, HEADER_BYTES)
       this.next(this.fieldsOut, 0, HEADER_BYTES)
     }
