@@ -75,10 +75,11 @@ export class RequestScope<Log extends RequestLogger = RequestLogger> {
   readonly started = performance.now()
   /** Undefined with the `context` option off. */
   readonly #context: ContextStore | undefined
+  #log: Log | undefined
 
   constructor(
-    /** The request's logger: its records carry the request id even where the context does not reach. */
-    readonly log: Log,
+    /** Makes the request's logger: Fastify's plugin has one of its own, which this one would only cost. */
+    private readonly makeLog: () => Log,
     /** `{ requestId, userId? }`: the request context's fields, and the request logger's bindings. */
     readonly fields: { requestId: string; userId?: string | number },
     inContext: boolean,
@@ -93,6 +94,11 @@ export class RequestScope<Log extends RequestLogger = RequestLogger> {
 
   get id(): string {
     return this.fields.requestId
+  }
+
+  /** The request's logger: its records carry the request id even where the context does not reach. */
+  get log(): Log {
+    return (this.#log ??= this.makeLog())
   }
 
   get inContext(): boolean {
@@ -176,7 +182,7 @@ export class RequestLogging<Request, Log extends RequestLogger = RequestLogger> 
     } catch (error) {
       this.failed(REQUEST_HEADERS, error)
     }
-    return new RequestScope(this.requestLogger(fields), fields, this.context, method, url, remoteAddress, typeof agent === 'string' ? agent : undefined, picked)
+    return new RequestScope(() => this.requestLogger(fields), fields, this.context, method, url, remoteAddress, typeof agent === 'string' ? agent : undefined, picked)
   }
 
   /** The request's logger, a child of the integration's made when the handler first uses it. */
