@@ -62,6 +62,11 @@ export function runInContext<T>(store: ContextStore, fn: () => T): T {
   return storage.run(store, fn)
 }
 
+/** @internal runs `fn` outside any context. */
+export function outsideContext<T>(fn: () => T): T {
+  return storage.exit(fn)
+}
+
 /** @internal the logger's view: the store itself, which caches its ids. */
 export function currentStore(): ContextStore | undefined {
   return storage.getStore()

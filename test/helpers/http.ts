@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { createLogger, defineEvent, type RingLogger } from '../../dist/src/index.js'
+import { createLogger, defineEvent, withContext, type RingLogger } from '../../dist/src/index.js'
 import type { HttpLoggingOptions } from '../../dist/src/http/request-logging.js'
 import { readRecords, tempDir } from './files.js'
 
@@ -223,6 +223,25 @@ export function integrationSuite<Request>(framework: string, serve: Serve<Reques
           access('info', 'request completed', `c-${i}`, { route: traits.helloRoute, path: `/hello/${i}`, status: 200, bytes: `hello ${i}`.length }),
         ])
       }
+    })
+
+    it("a server started inside an outer context: each record of a request, the access record too, carries the outer context's fields", async () => {
+      const file = join(tempDir(), 'outer.log')
+      const log = createLogger({ destination: file, worker })
+      const server = await withContext({ service: 'api' }, () => serve(log, {}))
+      try {
+        await get(`${server.url}/hello/5`, { 'x-request-id': 'outer-5' })
+      } finally {
+        await server.close()
+        await log.close()
+      }
+      // The request's logger has the request id as its bindings, which come before the context.
+      const records = readFileSync(file, 'utf8').split('\n').slice(0, -1).map((line) => Object.entries(JSON.parse(line) as object).slice(1, 5))
+      expect(records).toEqual([
+        [['level', 'info'], ['msg', 'handled'], ['requestId', 'outer-5'], ['service', 'api']],
+        [['level', 'info'], ['msg', 'after await'], ['service', 'api'], ['requestId', 'outer-5']],
+        [['level', 'info'], ['msg', 'request completed'], ['service', 'api'], ['requestId', 'outer-5']],
+      ])
     })
 
     it('context: false: the request logger and the access record carry the request id and user, other records do not', async () => {
