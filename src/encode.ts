@@ -1,6 +1,6 @@
 import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr'
 import {
-  FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, INLINE_MAX_BYTES, KIND_BINDINGS, OFFSET_FLAGS, SEQUENCE_BYTES, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
+  FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, INLINE_MAX_BYTES, OFFSET_INLINE_BYTES, KIND_BINDINGS, OFFSET_FLAGS, SEQUENCE_BYTES, KIND_EVENT_DEFINITION, KIND_HEADER, KIND_RECORD, KIND_RELEASE, KIND_REOPEN, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_KIND, OFFSET_LEVEL,
   OFFSET_TIME,
 } from './frame.js'
 import type { EventSchema } from './events/schema.js'
@@ -41,14 +41,17 @@ export class FrameEncoder {
     this.grow(1 << 16)
   }
 
-  /** `fields` as FieldPreparer.prepare() gives them: within the record limits already. */
-  record(level: number, time: number, bindingsId: number, contextId: number, fullMessage: string | undefined, fields: object | undefined): number {
+  /**
+   * `fields` as FieldPreparer.prepare() gives them: within the record limits already. Bindings and
+   * context are an announced id (0: none) or packed fields carried inline (inlineFields()).
+   */
+  record(level: number, time: number, bindings: number | Uint8Array, context: number | Uint8Array, fullMessage: string | undefined, fields: object | undefined): number {
     const message = fullMessage === undefined || fullMessage.length <= this.maxMessage ? fullMessage : truncateString(fullMessage, this.maxMessage)
     const packed = fields === undefined ? 0 : this.pack(fields, true, false)
     const messageMax = message === undefined ? 1 : 5 + message.length * 3
     this.ensure(HEADER_BYTES + messageMax + packed)
     const buf = this.buffer
-    this.header(KIND_RECORD, level, time, bindingsId, contextId)
+    this.header(KIND_RECORD, level, time, typeof bindings === 'number' ? bindings : 0, typeof context === 'number' ? context : 0)
     let p = HEADER_BYTES
     if (message === undefined) {
       buf[p++] = 0xc0
@@ -63,6 +66,7 @@ export class FrameEncoder {
       p += 5 + n
     }
     if (fields !== undefined) p = this.copyPacked(p, packed)
+    if (typeof bindings !== 'number' || typeof context !== 'number') return this.inline(p, bindings, context)
     this.ints[0] = p
     return p
   }
@@ -109,22 +113,21 @@ export class FrameEncoder {
    * Appends inline bindings and context (inlineFields()) to the frame in buffer[0, length), before
    * its record number, and returns its new length.
    */
-  inline(length: number, bindings: Uint8Array | undefined, context: Uint8Array | undefined): number {
-    this.ensure(length + (bindings?.length ?? 0) + (context?.length ?? 0))
+  inline(length: number, bindings: number | Uint8Array, context: number | Uint8Array): number {
+    this.ensure(length + 2 * INLINE_MAX_BYTES)
     const buf = this.buffer
     let p = length
-    if (bindings !== undefined) {
+    if (typeof bindings !== 'number') {
       for (let i = 0; i < bindings.length; i++) buf[p + i] = bindings[i]
       p += bindings.length
       buf[OFFSET_FLAGS] |= FLAG_INLINE_BINDINGS
-      this.ints[OFFSET_BINDINGS / 4] = bindings.length
     }
-    if (context !== undefined) {
+    if (typeof context !== 'number') {
       for (let i = 0; i < context.length; i++) buf[p + i] = context[i]
       p += context.length
       buf[OFFSET_FLAGS] |= FLAG_INLINE_CONTEXT
-      this.ints[OFFSET_CONTEXT / 4] = context.length
     }
+    buf[OFFSET_INLINE_BYTES] = p - length
     return (this.ints[0] = p)
   }
 
@@ -196,7 +199,7 @@ export class FrameEncoder {
     buf[OFFSET_KIND] = kind
     buf[OFFSET_LEVEL] = level
     buf[OFFSET_FLAGS] = 0
-    buf[7] = 0
+    buf[OFFSET_INLINE_BYTES] = 0
     this.floats[OFFSET_TIME / 8] = time
     this.ints[OFFSET_BINDINGS / 4] = bindingsId
     this.ints[OFFSET_CONTEXT / 4] = contextId

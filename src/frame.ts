@@ -4,10 +4,11 @@
  *   0  int32   length in bytes, header included, before alignment
  *   4  uint8   kind
  *   5  uint8   level (records) or fragment flags (fragments)
- *   6  uint8   flags: FLAG_SEQUENCE
+ *   6  uint8   flags: FLAG_SEQUENCE, FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT
+ *   7  uint8   bytes of inline bindings and context at the end (records and events; else 0)
  *   8  float64 time, ms since the epoch
- *   16 uint32  bindings id (0: none; an event definition: the event id; FLAG_INLINE_BINDINGS: their length)
- *   20 uint32  request context id (0: none; FLAG_INLINE_CONTEXT: its length)
+ *   16 uint32  bindings id (0: none; an event definition: the event id)
+ *   20 uint32  request context id (0: none)
  *   24         payload
  *
  * A fragment has only the first 8 bytes of header; its payload is a slice of one large frame.
@@ -16,9 +17,10 @@
  *
  * Small bindings and contexts travel inline: a record or an event of such a child or context ends
  * with their packed fields (bindings first, then context, then the record number if any) instead of
- * referring to an announced id. The consumer turns them back into announced ids before anything
- * else reads the frame (src/worker/inline-fields.ts): announcing costs a registry entry, a frame and
- * a release per child, more than a request's few records spend on copying a few dozen bytes.
+ * referring to an announced id. Before anything else reads the frame, the consumer announces them
+ * itself and writes their ids in the header, in place (src/worker/inline-fields.ts): announcing on
+ * the calling thread cost a registry entry, a frame and a release per child, more than a request's
+ * few records spend on copying a few dozen bytes.
  */
 export const HEADER_BYTES = 24
 export const FRAGMENT_HEADER_BYTES = 8
@@ -55,17 +57,18 @@ export const KIND_EVENT = 9
 
 /** The frame ends with its record number (`sequence: true`). */
 export const FLAG_SEQUENCE = 1
-/** The bindings are packed before the frame's end; the bindings id is their length. */
+/** The bindings are packed at the frame's end, before the record number. */
 export const FLAG_INLINE_BINDINGS = 2
-/** The request context is packed before the frame's end, after inline bindings; the context id is its length. */
+/** The request context is packed at the frame's end, after inline bindings. */
 export const FLAG_INLINE_CONTEXT = 4
-/** Bindings or contexts packed to at most this many bytes go inline. */
-export const INLINE_MAX_BYTES = 128
+export const OFFSET_INLINE_BYTES = 7
+/** Bindings or contexts packed to at most this many bytes go inline: both fit the header's byte. */
+export const INLINE_MAX_BYTES = 127
 export const SEQUENCE_BYTES = 8
 
-/** Where a frame's payload ends: before its record number, if it has one. */
+/** Where a record's or an event's payload ends: before its inline bindings and context and its record number. */
 export function payloadEnd(src: Uint8Array, offset: number, length: number): number {
-  return offset + length - (src[offset + OFFSET_FLAGS] & FLAG_SEQUENCE ? SEQUENCE_BYTES : 0)
+  return offset + length - (src[offset + OFFSET_FLAGS] & FLAG_SEQUENCE ? SEQUENCE_BYTES : 0) - src[offset + OFFSET_INLINE_BYTES]
 }
 
 /** A frame's record number, or 0 when it has none. */

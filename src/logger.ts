@@ -152,9 +152,14 @@ class Core {
     return this.inlineContexts ? this.bindingsRef(store, fields) : this.announce(store, fields)
   }
 
-  /** Appends to the frame the encoder holds what it carries inline, then its number; returns its length. */
-  finish(length: number, bindings: FieldsRef, context: FieldsRef): number {
-    if (typeof bindings !== 'number' || typeof context !== 'number') length = this.encoder.inline(length, inlineOf(bindings), inlineOf(context))
+  /** Appends to the event frame the encoder holds the fields it carries inline, then its number; returns its length. */
+  finishEvent(length: number, bindings: FieldsRef, context: FieldsRef): number {
+    if (typeof bindings !== 'number' || typeof context !== 'number') length = this.encoder.inline(length, bindings, context)
+    return this.numbered(length)
+  }
+
+  /** Appends its number to the frame the encoder holds (`sequence: true`); returns its length. */
+  numbered(length: number): number {
     return this.sequence === undefined ? length : this.encoder.numbered(length, this.sequence.next())
   }
 
@@ -190,7 +195,6 @@ class Core {
 type FieldsRef = number | Uint8Array
 
 const idOf = (ref: FieldsRef): number => (typeof ref === 'number' ? ref : 0)
-const inlineOf = (ref: FieldsRef): Uint8Array | undefined => (typeof ref === 'number' ? undefined : ref)
 
 let coreOf: <Custom extends string>(logger: Logger<Custom>) => Core
 
@@ -368,7 +372,7 @@ export class Logger<Custom extends string = never> {
       length = -1 - schema.fields.length
     }
     if (length >= 0) {
-      core.transport.write(core.encoder.buffer, core.finish(length, bindings, context))
+      core.transport.write(core.encoder.buffer, core.finishEvent(length, bindings, context))
       return
     }
     const invalidField = -1 - length
@@ -448,9 +452,8 @@ export class Logger<Custom extends string = never> {
     const core = this.#core
     const store = currentStore()
     const context = store === undefined ? 0 : core.contextRef(store)
-    const bindings = this.#bindingsRef
     // Encode first: encoding may replace encoder.buffer with a larger one.
-    const length = core.finish(core.encoder.record(level, core.now(), idOf(bindings), idOf(context), message, fields), bindings, context)
+    const length = core.numbered(core.encoder.record(level, core.now(), this.#bindingsRef, context, message, fields))
     core.transport.write(core.encoder.buffer, length)
   }
 

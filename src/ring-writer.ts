@@ -1,6 +1,6 @@
 import {
   FRAGMENT_FIRST, FRAGMENT_HEADER_BYTES, FRAGMENT_LAST, HEADER_BYTES, KIND_DROPPED, KIND_FRAGMENT,
-  OFFSET_FLAGS, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME, sequenceOf,
+  OFFSET_FLAGS, OFFSET_INLINE_BYTES, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME, sequenceOf,
 } from './frame.js'
 import { align8, type RingProducer, type RingViews } from './ring.js'
 
@@ -68,6 +68,7 @@ export class RingFrameWriter {
       bytes[offset + OFFSET_KIND] = KIND_DROPPED
       bytes[offset + OFFSET_LEVEL] = 0
       bytes[offset + OFFSET_FLAGS] = 0
+      bytes[offset + OFFSET_INLINE_BYTES] = 0
       floats[(offset + OFFSET_TIME) >> 3] = Date.now()
       ints[(offset + HEADER_BYTES) >> 2] = count
       for (let i = 0; i < pairs * 2; i++) floats[((offset + RANGES_AT) >> 3) + i] = this.ranges[i]

@@ -1,11 +1,12 @@
 import {
-  FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, KIND_BINDINGS, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT, OFFSET_FLAGS, OFFSET_KIND,
-  OFFSET_LEVEL, OFFSET_TIME, SEQUENCE_BYTES,
+  FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, INLINE_MAX_BYTES, KIND_BINDINGS, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT,
+  OFFSET_FLAGS, OFFSET_INLINE_BYTES, OFFSET_KIND, OFFSET_TIME, SEQUENCE_BYTES,
 } from '../frame.js'
 import { mapHeader, skipValue } from './format/msgpack.js'
 
 type FrameSink = (src: Buffer, offset: number, length: number) => void
 
+const INLINE = FLAG_INLINE_BINDINGS | FLAG_INLINE_CONTEXT
 /** Inline fields not seen in this many inline records are released. */
 const KEPT = 1024
 /**
@@ -18,21 +19,24 @@ interface Announced {
   id: number
   /** The inline record that used it last. */
   used: number
-  /** The keys it is known by: its bytes, and those of the bindings and context it merges. */
+  /** The keys it is known by: its bytes, and those of the bindings and context it merges. 0: released. */
   keys: number
 }
 
 /**
  * Turns the bindings and contexts that records carry inline (src/frame.ts) into announced ones,
  * before anything else reads the frame: the first record carrying some fields announces them under
- * an id of this consumer's, and it and later ones are passed on referring to that id. So the
- * policy, the formats and their tables know only announced ids, prepared once per child or
- * request. A record carrying both bindings and a context (a request's logger, in the request's
- * context: both hold the request id) refers to their merge, `{ ...bindings, ...context }`,
- * announced as its bindings: a key in both would otherwise have every such record's fields merged
- * as objects by the format. When the merge is the context itself (the request's logger's bindings
- * are the context's fields), it is the context's id: one announcement serves the request's records
- * and its access record. Fields no record carried lately are released, as a collected child's are.
+ * an id of this consumer's, and each record carrying them gets that id written in its header, in
+ * place. So the policy, the formats and their tables know only announced ids, prepared once per
+ * child or request. A consumer that reads the frame again (after one that died) finds the fields
+ * still there, and writes ids of its own.
+ *
+ * A record carrying both bindings and a context (a request's logger, in the request's context:
+ * both hold the request id) refers to their merge, `{ ...bindings, ...context }`, announced as its
+ * bindings: a key in both would otherwise have every such record's fields merged as objects by the
+ * format. When the merge is the context itself, it is the context's id: one announcement serves the
+ * request's records and its access record. Fields no record carried lately are released, as a
+ * collected child's are.
  */
 export class InlineFields {
   /** By the packed fields' bytes (latin1: one character a byte). */
@@ -40,62 +44,76 @@ export class InlineFields {
   private nextId = FIRST_ID
   /** Counts inline records: what `used` is measured in. */
   private clock = 0
-  /** The frame passed on, and the bindings and release frames: reused. */
-  private frameOut = Buffer.allocUnsafe(1024)
-  private fieldsOut = Buffer.allocUnsafe(HEADER_BYTES + 256)
+  /** The bindings and release frames: reused. */
+  private fieldsOut = Buffer.allocUnsafe(HEADER_BYTES + 2 * INLINE_MAX_BYTES)
+  // A child logs many records in a row: the last fields in each place are found again by their bytes alone.
+  private readonly lastBindings = new Recent()
+  private readonly lastContext = new Recent()
+  private readonly lastMerged = new Recent()
 
   constructor(private readonly next: FrameSink) {}
 
   readonly frame = (src: Buffer, offset: number, length: number): void => {
     const flags = src[offset + OFFSET_FLAGS]
-    if ((flags & (FLAG_INLINE_BINDINGS | FLAG_INLINE_CONTEXT)) === 0) {
-      this.next(src, offset, length)
-      return
-    }
+    if ((flags & INLINE) !== 0) this.announceInline(src, offset, length, flags)
+    this.next(src, offset, length)
+  }
+
+  private announceInline(src: Buffer, offset: number, length: number, flags: number): void {
     this.clock++
+    const end = offset + length - (flags & FLAG_SEQUENCE ? SEQUENCE_BYTES : 0)
+    const start = end - src[offset + OFFSET_INLINE_BYTES]
     const time = src.readDoubleLE(offset + OFFSET_TIME)
-    const fieldsEnd = offset + length - (flags & FLAG_SEQUENCE ? SEQUENCE_BYTES : 0)
-    const contextStart = fieldsEnd - (flags & FLAG_INLINE_CONTEXT ? src.readUInt32LE(offset + OFFSET_CONTEXT) : 0)
-    const bindingsStart = contextStart - (flags & FLAG_INLINE_BINDINGS ? src.readUInt32LE(offset + OFFSET_BINDINGS) : 0)
-    // Announced first: their frames go before the record's.
-    const both = flags & FLAG_INLINE_BINDINGS && flags & FLAG_INLINE_CONTEXT ? this.mergedId(src, bindingsStart, contextStart, fieldsEnd, time) : 0
-    const bindingsId = both !== 0 ? both : flags & FLAG_INLINE_BINDINGS ? this.idOf(src, bindingsStart, contextStart, time) : src.readUInt32LE(offset + OFFSET_BINDINGS)
-    const contextId = both !== 0 ? 0 : flags & FLAG_INLINE_CONTEXT ? this.idOf(src, contextStart, fieldsEnd, time) : src.readUInt32LE(offset + OFFSET_CONTEXT)
-    const head = bindingsStart - offset
-    const sequence = offset + length - fieldsEnd
-    const outLength = head + sequence
-    if (outLength > this.frameOut.length) this.frameOut = Buffer.allocUnsafe(Math.max(outLength, this.frameOut.length * 2))
-    const out = this.frameOut
-    src.copy(out, 0, offset, bindingsStart)
-    if (sequence > 0) src.copy(out, head, fieldsEnd, offset + length)
-    out.writeInt32LE(outLength, 0)
-    out[OFFSET_FLAGS] = flags & ~(FLAG_INLINE_BINDINGS | FLAG_INLINE_CONTEXT)
-    out.writeUInt32LE(bindingsId, OFFSET_BINDINGS)
-    out.writeUInt32LE(contextId, OFFSET_CONTEXT)
-    this.next(out, 0, outLength)
+    if ((flags & INLINE) === INLINE) {
+      const middle = skipValue(src, start)
+      const merged = this.mergedId(src, start, middle, end, time)
+      if (merged !== 0) {
+        src.writeUInt32LE(merged, offset + OFFSET_BINDINGS)
+        src.writeUInt32LE(0, offset + OFFSET_CONTEXT)
+        return
+      }
+      src.writeUInt32LE(this.idOf(this.lastBindings, src, start, middle, time), offset + OFFSET_BINDINGS)
+      src.writeUInt32LE(this.idOf(this.lastContext, src, middle, end, time), offset + OFFSET_CONTEXT)
+    } else if (flags & FLAG_INLINE_BINDINGS) {
+      src.writeUInt32LE(this.idOf(this.lastBindings, src, start, end, time), offset + OFFSET_BINDINGS)
+    } else {
+      src.writeUInt32LE(this.idOf(this.lastContext, src, start, end, time), offset + OFFSET_CONTEXT)
+    }
     // A record uses two at most: past 4 * KEPT, half of them at least go.
     if (this.announced.size >= 4 * KEPT) this.releaseUnused(time)
   }
 
   /** The id the fields in src[start, end) are announced under; announced now if they are new. */
-  private idOf(src: Buffer, start: number, end: number, time: number): number {
-    return this.entryOf(src, start, end, time).id
+  private idOf(recent: Recent, src: Buffer, start: number, end: number, time: number): number {
+    const last = recent.find(src, start, end, end)
+    if (last !== undefined) {
+      last.used = this.clock
+      return last.id
+    }
+    const entry = this.entryOf(src, start, end, time)
+    recent.remember(src, start, end, end, entry)
+    return entry.id
   }
 
   /** The id of bindings src[start, middle) merged with the context src[middle, end); 0 when either is not a map. */
   private mergedId(src: Buffer, start: number, middle: number, end: number, time: number): number {
+    const last = this.lastMerged.find(src, start, middle, end)
+    if (last !== undefined) {
+      last.used = this.clock
+      return last.id
+    }
     // The bindings' length makes the key: the same bytes split elsewhere are other fields.
     const key = `${middle - start} ${src.toString('latin1', start, end)}`
-    const known = this.announced.get(key)
-    if (known !== undefined) {
-      known.used = this.clock
-      return known.id
+    let entry = this.announced.get(key)
+    if (entry === undefined) {
+      const merged = mergedMap(src, start, middle, end)
+      if (merged === undefined) return 0
+      entry = this.entryOf(merged, 0, merged.length, time)
+      entry.keys++
+      this.announced.set(key, entry)
     }
-    const merged = mergedMap(src, start, middle, end)
-    if (merged === undefined) return 0
-    const entry = this.entryOf(merged, 0, merged.length, time)
-    entry.keys++
-    this.announced.set(key, entry)
+    entry.used = this.clock
+    this.lastMerged.remember(src, start, middle, end, entry)
     return entry.id
   }
 
@@ -113,7 +131,6 @@ export class InlineFields {
     const entry = { id, used: this.clock, keys: 1 }
     this.announced.set(key, entry)
     const length = HEADER_BYTES + end - start
-    if (length > this.fieldsOut.length) this.fieldsOut = Buffer.allocUnsafe(length)
     this.header(KIND_BINDINGS, id, time, length)
     src.copy(this.fieldsOut, HEADER_BYTES, start, end)
     this.next(this.fieldsOut, 0, length)
@@ -136,9 +153,33 @@ export class InlineFields {
     out.fill(0, 0, HEADER_BYTES)
     out.writeInt32LE(length, 0)
     out[OFFSET_KIND] = kind
-    out[OFFSET_LEVEL] = 0
     out.writeDoubleLE(time, OFFSET_TIME)
     out.writeUInt32LE(id, OFFSET_BINDINGS)
+  }
+}
+
+/** The last inline fields seen in one place, as bytes (split in two for a merge), with what they were announced as. */
+class Recent {
+  private readonly bytes = Buffer.allocUnsafe(2 * INLINE_MAX_BYTES)
+  private length = -1
+  private split = 0
+  private entry: Announced | undefined
+
+  /** Its entry, when src[start, end) split at `middle` are the bytes last remembered, and it is not released. */
+  find(src: Buffer, start: number, middle: number, end: number): Announced | undefined {
+    const entry = this.entry
+    if (entry === undefined || entry.keys === 0 || end - start !== this.length || middle - start !== this.split) return undefined
+    const bytes = this.bytes
+    for (let i = 0; i < this.length; i++) if (bytes[i] !== src[start + i]) return undefined
+    return entry
+  }
+
+  remember(src: Buffer, start: number, middle: number, end: number, entry: Announced): void {
+    const bytes = this.bytes
+    for (let i = 0; i < end - start; i++) bytes[i] = src[start + i]
+    this.length = end - start
+    this.split = middle - start
+    this.entry = entry
   }
 }
 
@@ -165,7 +206,7 @@ function entries(src: Buffer, at: number): [number, number, number][] | undefine
 function mergedMap(src: Buffer, start: number, middle: number, end: number): Buffer | undefined {
   const bindings = entries(src, start)
   const context = entries(src, middle)
-  if (bindings === undefined || context === undefined || skipValue(src, start) !== middle || skipValue(src, middle) !== end) return undefined
+  if (bindings === undefined || context === undefined || skipValue(src, middle) !== end) return undefined
   const sameKey = (a: [number, number, number], b: [number, number, number]): boolean =>
     a[1] - a[0] === b[1] - b[0] && src.compare(src, b[0], b[1], a[0], a[1]) === 0
   const parts: Buffer[] = []
