@@ -227,7 +227,7 @@ export function integrationSuite<Request>(framework: string, serve: Serve<Reques
 
     it("a server started inside an outer context: each record of a request, the access record too, carries the outer context's fields", async () => {
       const file = join(tempDir(), 'outer.log')
-      const log = createLogger({ destination: file, worker })
+      const log = createLogger({ destination: file, worker, customLevels: { audit: 35 } })
       const server = await withContext({ service: 'api' }, () => serve(log, {}))
       try {
         await get(`${server.url}/hello/5`, { 'x-request-id': 'outer-5' })
