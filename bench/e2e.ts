@@ -13,6 +13,8 @@
  *                    default ring and with one that holds the whole run, and pino sync
  *        short       60,000 records with the clock started before the logger is created: ringlog's
  *                    drain worker starting, pino's destination opening (ringlog info/event, pino sync/async)
+ *        children    each record from a child logger made for it (`child({ reqId })`, as a request's
+ *                    logger), ringlog against pino sync, and both without the child
  *        files       ringlog's file sink plain, and rotating every 10 MB with gzip
  *        policy      ringlog plain against ringlog with per-name levels, a sampler, a rate limiter and
  *                    five redaction paths (all keeping every record), as ratios of plain
@@ -39,7 +41,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { childArgs, interleave, machine, markdownTable, medianOf, pairedRatio, ratio, report, runChild } from './child-runs.js'
-import { linesOf, PINO_SYNC, pinoAsync, pinoSync, pinoTransport, ringlog, winstonFile, type FileLogger } from './file-loggers.js'
+import { linesOf, PINO_SYNC, pinoAsync, pinoSync, pinoSyncChild, pinoTransport, ringlog, winstonFile, type FileLogger } from './file-loggers.js'
 import { LineCounter } from './line-counter.js'
 import { fail, int, positiveInt } from './numbers.js'
 import { RssSampler } from './rss-sampler.js'
@@ -99,6 +101,10 @@ const SETS: Record<string, BenchSet> = {
     records: 60_000,
     fromCreation: true,
     versus: eventVsInfo,
+  },
+  children: {
+    variants: [ringlog('ringlog child', { bufferSize: RING, call: 'child' }), pinoSyncChild, ringlog('ringlog info', { bufferSize: RING }), pinoSync],
+    baseline: 'pino sync child',
   },
   files: {
     variants: [

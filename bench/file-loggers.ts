@@ -10,7 +10,7 @@ import { once, type EventEmitter } from 'node:events'
 import type { DestinationStream } from 'pino'
 import type { FileSinkOptions, Logger, LoggerOptions } from '../src/index.js'
 import { fail } from './numbers.js'
-import { fields, MESSAGE } from './record.js'
+import { childFields, fields, MESSAGE } from './record.js'
 import type { Subject } from './subject.js'
 
 /** Makes a fresh logger writing to file and waits until it takes records; `records`: how many the run will log. */
@@ -44,8 +44,8 @@ export interface RinglogSetup {
   options?: LoggerOptions
   /** The file sink's options beyond its path; without them, `destination: file`. */
   file?: FileSinkOptions
-  /** log.info(MESSAGE, fields), or the same record as the declared event RequestHandled. */
-  call?: 'info' | 'event'
+  /** log.info(MESSAGE, fields), the same record as the declared event RequestHandled, or from a child made for it (`{ reqId }`). */
+  call?: 'info' | 'event' | 'child'
   lines?: FileLogger['lines']
 }
 
@@ -60,7 +60,10 @@ export function ringlog(name: string, { bufferSize, options = {}, file, call = '
         name: 'request.handled', version: 1, message: MESSAGE,
         fields: { reqId: 'string', userId: 'u32', path: 'string', status: 'u16', durationMs: 'f64' },
       })
-      const logOne: (log: Logger, i: number) => void = call === 'event' ? (log, i) => log.event(RequestHandled, fields(i)) : (log, i) => log.info(MESSAGE, fields(i))
+      const logOne: (log: Logger, i: number) => void =
+        call === 'event' ? (log, i) => log.event(RequestHandled, fields(i))
+        : call === 'child' ? (log, i) => log.child({ reqId: 'req-' + i }).info(MESSAGE, childFields(i))
+        : (log, i) => log.info(MESSAGE, fields(i))
       return async (path, records) => {
         const target = file === undefined ? { destination: path } : { sinks: [{ type: 'file' as const, path, ...file }] }
         // Not waited for: the drain worker starts while the calling thread logs, as in a program.
@@ -94,20 +97,26 @@ async function ended(destination: Destination): Promise<void> {
   await closed
 }
 
-export const pinoSync: FileLogger = {
-  name: PINO_SYNC,
-  async load() {
-    const { pino } = await import('pino')
-    return async (file) => {
-      const dest = pino.destination({ dest: file, sync: true })
-      const log = pino(dest)
-      return {
-        log: (i) => log.info(fields(i), MESSAGE),
-        drain: async () => {}, // every write was a writeSync
-        close: () => ended(dest),
+export const pinoSync = pinoSyncLogger(PINO_SYNC, false)
+/** pino sync, each record from a child made for it, as pino-http makes one per request. */
+export const pinoSyncChild = pinoSyncLogger('pino sync child', true)
+
+function pinoSyncLogger(name: string, child: boolean): FileLogger {
+  return {
+    name,
+    async load() {
+      const { pino } = await import('pino')
+      return async (file) => {
+        const dest = pino.destination({ dest: file, sync: true })
+        const log = pino(dest)
+        return {
+          log: child ? (i) => log.child({ reqId: 'req-' + i }).info(childFields(i), MESSAGE) : (i) => log.info(fields(i), MESSAGE),
+          drain: async () => {}, // every write was a writeSync
+          close: () => ended(dest),
+        }
       }
-    }
-  },
+    },
+  }
 }
 
 /** pino over a destination that writes after the call returns: ready before the clock starts, ended to drain. */

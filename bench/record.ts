@@ -9,6 +9,16 @@ export interface Fields {
   durationMs: number
 }
 
+/** The same record logged by a request's child logger: its binding is the request id, these are the fields. */
+export function childFields(i: number): Omit<Fields, 'reqId'> {
+  return {
+    userId: 1000 + (i % 5000),
+    path: '/api/users/' + (i % 100),
+    status: 200,
+    durationMs: ((i * 7919) % 100_000) / 1000 + 0.25,
+  }
+}
+
 export function fields(i: number): Fields {
   return {
     reqId: 'req-' + i,
