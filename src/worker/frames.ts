@@ -65,7 +65,8 @@ export class FrameReader<Prepared, Event = unknown> {
         return
       }
       case KIND_BINDINGS: {
-        const payload = Buffer.from(src.subarray(offset + HEADER_BYTES, offset + length))
+        // One copy, no view made first: a child or a request's context can come with every record.
+        const payload = Uint8Array.prototype.slice.call(src, offset + HEADER_BYTES, offset + length) as Buffer
         this.bindings.set(src.readUInt32LE(offset + OFFSET_BINDINGS), this.format.prepareBindings(payload))
         return
       }

@@ -11,9 +11,12 @@ const INLINE = FLAG_INLINE_BINDINGS | FLAG_INLINE_CONTEXT
 const KEPT = 1024
 /**
  * The ids this consumer announces inline fields under: above those of the calling thread, which
- * counts up from 1 and announces only bindings and contexts too large to go inline.
+ * counts up from 1 and announces only bindings and contexts too large to go inline; below 2^31,
+ * where V8 keeps a number as a small integer (a larger one is a heap number: a Map of them measured
+ * a tenth of the drain worker's time for a child per record).
  */
-const FIRST_ID = 0x80000000
+const FIRST_ID = 0x40000000
+const LAST_ID = 0x7fffffff
 
 interface Announced {
   id: number
@@ -127,7 +130,7 @@ export class InlineFields {
     }
     const id = this.nextId
     // Past the last uint32, back to the first: the oldest were released long before.
-    this.nextId = id === 0xffffffff ? FIRST_ID : id + 1
+    this.nextId = id === LAST_ID ? FIRST_ID : id + 1
     const entry = { id, used: this.clock, keys: 1 }
     this.announced.set(key, entry)
     const length = HEADER_BYTES + end - start

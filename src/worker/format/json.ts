@@ -15,8 +15,11 @@ import type { PlainObject } from './values.js'
 export interface JsonBindings {
   readonly json: Buffer
   readonly keys: ReadonlySet<string>
-  /** The keys as UTF-8, compared with a record's keys without decoding them. */
-  readonly keyBytes: readonly Buffer[]
+  /**
+   * Where the keys' UTF-8 bytes are in `payload`, as start and length pairs, compared with a
+   * record's keys without decoding them; undefined when a key is not a string.
+   */
+  readonly keyRanges: readonly number[] | undefined
   readonly payload: Buffer
   /** A key that is renamed only in a record with its number (`seq`): such a record merges them as objects. */
   readonly renamedWhenNumbered: boolean
@@ -40,6 +43,7 @@ const packr = new Packr({ useRecords: false })
 /** Beyond this many keys in bindings, a record's keys are decoded and looked up in the set instead. */
 const COMPARED_KEYS = 8
 
+const EMPTY = Buffer.alloc(0)
 const SEQUENCE_MEMBER = Buffer.from(`,${JSON.stringify(SEQUENCE_KEY)}:`)
 
 /**
@@ -72,17 +76,21 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
 
   prepareBindings(payload: Buffer): JsonBindings {
     const keys = new Set<string>()
+    let keyRanges: number[] | undefined = []
     const header = mapHeader(payload, 0)
-    let json: Buffer = Buffer.alloc(0)
+    let json: Buffer = EMPTY
     if (header) {
       let p = header[1]
       for (let i = 0; i < header[0]; i++) {
         keys.add(this.decoder.key(payload, p))
+        const start = stringStart(payload, p)
+        if (start < 0) keyRanges = undefined
+        else keyRanges?.push(start, stringLength(payload, p))
         p = skipValue(payload, skipValue(payload, p))
       }
       json = this.render(() => this.writer.mapEntries(payload, header[1], header[0], 1, this.reserved))
     }
-    return { json, keys, keyBytes: [...keys].map((key) => Buffer.from(key)), payload, renamedWhenNumbered: this.renamedWhenNumbered(keys) }
+    return { json, keys, keyRanges, payload, renamedWhenNumbered: this.renamedWhenNumbered(keys) }
   }
 
   prepareEvent(schema: EventSchema): JsonEvent {
@@ -141,7 +149,8 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
   private render(write: () => void): Buffer {
     const start = this.out.pos
     write()
-    const bytes = Buffer.from(this.out.buf.subarray(start, this.out.pos))
+    // One copy, no view of the output made first: bindings are made ready once per child or request.
+    const bytes = Uint8Array.prototype.slice.call(this.out.buf, start, this.out.pos) as Buffer
     this.out.pos = start
     return bytes
   }
@@ -210,7 +219,8 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
     const header = mapHeader(src, p)
     if (!header) return false
     let q = header[1]
-    const compare = (bindings?.keyBytes.length ?? 0) + (context?.keyBytes.length ?? 0) <= COMPARED_KEYS
+    const ranges = (bindings === undefined ? 0 : bindings.keyRanges?.length ?? Infinity) + (context === undefined ? 0 : context.keyRanges?.length ?? Infinity)
+    const compare = ranges <= 2 * COMPARED_KEYS
     for (let i = 0; i < header[0]; i++) {
       const start = compare ? stringStart(src, q) : -1
       if (start >= 0) {
@@ -242,10 +252,12 @@ function renamedWhenNumbered(event: JsonEvent | undefined, bindings: JsonBinding
 
 function hasKey(bindings: JsonBindings | undefined, src: Buffer, start: number, length: number): boolean {
   if (bindings === undefined) return false
-  for (const key of bindings.keyBytes) {
-    if (key.length !== length) continue
+  const { keyRanges: ranges, payload } = bindings
+  for (let k = 0; k < ranges!.length; k += 2) {
+    if (ranges![k + 1] !== length) continue
+    const at = ranges![k]
     let i = 0
-    while (i < length && src[start + i] === key[i]) i++
+    while (i < length && src[start + i] === payload[at + i]) i++
     if (i === length) return true
   }
   return false
