@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ShipConfig } from '../../shipping/ship-options.js'
 import type { SinkCounters } from '../../shipping/sink-counters.js'
@@ -71,7 +71,7 @@ export class Spool {
       return false
     }
     const path = join(this.config.dir, `${key}.${this.owner}${SUFFIX}`)
-    writeFileSync(`${path}.tmp`, Buffer.concat([header, batchBytes(batch)]))
+    writeParts(`${path}.tmp`, [header, batchBytes(batch)])
     renameSync(`${path}.tmp`, path)
     this.insert({ key, path, count: batch.count, size })
     this.counters.spooled(batch.count)
@@ -153,5 +153,19 @@ export class Spool {
       this.insert({ key, path, count, size })
       this.counters.foundOnDisk(count)
     }
+  }
+}
+
+/**
+ * A new file at `path` holding `parts`, written one after the other: not copied into one buffer
+ * first, which for a batch of a burst spooled while the destination is down was a copy of every
+ * batch, garbage outside the heap that RSS carried until a collection came.
+ */
+function writeParts(path: string, parts: readonly Buffer[]): void {
+  const fd = openSync(path, 'w')
+  try {
+    for (const part of parts) for (let at = 0; at < part.length;) at += writeSync(fd, part, at, part.length - at)
+  } finally {
+    closeSync(fd)
   }
 }
