@@ -1,3 +1,5 @@
+import { CONSUMER_IDS, OFFSET_BINDINGS } from './frame.js'
+
 /** Released entries kept before those consumers have read past are looked for. */
 const PRUNE_EVERY = 1024
 
@@ -11,6 +13,8 @@ const PRUNE_EVERY = 1024
  */
 export class BindingsRegistry {
   private next = 1
+  /** The ids went past the last once: from then on, one still in use is skipped. */
+  private wrapped = false
   private readonly live = new Map<number, Uint8Array>()
   private readonly kept: Uint8Array[] = []
   private released: { frame: Uint8Array; position: number }[] = []
@@ -23,8 +27,15 @@ export class BindingsRegistry {
    */
   constructor(private readonly release: (id: number) => number, private readonly consumed: () => number) {}
 
+  /** An id no live or unread bindings have, below the consumers' own (CONSUMER_IDS): past the last, from 1 again. */
   nextId(): number {
-    return this.next++
+    for (;;) {
+      const id = this.next
+      if (id === CONSUMER_IDS - 1) this.wrapped = true
+      this.next = id === CONSUMER_IDS - 1 ? 1 : id + 1
+      // Before the first wrap every id is new.
+      if (!this.wrapped || (!this.live.has(id) && !this.released.some((entry) => idOf(entry.frame) === id))) return id
+    }
   }
 
   add(owner: object, id: number, frame: Uint8Array): void {
@@ -60,4 +71,9 @@ export class BindingsRegistry {
   private forgetRead(read: number): void {
     this.released = this.released.filter((entry) => ((entry.position - read) | 0) > 0)
   }
+}
+
+/** The id an announcing frame carries. */
+function idOf(frame: Uint8Array): number {
+  return new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(OFFSET_BINDINGS, true)
 }

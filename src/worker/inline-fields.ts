@@ -1,5 +1,5 @@
 import {
-  FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, INLINE_MAX_BYTES, KIND_BINDINGS, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT,
+  CONSUMER_IDS, FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, INLINE_MAX_BYTES, KIND_BINDINGS, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT,
   OFFSET_FLAGS, OFFSET_INLINE_BYTES, OFFSET_KIND, OFFSET_TIME, SEQUENCE_BYTES,
 } from '../frame.js'
 import { mapHeader, skipValue } from './format/msgpack.js'
@@ -9,13 +9,8 @@ type FrameSink = (src: Buffer, offset: number, length: number) => void
 const INLINE = FLAG_INLINE_BINDINGS | FLAG_INLINE_CONTEXT
 /** Inline fields not seen in this many inline records are released. */
 const KEPT = 1024
-/**
- * The ids this consumer announces inline fields under: above those of the calling thread, which
- * counts up from 1 and announces only bindings and contexts too large to go inline; below 2^31,
- * where V8 keeps a number as a small integer (a larger one is a heap number: a Map of them measured
- * a tenth of the drain worker's time for a child per record).
- */
-const FIRST_ID = 0x40000000
+/** The ids this consumer announces inline fields under (src/frame.ts). */
+const FIRST_ID = CONSUMER_IDS
 const LAST_ID = 0x7fffffff
 
 interface Announced {
