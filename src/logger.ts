@@ -305,8 +305,8 @@ export class Logger<Custom extends string = never> {
 
   /**
    * A logger whose records all carry `bindings` (after the parent's). The bindings are encoded
-   * once, here, and each record refers to them by id. A `name` binding names the child: its level
-   * comes from `levels` when that names it, or from `options.level`.
+   * once, here: each record copies small ones, and refers to larger ones by id. A `name` binding
+   * names the child: its level comes from `levels` when that names it, or from `options.level`.
    */
   child(bindings: Record<string, unknown>, options?: ChildOptions<Custom>): RingLogger<Custom> {
     if (bindings === null || typeof bindings !== 'object') {
