@@ -8,6 +8,12 @@ import { truncateString } from './cut-marks.js'
 import { asFields, MAX_RECORD_SIZE, MAX_RECORD_VALUES, RecordBounds } from './record-bounds.js'
 import { describe } from './serialize.js'
 
+/** Bindings or a context as records carry them: the id they were announced under (0: none), or their packed fields, inline. */
+export type FieldsRef = number | Uint8Array
+
+/** The id a record's header holds for `ref`: 0 for fields it carries inline. */
+export const idOf = (ref: FieldsRef): number => (typeof ref === 'number' ? ref : 0)
+
 /** Packed fields up to this many bytes are copied by hand. */
 const COPY_BY_HAND = 256
 
@@ -45,13 +51,13 @@ export class FrameEncoder {
    * `fields` as FieldPreparer.prepare() gives them: within the record limits already. Bindings and
    * context are an announced id (0: none) or packed fields carried inline (inlineFields()).
    */
-  record(level: number, time: number, bindings: number | Uint8Array, context: number | Uint8Array, fullMessage: string | undefined, fields: object | undefined): number {
+  record(level: number, time: number, bindings: FieldsRef, context: FieldsRef, fullMessage: string | undefined, fields: object | undefined): number {
     const message = fullMessage === undefined || fullMessage.length <= this.maxMessage ? fullMessage : truncateString(fullMessage, this.maxMessage)
     const packed = fields === undefined ? 0 : this.pack(fields, true, false)
     const messageMax = message === undefined ? 1 : 5 + message.length * 3
     this.ensure(HEADER_BYTES + messageMax + packed)
     const buf = this.buffer
-    this.header(KIND_RECORD, level, time, typeof bindings === 'number' ? bindings : 0, typeof context === 'number' ? context : 0)
+    this.header(KIND_RECORD, level, time, idOf(bindings), idOf(context))
     let p = HEADER_BYTES
     if (message === undefined) {
       buf[p++] = 0xc0
@@ -113,7 +119,7 @@ export class FrameEncoder {
    * Appends inline bindings and context (inlineFields()) to the frame in buffer[0, length), before
    * its record number, and returns its new length.
    */
-  inline(length: number, bindings: number | Uint8Array, context: number | Uint8Array): number {
+  inline(length: number, bindings: FieldsRef, context: FieldsRef): number {
     this.ensure(length + 2 * INLINE_MAX_BYTES)
     const buf = this.buffer
     let p = length

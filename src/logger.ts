@@ -4,7 +4,7 @@ import type { CallConfig } from './call-options.js'
 import { resolveOptions, serializers, type LoggerOptions, type ResolvedOptions, type Serializer } from './config.js'
 import { FieldPreparer } from './fields.js'
 import { currentStore, type ContextStore } from './context.js'
-import { FrameEncoder } from './encode.js'
+import { FrameEncoder, idOf, type FieldsRef } from './encode.js'
 import { markReopen } from './exit.js'
 import { processHub } from './hub.js'
 import { RecordBounds } from './record-bounds.js'
@@ -190,11 +190,6 @@ class Core {
     return this.nameLevels.levelFor(name) ?? inherited
   }
 }
-
-/** Bindings or a context as records carry them: the id they were announced under (0: none), or their packed fields, inline. */
-type FieldsRef = number | Uint8Array
-
-const idOf = (ref: FieldsRef): number => (typeof ref === 'number' ? ref : 0)
 
 let coreOf: <Custom extends string>(logger: Logger<Custom>) => Core
 

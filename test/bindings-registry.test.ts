@@ -17,7 +17,7 @@ describe('bindings ids of the calling thread', () => {
     registry.add(owner, first, frameOf(first))
     // As after 2^30 - 3 announcements.
     Object.assign(registry, { next: CONSUMER_IDS - 2 })
+    // 1 is live: skipped.
     expect([registry.nextId(), registry.nextId(), registry.nextId()]).toEqual([CONSUMER_IDS - 2, CONSUMER_IDS - 1, first + 1])
-    expect(owner).toBeDefined()
   })
 })

@@ -71,21 +71,25 @@ export class Output {
 
   /** A safe integer's digits (-0 as 0, as String() writes it). */
   private integer(n: number): void {
-    this.ensure(17)
-    const buf = this.buf
     if (n < 0) {
-      buf[this.pos++] = 0x2d
+      this.byte(0x2d)
       n = -n
     }
     let digits = 1
     for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++
-    let p = this.pos + digits
-    this.pos = p
-    do {
+    this.digits(n, digits)
+  }
+
+  /** The non-negative integer `n` in exactly `width` digits, zeros in front. */
+  digits(n: number, width: number): void {
+    this.ensure(width)
+    const buf = this.buf
+    for (let p = this.pos + width - 1; p >= this.pos; p--) {
       const q = Math.floor(n / 10)
-      buf[--p] = 0x30 + (n - q * 10)
+      buf[p] = 0x30 + (n - q * 10)
       n = q
-    } while (n > 0)
+    }
+    this.pos += width
   }
 
   /** millionths / 1e6 in fixed notation, without trailing zeros (never 0: integers go to integer()). */
@@ -102,16 +106,8 @@ export class Output {
       fraction /= 10
       places--
     }
-    this.ensure(places + 1)
-    const buf = this.buf
-    buf[this.pos] = 0x2e
-    let p = this.pos + places
-    this.pos = p + 1
-    for (; places > 0; places--) {
-      const q = Math.floor(fraction / 10)
-      buf[p--] = 0x30 + (fraction - q * 10)
-      fraction = q
-    }
+    this.byte(0x2e)
+    this.digits(fraction, places)
   }
 
   utf8(s: string): void {

@@ -39,16 +39,8 @@ export class TimeFormat {
     const second = Math.floor(ms / 1000)
     if (!this.cache(second)) return out.ascii(new Date(ms).toISOString())
     out.bytes(this.prefixBytes, 0, this.prefixBytes.length)
-    out.ensure(4)
-    const { buf } = out
-    let milli = Math.floor(ms - second * 1000)
-    for (let p = out.pos + 2; p >= out.pos; p--) {
-      const q = Math.floor(milli / 10)
-      buf[p] = 0x30 + milli - q * 10
-      milli = q
-    }
-    buf[out.pos + 3] = 0x5a
-    out.pos += 4
+    out.digits(Math.floor(ms - second * 1000), 3)
+    out.byte(0x5a)
   }
 
   /** Makes the prefix that of `second`; false for years outside 0000..9999, whose text is longer. */
