@@ -19,8 +19,11 @@ interface Received {
   url: string
 }
 
-/** A local receiver: `answer(n)` for the nth request (from 1) says its status, or 0 to answer 200. */
-async function receiver(answer: (n: number, res: ServerResponse) => number = () => 0): Promise<Received> {
+/**
+ * A local receiver: `answer(n)` for the nth request (from 1) says its status, or 0 to answer 200;
+ * every answer comes `delayMs` after the request.
+ */
+async function receiver(answer: (n: number, res: ServerResponse) => number = () => 0, delayMs = 0): Promise<Received> {
   const received: Received = { bodies: [], requests: 0, refusedRecords: 0, arrivals: [], server: undefined as unknown as Server, url: '' }
   received.server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -30,15 +33,16 @@ async function receiver(answer: (n: number, res: ServerResponse) => number = () 
       received.arrivals.push(performance.now())
       const body = Buffer.concat(chunks)
       const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8')
+      const reply = (end: () => void): unknown => delayMs === 0 ? end() : setTimeout(end, delayMs)
       const status = answer(n, res)
       if (status !== 0) {
         received.refusedRecords += text.split('\n').length - 1
         res.statusCode = status
-        res.end(`refused request ${n}`)
+        reply(() => res.end(`refused request ${n}`))
         return
       }
       received.bodies.push({ text, headers: req.headers })
-      res.end()
+      reply(() => res.end())
     })
   })
   await new Promise<void>((resolve) => received.server.listen(0, '127.0.0.1', resolve))
@@ -53,8 +57,8 @@ afterEach(async () => {
   for (const server of servers.splice(0)) server.close()
 })
 
-async function started(answer?: (n: number, res: ServerResponse) => number): Promise<Received> {
-  const received = await receiver(answer)
+async function started(answer?: (n: number, res: ServerResponse) => number, delayMs?: number): Promise<Received> {
+  const received = await receiver(answer, delayMs)
   servers.push(received.server)
   return received
 }
@@ -225,6 +229,16 @@ describe('http sink', () => {
     const later = await started()
     expect((await runFixture('ship-spool.mjs', [later.url, dir, 'later', '0', 'close'])).code).toBe(0)
     expect(numbers(later)).toEqual(Array.from({ length: 40 }, (_, i) => i))
+  })
+
+  it('keeps the process alive while an awaited flush() waits for a slow destination', async () => {
+    // The answer comes after 200 ms: a flush that let the event loop run empty ended the process with code 13 (a top-level await never settled).
+    const received = await started(undefined, 200)
+    for (const mode of ['flush', 'inline-flush']) {
+      const run = await runFixture('ship-spool.mjs', [received.url, tempDir(), mode, '50', mode])
+      expect({ mode, code: run.code }).toEqual({ mode, code: 0 })
+      expect(JSON.parse(run.stdout)).toMatchObject({ sent: 50, inFlight: 0, spooled: 0, dropped: 0 })
+    }
   })
 
   it('drops the oldest or the newest batches when the spool is full, and counts them', async () => {
