@@ -2,7 +2,7 @@ import {
   CONSUMER_IDS, FLAG_INLINE_BINDINGS, FLAG_INLINE_CONTEXT, FLAG_SEQUENCE, HEADER_BYTES, INLINE_MAX_BYTES, KIND_BINDINGS, KIND_RELEASE, OFFSET_BINDINGS, OFFSET_CONTEXT,
   OFFSET_FLAGS, OFFSET_INLINE_BYTES, OFFSET_KIND, OFFSET_TIME, SEQUENCE_BYTES,
 } from '../frame.js'
-import { mapHeader, skipValue } from './format/msgpack.js'
+import { mapSize, mapStart, skipValue } from './format/msgpack.js'
 
 type FrameSink = (src: Buffer, offset: number, length: number) => void
 
@@ -183,11 +183,11 @@ class Recent {
 
 /** A packed map's entries as [key start, value start, value end]. */
 function entries(src: Buffer, at: number): [number, number, number][] | undefined {
-  const header = mapHeader(src, at)
-  if (header === undefined) return undefined
+  const size = mapSize(src, at)
+  if (size < 0) return undefined
   const found: [number, number, number][] = []
-  let p = header[1]
-  for (let i = 0; i < header[0]; i++) {
+  let p = mapStart(src, at)
+  for (let i = 0; i < size; i++) {
     const value = skipValue(src, p)
     const end = skipValue(src, value)
     found.push([p, value, end])
@@ -219,10 +219,11 @@ function mergedMap(src: Buffer, start: number, middle: number, end: number): Buf
     }
   }
   for (const entry of context) if (!replaced.has(entry)) parts.push(src.subarray(entry[0], entry[2]))
-  return Buffer.concat([mapStart(bindings.length + context.length - replaced.size), ...parts])
+  return Buffer.concat([packedMapHeader(bindings.length + context.length - replaced.size), ...parts])
 }
 
-function mapStart(count: number): Buffer {
+/** The msgpack header of a map of `count` entries. */
+function packedMapHeader(count: number): Buffer {
   if (count <= 15) return Buffer.from([0x80 | count])
   const header = Buffer.alloc(count <= 0xffff ? 3 : 5)
   header[0] = count <= 0xffff ? 0xde : 0xdf

@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr'
 import { EVENT_KEY, VERSION_KEY, type EventSchema } from '../../events/schema.js'
-import { isUndefinedAt, mapHeader } from '../format/msgpack.js'
+import { isUndefinedAt, mapSize, mapStart } from '../format/msgpack.js'
 import type { JsonWriter } from '../format/msgpack-json.js'
 import type { ReservedKeys } from '../format/reserved-keys.js'
 import type { Output } from '../output.js'
@@ -23,8 +23,7 @@ export function compileJson(schema: EventSchema, render: (write: () => void) => 
   /** `,"key":` followed by the JSON of `value`, as the writer writes that map entry. */
   const entry = (entries: Record<string, unknown>): Buffer => render(() => {
     const packed = packr.pack(entries)
-    const [count, first] = mapHeader(packed, 0)!
-    writer.mapEntries(packed, first, count, 1, reserved)
+    writer.mapEntries(packed, mapStart(packed, 0), mapSize(packed, 0), 1, reserved)
   })
   const keyOf = (name: string): string => {
     const bytes = entry({ [name]: null })

@@ -4,7 +4,7 @@ import { compileDecode, type EventDecode } from '../events/event-reader.js'
 import { compileJson, type EventJson } from '../events/event-json.js'
 import type { Output } from '../output.js'
 import { DROPPED_MESSAGE, DROPPED_SEQUENCE_KEY, levelText, SEQUENCE_KEY, WARN, type Format, type FormatOptions } from './format.js'
-import { mapHeader, skipValue, stringLength, stringStart } from './msgpack.js'
+import { mapSize, mapStart, skipValue, stringLength, stringStart } from './msgpack.js'
 import { JsonWriter } from './msgpack-json.js'
 import { PlainDecoder } from './plain-decoder.js'
 import { ReservedKeys } from './reserved-keys.js'
@@ -77,18 +77,18 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
   prepareBindings(payload: Buffer): JsonBindings {
     const keys = new Set<string>()
     let keyRanges: number[] | undefined = []
-    const header = mapHeader(payload, 0)
+    const size = mapSize(payload, 0)
     let json: Buffer = EMPTY
-    if (header) {
-      let p = header[1]
-      for (let i = 0; i < header[0]; i++) {
+    if (size >= 0) {
+      let p = mapStart(payload, 0)
+      for (let i = 0; i < size; i++) {
         keys.add(this.decoder.key(payload, p))
         const start = stringStart(payload, p)
         if (start < 0) keyRanges = undefined
         else keyRanges?.push(start, stringLength(payload, p))
         p = skipValue(payload, skipValue(payload, p))
       }
-      json = this.render(() => this.writer.mapEntries(payload, header[1], header[0], 1, this.reserved))
+      json = this.render(() => this.writer.mapEntries(payload, mapStart(payload, 0), size, 1, this.reserved))
     }
     return { json, keys, keyRanges, payload, renamedWhenNumbered: this.renamedWhenNumbered(keys) }
   }
@@ -201,9 +201,9 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
   }
 
   private members(src: Buffer, p: number, reserved: ReservedKeys): void {
-    const header = mapHeader(src, p)
-    if (header) {
-      this.writer.mapEntries(src, header[1], header[0], 1, reserved)
+    const size = mapSize(src, p)
+    if (size >= 0) {
+      this.writer.mapEntries(src, mapStart(src, p), size, 1, reserved)
     } else {
       this.out.ascii(',"value":')
       this.writer.value(src, p, 1)
@@ -216,12 +216,12 @@ export class JsonFormat implements Format<JsonBindings, JsonEvent> {
       for (const key of context.keys) if (bindings.keys.has(key)) return true
     }
     if (p >= end || (bindings === undefined && context === undefined)) return false
-    const header = mapHeader(src, p)
-    if (!header) return false
-    let q = header[1]
+    const size = mapSize(src, p)
+    if (size < 0) return false
+    let q = mapStart(src, p)
     const ranges = (bindings === undefined ? 0 : bindings.keyRanges?.length ?? Infinity) + (context === undefined ? 0 : context.keyRanges?.length ?? Infinity)
     const compare = ranges <= 2 * COMPARED_KEYS
-    for (let i = 0; i < header[0]; i++) {
+    for (let i = 0; i < size; i++) {
       const start = compare ? stringStart(src, q) : -1
       if (start >= 0) {
         // Decoding every key of every record to a string cost a tenth of a named logger's time.

@@ -1,5 +1,5 @@
 import { unpack } from 'msgpackr'
-import { isPrefixTag, isUndefinedAt, mapHeader, skipValue, stringLength, stringStart, TAG_ERROR, TAG_SET, u16, u32 } from './msgpack.js'
+import { isPrefixTag, isUndefinedAt, mapSize, skipValue, stringLength, stringStart, TAG_ERROR, TAG_SET, u16, u32 } from './msgpack.js'
 import { DEEP_ARRAY, DEEP_OBJECT, moreItems, plainJson, truncateString, type Limits, type Plain, type PlainObject } from './values.js'
 
 /**
@@ -21,7 +21,7 @@ export class PlainDecoder {
 
   /** A record's fields: the map at p as an object; anything else as `{ value }`. */
   fields(src: Buffer, p: number): PlainObject {
-    if (mapHeader(src, p)) return this.value(src, p, 0) as PlainObject
+    if (mapSize(src, p) >= 0) return this.value(src, p, 0) as PlainObject
     const out = Object.create(null) as PlainObject
     out.value = this.value(src, p, 1) ?? null
     return out
