@@ -17,6 +17,9 @@
  *   again (the destination is down, busy: `retryAfterMs` if it said how long to wait), `false` for
  *   a refusal for good; `delivered` when the first records of the batch did arrive. Any other
  *   rejection is taken for a network error and tried again;
+ * - `prepare(batch)`, if there is one, is called while a batch is in flight with the one likely to
+ *   go next: start its request early (compress it); a later `send()` of the same batch object may
+ *   use it. Its promise settles once you are done reading the batch's bytes;
  * - never buffer batches, nor retry on your own: the sink does, and counts what it did;
  * - `close()`, if there is one, is called once after the last send settled: let go of connections.
  *

@@ -147,6 +147,27 @@ describe('http sink', () => {
     expect(numbers(received)).toEqual([7])
   })
 
+  it('drops the oldest batches of a slow destination, gzipped ahead or not, and sends the others intact and in order', async () => {
+    // Each answer takes 20 ms: batches are compressed while one is in flight, and some of those are dropped from the small buffer.
+    const received = await started(undefined, 20)
+    const log = kept(createLogger({ sinks: [{ type: 'http', url: received.url, compression: 'gzip', buffer: 30_000, batch: { records: 100 }, closeTimeout: 5000 }] }))
+    for (let i = 0; i < 5000; i++) log.info('slow', { i, text: 'x'.repeat(i % 50) })
+    await log.flush()
+    await log.close()
+    const metrics = log.metrics().sinks[0]
+    const got = numbers(received)
+    expect(metrics.dropped).toBeGreaterThan(0)
+    expect(metrics.sent + metrics.dropped).toBe(5000)
+    expect(got.length).toBe(metrics.sent)
+    for (let k = 1; k < got.length; k++) expect(got[k]).toBeGreaterThan(got[k - 1])
+    for (const { text } of received.bodies) {
+      for (const line of text.split('\n').filter((l) => l !== '')) {
+        const { i, text: x } = JSON.parse(line) as { i: number; text: string }
+        expect(x).toBe('x'.repeat(i % 50))
+      }
+    }
+  })
+
   it('holds at most `buffer` bytes for a dead destination without a spool: the oldest go, counted', async () => {
     const url = await deadUrl()
     const log = kept(createLogger({ sinks: [{ type: 'http', url, buffer: 20_000, batch: { records: 100 }, closeTimeout: 200, ...FAST_RETRY }] }))

@@ -46,6 +46,12 @@ export interface Delivery {
    * what you keep.
    */
   send(batch: Batch, signal: AbortSignal): Promise<void | Written>
+  /**
+   * Optional. Called while a batch is being sent, with the batch most likely to go next, so that
+   * work on its request (compressing it) overlaps the round trip; a later send() of the same batch
+   * object may use it. The batch's bytes stay as they are until the returned promise settles.
+   */
+  prepare?(batch: Batch): Promise<void>
   /** Lets go of connections; called once, after the last send has settled. */
   close?(): Promise<void> | void
 }

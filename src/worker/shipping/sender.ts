@@ -16,6 +16,8 @@ interface Held {
   readonly release: (() => void) | undefined
   /** 'sending': a try is in flight; 'written': the delivery wrote it and waits to know it arrived. */
   state: 'waiting' | 'sending' | 'written'
+  /** The delivery reads its bytes ahead (Delivery.prepare) until this settles. */
+  preparing?: Promise<void>
 }
 
 /** The next thing to send: a batch in memory, or one in the spool. */
@@ -44,6 +46,8 @@ export class Sender {
   private attempt = attemptController()
   private wake: (() => void) | undefined
   private stopped = false
+  /** A batch is being tried: one added meanwhile may be prepared. */
+  private busy = false
   private readonly loop: Promise<void>
   private readonly reported = new Set<string>()
 
@@ -68,6 +72,7 @@ export class Sender {
       this.makeRoom(size)
       this.held.push({ key, batch, size, release, state: 'waiting' })
       this.heldBytes += size
+      if (this.busy) this.prepareNext()
     }
     this.wake?.()
   }
@@ -111,7 +116,7 @@ export class Sender {
       if (this.spool !== undefined) this.toSpool(held.key, batch)
       else this.counters.dropped(batch.count)
       // Not the batch being sent: its request may still read it.
-      if (held.state !== 'sending') held.release?.()
+      if (held.state !== 'sending') letGo(held)
     }
     this.heldBytes = 0
   }
@@ -136,7 +141,7 @@ export class Sender {
       this.heldBytes -= dropped.size
       this.counters.leftMemory(dropped.batch.count)
       this.counters.dropped(dropped.batch.count)
-      dropped.release?.()
+      letGo(dropped)
     }
   }
 
@@ -165,10 +170,26 @@ export class Sender {
       const batch = next!.held !== undefined ? next!.held.batch : this.spool!.read(next!.file!)
       if (batch === undefined) continue
       if (next!.held !== undefined) next!.held.state = 'sending'
-      const result = await this.send(batch, next!.held)
+      const sending = this.send(batch, next!.held)
+      this.busy = true
+      this.prepareNext()
+      const result = await sending
+      this.busy = false
       if (next!.held?.state === 'sending') next!.held.state = 'waiting'
       if (result !== 'let go' && result !== 'written') this.done(next!, result)
     }
+  }
+
+  /**
+   * While a batch is in flight, the delivery may make the next one's request (compress it): the
+   * round trip and the next batch's compression overlap. Only when the next to go is in memory,
+   * not in the spool.
+   */
+  private prepareNext(): void {
+    if (this.delivery?.prepare === undefined || (this.spool?.size ?? 0) > 0) return
+    const following = this.held.find((h) => h.state === 'waiting')
+    if (following === undefined || following.preparing !== undefined) return
+    following.preparing = this.delivery.prepare(following.batch)
   }
 
   /**
@@ -246,7 +267,7 @@ export class Sender {
       this.held.splice(i, 1)
       this.heldBytes -= next.held.size
       this.counters.leftMemory(next.held.batch.count)
-      next.held.release?.()
+      letGo(next.held)
     } else {
       this.spool!.remove(next.file)
     }
@@ -321,6 +342,13 @@ function attemptController(): AbortController {
   const controller = new AbortController()
   setMaxListeners(0, controller.signal)
   return controller
+}
+
+/** A batch's buffer goes back for reuse once nothing reads it: not before the delivery is done reading it ahead. */
+function letGo(held: Held): void {
+  if (held.release === undefined) return
+  if (held.preparing === undefined) held.release()
+  else void held.preparing.then(held.release)
 }
 
 /** The records of a batch from `from` on. */
