@@ -27,6 +27,29 @@ describe('plugin sinks (type: module)', () => {
     expect(readFileSync(calls, 'utf8')).toBe('send files 2\nsend files 2\nsend files 1\nclose files\n')
   })
 
+  it('prepare() gets the batch that goes next while one is sent, once per batch sent, even when the send never ends', async () => {
+    const calls = join(tempDir(), 'calls.log')
+    const log = createLogger({ sinks: [{ type: 'module', module: plugin('preparing-sink.mjs'), options: { log: calls, sendMs: 5 }, batch: { records: 10 } }] })
+    for (let i = 0; i < 100; i++) log.info('r', { i })
+    await log.close()
+    const lines = readFileSync(calls, 'utf8').trim().split('\n')
+    const sends = lines.filter((l) => l.startsWith('send'))
+    expect(sends.map((l) => Number(l.split(' ')[1]))).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90])
+    // Every batch but the first was waiting while the one before it was sent: made ahead, and the send used it.
+    expect(sends.slice(1).every((l) => l.endsWith('prepared'))).toBe(true)
+    expect(lines.filter((l) => l.startsWith('prepare')).length).toBe(9)
+
+    const stalled = join(tempDir(), 'calls.log')
+    const stuck = createLogger({ sinks: [{ type: 'module', module: plugin('preparing-sink.mjs'), options: { log: stalled, stall: true }, batch: { records: 10 }, buffer: 1000, closeTimeout: 200 }] })
+    for (let i = 0; i < 10; i++) stuck.info('r', { i })
+    await stuck.flush()
+    for (let i = 10; i < 200; i++) stuck.info('r', { i })
+    await stuck.close()
+    // The first batch never ends: one batch after it was prepared, not each of those the small buffer dropped in turn.
+    expect(readFileSync(stalled, 'utf8')).toMatch(/^send 0 fresh\nprepare \d+\n$/)
+    expect(stuck.metrics().sinks[0].dropped).toBeGreaterThan(100)
+  })
+
   it('may export createDelivery by name, and make its delivery asynchronously', async () => {
     const out = join(tempDir(), 'out.log')
     const log = createLogger({ now: () => NOW, timeFormat: 'epoch', sinks: [{ type: 'module', module: plugin('named-sink.mjs'), options: { path: out } }] })

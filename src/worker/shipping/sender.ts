@@ -48,6 +48,8 @@ export class Sender {
   private stopped = false
   /** A batch is being tried: one added meanwhile may be prepared. */
   private busy = false
+  /** One batch at most is prepared per batch tried: a stalled try must not have every batch after it compressed in turn, and dropped. */
+  private prepared = false
   private readonly loop: Promise<void>
   private readonly reported = new Set<string>()
 
@@ -172,6 +174,7 @@ export class Sender {
       if (next!.held !== undefined) next!.held.state = 'sending'
       const sending = this.send(batch, next!.held)
       this.busy = true
+      this.prepared = false
       this.prepareNext()
       const result = await sending
       this.busy = false
@@ -183,12 +186,13 @@ export class Sender {
   /**
    * While a batch is in flight, the delivery may make the next one's request (compress it): the
    * round trip and the next batch's compression overlap. Only when the next to go is in memory,
-   * not in the spool.
+   * not in the spool, and once per batch tried.
    */
   private prepareNext(): void {
-    if (this.delivery?.prepare === undefined || (this.spool?.size ?? 0) > 0) return
+    if (this.prepared || this.delivery?.prepare === undefined || (this.spool?.size ?? 0) > 0) return
     const following = this.held.find((h) => h.state === 'waiting')
     if (following === undefined || following.preparing !== undefined) return
+    this.prepared = true
     following.preparing = this.delivery.prepare(following.batch)
   }
 
