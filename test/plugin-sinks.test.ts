@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -40,9 +40,10 @@ describe('plugin sinks (type: module)', () => {
     expect(lines.filter((l) => l.startsWith('prepare')).length).toBe(9)
 
     const stalled = join(tempDir(), 'calls.log')
-    const stuck = createLogger({ sinks: [{ type: 'module', module: plugin('preparing-sink.mjs'), options: { log: stalled, stall: true }, batch: { records: 10 }, buffer: 1000, closeTimeout: 200 }] })
+    const stuck = createLogger({ sinks: [{ type: 'module', module: plugin('preparing-sink.mjs'), options: { log: stalled, stall: true }, batch: { records: 10 }, buffer: 1000, closeTimeout: 500 }] })
     for (let i = 0; i < 10; i++) stuck.info('r', { i })
-    await stuck.flush()
+    // The first batch is being sent (its module loaded) before the others come.
+    for (const start = Date.now(); !(existsSync(stalled) && readFileSync(stalled, 'utf8').startsWith('send 0')) && Date.now() - start < 10_000;) await new Promise((resolve) => setTimeout(resolve, 5))
     for (let i = 10; i < 200; i++) stuck.info('r', { i })
     await stuck.close()
     // The first batch never ends: one batch after it was prepared, not each of those the small buffer dropped in turn.
