@@ -2,8 +2,8 @@ import type { EventSchema } from '../../events/schema.js'
 import type { TimeFormatName } from './time-format.js'
 import type { Limits } from './values.js'
 
-export type FormatName = 'json' | 'logfmt' | 'text' | 'csv' | 'pretty'
-export const FORMAT_NAMES: readonly FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty']
+export type FormatName = 'json' | 'logfmt' | 'text' | 'csv' | 'pretty' | 'ecs'
+export const FORMAT_NAMES: readonly FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs']
 
 /** Everything a format needs to know; plain data, because it crosses into the worker. */
 export interface FormatOptions {

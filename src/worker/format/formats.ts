@@ -1,5 +1,6 @@
 import type { Output } from '../output.js'
 import { CsvFormat } from './csv.js'
+import { EcsFormat } from './ecs.js'
 import type { Format, FormatOptions } from './format.js'
 import { JsonFormat } from './json.js'
 import { LogfmtFormat } from './logfmt.js'
@@ -14,5 +15,6 @@ export function createFormat(out: Output, options: FormatOptions): Format<unknow
     case 'text': return new TextFormat(out, options)
     case 'csv': return new CsvFormat(out, options)
     case 'pretty': return new PrettyFormat(out, options)
+    case 'ecs': return new EcsFormat(out, options)
   }
 }
