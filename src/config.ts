@@ -67,6 +67,11 @@ export interface FormatFields {
    * FORCE_COLOR are honored.
    */
   colors?: boolean
+  /**
+   * gcp: the Google Cloud project the records' trace ids belong to, for
+   * `logging.googleapis.com/trace` (`projects/ID/traces/TRACE`). Environment: GOOGLE_CLOUD_PROJECT.
+   */
+  gcpProject?: string
 }
 
 /** Sizes are bytes or text ('100 MB', '1 MiB'); durations are ms or text ('30 days'). */
@@ -364,11 +369,11 @@ export function autoColors(dest: Destination | Writable, env: NodeJS.ProcessEnv)
 
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
-  'columns', 'colors', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
+  'columns', 'colors', 'gcpProject', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
   'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', ...POLICY_KEYS, ...CALL_KEYS,
 ])
 
-const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors']
+const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors', 'gcpProject']
 const SINK_KEYS = new Set(['type', 'path', 'fd', 'stream', 'level', 'filter', 'mkdir', 'rotate', 'compress', 'retain', ...FORMAT_KEYS])
 const FILE_ONLY = ['mkdir', 'rotate', 'compress', 'retain']
 /** What a shipped sink takes besides its type's options and the shipping ones. */
@@ -436,6 +441,7 @@ function formatFields(fields: FormatFields, where: (name: string) => Where, inhe
     timeFormat: pick(fields.timeFormat, (w, v) => choice(w, v, ['iso', 'epoch', 'unix'] as const), 'timeFormat', inherit.timeFormat ?? 'iso'),
     columns: pick(fields.columns, columns, 'columns', inherit.columns ?? [timeKey, levelKey, messageKey]),
     colors: pick(fields.colors, flag, 'colors', inherit.colors ?? autoColors(dest, env)),
+    gcpProject: pick(fields.gcpProject, text, 'gcpProject', inherit.gcpProject ?? (env.GOOGLE_CLOUD_PROJECT || undefined)),
   }
 }
 

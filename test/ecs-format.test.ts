@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/src/index.js'
-import { expressLogger } from '../dist/src/http/express.js'
+import { logTwoRequests } from './helpers/access-records.js'
 import { fixedClock, tempDir } from './helpers/files.js'
 
 describe('ecs format', () => {
@@ -12,25 +10,9 @@ describe('ecs format', () => {
     const file = join(tempDir(), 'ecs.log')
     const restore = fixedClock()
     const log = createLogger({ format: 'ecs', destination: file, worker: false })
-    const app = express()
-    // No stack in the answer, and none on stderr.
-    app.set('env', 'test')
-    app.use(expressLogger({ logger: log }))
-    app.get('/hello/:id', (req, res) => {
-      req.log.info('handled', { id: req.params.id })
-      res.type('text').send('hello')
-    })
-    app.get('/boom', () => {
-      throw Object.assign(new Error('boom'), { stack: 'Error: boom\n    at route (app.js:1:1)' })
-    })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-      await (await fetch(`${url}/hello/7?x=1`, { headers: { 'x-request-id': 'req-1', 'user-agent': 'tester/1.0' } })).text()
-      await (await fetch(`${url}/boom`, { headers: { 'x-request-id': 'req-2', 'user-agent': 'tester/1.0' } })).text()
+      await logTwoRequests(log)
     } finally {
-      server.close()
       restore()
     }
     await log.close()

@@ -84,7 +84,7 @@ describe('resolveOptions reads the environment', () => {
     expect(r.nameLevels.levelFor('db')).toBe('audit')
   })
 
-  it.each(['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs'] as const)('LOG_FORMAT=%s sets the format', (format) => {
+  it.each(['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs', 'gcp'] as const)('LOG_FORMAT=%s sets the format', (format) => {
     expect(resolveOptions({}, { LOG_FORMAT: format }).format.format).toBe(format)
   })
 
@@ -197,7 +197,7 @@ describe('a bad variable throws a TypeError naming the variable and the value', 
 
   it('LOG_FORMAT: an unknown format', () => {
     expect(envError({ LOG_FORMAT: 'xml' })).toBe(
-      "ringlog: invalid environment variable LOG_FORMAT: \"xml\"; expected one of 'json', 'logfmt', 'text', 'csv', 'pretty', 'ecs'",
+      "ringlog: invalid environment variable LOG_FORMAT: \"xml\"; expected one of 'json', 'logfmt', 'text', 'csv', 'pretty', 'ecs', 'gcp'",
     )
   })
 

@@ -19,7 +19,7 @@ import { tempDir } from './helpers/files.js'
 
 const NOW = 1700000000000
 const T = '2023-11-14T22:13:20.000Z'
-const FORMATS: FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs']
+const FORMATS: FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs', 'gcp']
 const LEVEL_NAMES: Record<number, LevelName> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
 /** Tight limits for the format matrix: long strings, deep and long json values are cut. */
 const LIMITS: LoggerOptions = { maxStringLength: 40, maxDepth: 3, maxArrayLength: 4 }

@@ -66,7 +66,7 @@ const OPTIONS: LoggerOptions = { level: 'trace', maxDepth: 3, maxStringLength: 6
   'u8', 'f64', 'url', 'pattern', 'circular', 'label', 'obj', 'fn', 'undef', 'list', 'nan', 'inf', 'ninf', 'negzero', 'low',
   'key\nx', 'quote', 'a', 's', 'emoji', 'items', 'few', 'name', 'region', 'amount', 'only',
 ] }
-const FORMATS: FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs']
+const FORMATS: FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs', 'gcp']
 
 async function run(format: FormatName, worker: boolean): Promise<string> {
   const file = join(tempDir(), `${format}-${worker}.log`)

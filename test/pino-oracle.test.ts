@@ -150,7 +150,7 @@ describe('ringlog with compat: pino against pino itself', () => {
 })
 
 describe('the same calls in every format', () => {
-  const formats: FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs']
+  const formats: FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs', 'gcp']
   for (const format of formats) {
     it(`${format}: one line per record`, async () => {
       const dir = tempDir()

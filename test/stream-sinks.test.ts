@@ -27,7 +27,7 @@ async function started(log: Logger, worker: boolean): Promise<void> {
   if (worker) await (transportOf(log) as WorkerTransport).running()
 }
 
-const FORMATS: FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs']
+const FORMATS: FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs', 'gcp']
 
 describe.each([true, false])('stream sinks (worker: %s)', (worker) => {
   it.each(FORMATS)('a Writable gets byte for byte what a file sink gets, in %s', async (format) => {

@@ -1,12 +1,11 @@
 import type { Output } from '../output.js'
 import { DecodedFormat, type DecodedRecord } from './decoded.js'
 import type { FormatOptions } from './format.js'
-import { plainJson, type Plain, type PlainObject } from './values.js'
+import { isObject, withMoves, type Move, type Path } from './field-moves.js'
+import { plainJson, type PlainObject } from './values.js'
 
 /** The version of the Elastic Common Schema the records follow. */
 export const ECS_VERSION = '8.11.0'
-
-type Path = readonly string[]
 
 /** Fields ringlog writes on any record (the HTTP integrations' request context, pino's base), and where ECS has them. */
 const RECORD_FIELDS: readonly (readonly [string, Path])[] = [
@@ -30,33 +29,6 @@ const ACCESS_FIELDS: readonly (readonly [string, Path])[] = [
   ['remoteAddress', ['client', 'address']],
   ['userAgent', ['user_agent', 'original']],
 ]
-
-const isObject = (value: Plain | undefined): value is PlainObject => value !== null && typeof value === 'object' && !Array.isArray(value)
-
-/**
- * Puts `value` at `path` in `target`, making the objects on the way; false, and nothing changed,
- * when something else is in the way (a field of the same name that is not an object, or a value
- * already there): the field then stays under its own name.
- */
-function put(target: PlainObject, path: Path, value: Plain): boolean {
-  let node = target
-  for (let i = 0; i < path.length - 1; i++) {
-    const next = node[path[i]]
-    if (next === undefined) {
-      const made: PlainObject = {}
-      node[path[i]] = made
-      node = made
-    } else if (isObject(next)) {
-      node = next
-    } else {
-      return false
-    }
-  }
-  const last = path[path.length - 1]
-  if (node[last] !== undefined) return false
-  node[last] = value
-  return true
-}
 
 /**
  * Elastic Common Schema, as Elastic's own ECS loggers write it: `@timestamp`, `log.level`,
@@ -84,23 +56,14 @@ export class EcsFormat extends DecodedFormat {
 
 /** The fields with those ECS names moved to their place. */
 export function ecsFields(fields: PlainObject): PlainObject {
-  const moves: (readonly [string, Path, Plain])[] = []
+  const moves: Move[] = []
   for (const [key, path] of RECORD_FIELDS) if (fields[key] !== undefined) moves.push([key, path, fields[key]])
-  const access = typeof fields.method === 'string' && typeof fields.path === 'string' && typeof fields.status === 'number'
-  if (access) {
+  if (typeof fields.method === 'string' && typeof fields.path === 'string' && typeof fields.status === 'number') {
     for (const [key, path] of ACCESS_FIELDS) if (fields[key] !== undefined) moves.push([key, path, fields[key]])
     if (typeof fields.durationMs === 'number') moves.push(['durationMs', ['event', 'duration'], Math.round(fields.durationMs * 1e6)])
   }
-  const err = fields.err
-  const error = isObject(err) ? errorFields(err) : undefined
-  const moved = new Set(moves.map(([key]) => key))
-  if (error !== undefined) moved.add('err')
-  const body: PlainObject = {}
-  for (const key of Object.keys(fields)) if (!moved.has(key)) body[key] = fields[key]
-  // A field that cannot go where ECS has it (its place is taken) stays under its own name.
-  for (const [key, path, value] of moves) if (!put(body, path, value)) body[key] = fields[key]
-  if (error !== undefined && !put(body, ['error'], error)) body.err = err
-  return body
+  if (isObject(fields.err)) moves.push(['err', ['error'], errorFields(fields.err)])
+  return withMoves(fields, moves)
 }
 
 /** pino's err shape (type, message, stack, the error's own fields, cause) as ECS's `error`. */

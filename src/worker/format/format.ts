@@ -2,8 +2,8 @@ import type { EventSchema } from '../../events/schema.js'
 import type { TimeFormatName } from './time-format.js'
 import type { Limits } from './values.js'
 
-export type FormatName = 'json' | 'logfmt' | 'text' | 'csv' | 'pretty' | 'ecs'
-export const FORMAT_NAMES: readonly FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs']
+export type FormatName = 'json' | 'logfmt' | 'text' | 'csv' | 'pretty' | 'ecs' | 'gcp'
+export const FORMAT_NAMES: readonly FormatName[] = ['json', 'logfmt', 'text', 'csv', 'pretty', 'ecs', 'gcp']
 
 /** Everything a format needs to know; plain data, because it crosses into the worker. */
 export interface FormatOptions {
@@ -17,6 +17,8 @@ export interface FormatOptions {
   columns: readonly string[]
   /** pretty: write ANSI colors. */
   colors: boolean
+  /** gcp: the Google Cloud project of the trace ids. */
+  gcpProject: string | undefined
   limits: Limits
   /** Level number to label, custom levels included. */
   labels: Readonly<Record<number, string>>

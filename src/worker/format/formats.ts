@@ -1,6 +1,7 @@
 import type { Output } from '../output.js'
 import { CsvFormat } from './csv.js'
 import { EcsFormat } from './ecs.js'
+import { GcpFormat } from './gcp.js'
 import type { Format, FormatOptions } from './format.js'
 import { JsonFormat } from './json.js'
 import { LogfmtFormat } from './logfmt.js'
@@ -16,5 +17,6 @@ export function createFormat(out: Output, options: FormatOptions): Format<unknow
     case 'csv': return new CsvFormat(out, options)
     case 'pretty': return new PrettyFormat(out, options)
     case 'ecs': return new EcsFormat(out, options)
+    case 'gcp': return new GcpFormat(out, options)
   }
 }
