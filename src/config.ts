@@ -20,6 +20,7 @@ import type { FileConfig } from './worker/sinks/rotation.js'
 import type { Destination } from './validate.js'
 import { addStream, isWritable } from './stream-sinks.js'
 import { isShipped, shipConfig, shippedTypes, type ShippingOptions } from './shipping/ship-options.js'
+import type { CloudWatchSinkOptions } from './shipping/cloudwatch-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
 import type { OtlpSinkOptions } from './shipping/otlp-options.js'
 import type { ModuleSinkOptions } from './shipping/module-options.js'
@@ -109,6 +110,8 @@ export type SinkTarget =
   | ({ type: 'module' } & ModuleSinkOptions & ShippingOptions)
   /** Syslog messages (RFC 5424 or 3164) over UDP, TCP or TLS; see SyslogSinkOptions. */
   | ({ type: 'syslog' } & SyslogSinkOptions & ShippingOptions)
+  /** AWS CloudWatch Logs, through the optional peer dependency @aws-sdk/client-cloudwatch-logs; see CloudWatchSinkOptions. */
+  | ({ type: 'cloudwatch' } & CloudWatchSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

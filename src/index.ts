@@ -7,6 +7,7 @@ export type {
 export type { Metrics } from './transport.js'
 export type { ShippingOptions } from './shipping/ship-options.js'
 export type { ShippingMetrics } from './shipping/sink-counters.js'
+export type { CloudWatchSinkOptions } from './shipping/cloudwatch-options.js'
 export type { HttpSinkOptions } from './shipping/http-options.js'
 export type { OtlpSinkOptions, ResourceValue } from './shipping/otlp-options.js'
 export type { ModuleSinkOptions } from './shipping/module-options.js'

@@ -1,3 +1,4 @@
+import { cloudwatchOptions } from './cloudwatch-options.js'
 import { httpOptions } from './http-options.js'
 import { moduleOptions } from './module-options.js'
 import type { OptionsReader } from './options-reader.js'
@@ -12,4 +13,5 @@ export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   pino: pinoOptions,
   module: moduleOptions,
   syslog: syslogOptions,
+  cloudwatch: cloudwatchOptions,
 }

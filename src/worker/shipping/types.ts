@@ -1,8 +1,11 @@
+import type { CloudWatchConfig } from '../../shipping/cloudwatch-options.js'
 import type { OtlpOptions } from '../../shipping/otlp-options.js'
 import type { SyslogOptions } from '../../shipping/syslog-options.js'
 import { OtlpJsonFormat } from '../format/otlp-json.js'
 import { OtlpProtobufFormat } from '../format/otlp-protobuf.js'
+import { createFormat } from '../format/formats.js'
 import { createSyslogFormat } from '../format/syslog.js'
+import { TimestampedFormat } from '../format/timestamped.js'
 import { moduleSink } from './module-sink.js'
 import { pinoTransport } from './pino-transport.js'
 import type { ShippingType } from './shipping-type.js'
@@ -26,4 +29,18 @@ export const SHIPPING_TYPES: Readonly<Record<string, ShippingType<never>>> = {
   },
   pino: pinoTransport,
   module: moduleSink,
+  cloudwatch: {
+    // Each event carries its time beside its text.
+    format: (out, format) => new TimestampedFormat(out, createFormat(out, format)),
+    delivery: async (options: CloudWatchConfig) => (await import('../../cloudwatch.js').catch(missingSdk('@aws-sdk/client-cloudwatch-logs'))).cloudwatchDelivery(options),
+  },
+}
+
+/** A cloud sink whose SDK is not installed: said so, with the command that installs it. */
+function missingSdk(name: string): (error: unknown) => never {
+  return (error) => {
+    const code = (error as { code?: unknown }).code
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error
+    throw new Error(`this sink needs the package ${name}, an optional peer dependency of ringlog: npm install ${name}`, { cause: error })
+  }
 }
