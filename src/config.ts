@@ -21,6 +21,7 @@ import type { Destination } from './validate.js'
 import { addStream, isWritable } from './stream-sinks.js'
 import { isShipped, shipConfig, shippedTypes, type ShippingOptions } from './shipping/ship-options.js'
 import type { CloudWatchSinkOptions } from './shipping/cloudwatch-options.js'
+import type { GcpSinkOptions } from './shipping/gcp-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
 import type { OtlpSinkOptions } from './shipping/otlp-options.js'
 import type { ModuleSinkOptions } from './shipping/module-options.js'
@@ -112,6 +113,8 @@ export type SinkTarget =
   | ({ type: 'syslog' } & SyslogSinkOptions & ShippingOptions)
   /** AWS CloudWatch Logs, through the optional peer dependency @aws-sdk/client-cloudwatch-logs; see CloudWatchSinkOptions. */
   | ({ type: 'cloudwatch' } & CloudWatchSinkOptions & ShippingOptions)
+  /** Google Cloud Logging, through the optional peer dependency @google-cloud/logging; see GcpSinkOptions. */
+  | ({ type: 'gcp' } & GcpSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

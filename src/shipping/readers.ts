@@ -1,4 +1,5 @@
 import { cloudwatchOptions } from './cloudwatch-options.js'
+import { gcpOptions } from './gcp-options.js'
 import { httpOptions } from './http-options.js'
 import { moduleOptions } from './module-options.js'
 import type { OptionsReader } from './options-reader.js'
@@ -14,4 +15,5 @@ export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   module: moduleOptions,
   syslog: syslogOptions,
   cloudwatch: cloudwatchOptions,
+  gcp: gcpOptions,
 }

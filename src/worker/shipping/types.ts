@@ -1,9 +1,11 @@
 import type { CloudWatchConfig } from '../../shipping/cloudwatch-options.js'
+import type { GcpConfig } from '../../shipping/gcp-options.js'
 import type { OtlpOptions } from '../../shipping/otlp-options.js'
 import type { SyslogOptions } from '../../shipping/syslog-options.js'
 import { OtlpJsonFormat } from '../format/otlp-json.js'
 import { OtlpProtobufFormat } from '../format/otlp-protobuf.js'
 import { createFormat } from '../format/formats.js'
+import { GcpFormat } from '../format/gcp.js'
 import { createSyslogFormat } from '../format/syslog.js'
 import { TimestampedFormat } from '../format/timestamped.js'
 import { moduleSink } from './module-sink.js'
@@ -33,6 +35,11 @@ export const SHIPPING_TYPES: Readonly<Record<string, ShippingType<never>>> = {
     // Each event carries its time beside its text.
     format: (out, format) => new TimestampedFormat(out, createFormat(out, format)),
     delivery: async (options: CloudWatchConfig) => (await import('../../cloudwatch.js').catch(missingSdk('@aws-sdk/client-cloudwatch-logs'))).cloudwatchDelivery(options),
+  },
+  gcp: {
+    // The entries are made from the gcp format's records, whatever the logger's format.
+    format: (out, format) => new GcpFormat(out, { ...format, format: 'gcp' }),
+    delivery: async (options: GcpConfig) => (await import('../../gcp.js').catch(missingSdk('@google-cloud/logging'))).gcpDelivery(options),
   },
 }
 
