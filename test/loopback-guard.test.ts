@@ -1,9 +1,10 @@
 import dgram from 'node:dgram'
 import { createServer } from 'node:http'
 import net from 'node:net'
+import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 
-/** The setup file test/helpers/loopback-guard.ts: anything but 127.0.0.1 fails the test at once. */
+/** test/helpers/loopback-guard.cjs: anything but 127.0.0.1 fails the test at once, in any thread. */
 describe('the loopback guard', () => {
   it('refuses TCP and fetch to another address, naming it', async () => {
     expect(() => net.connect({ host: '169.254.169.254', port: 80 })).toThrow('test guard: a connection to 169.254.169.254:80 was attempted; tests may reach 127.0.0.1 only')
@@ -23,6 +24,17 @@ describe('the loopback guard', () => {
     } finally {
       socket.close()
     }
+  })
+
+  it('refuses in a worker thread too (the drain worker runs the sinks\' SDKs)', async () => {
+    const worker = new Worker(`
+      const net = require('node:net')
+      try { net.connect({ host: '169.254.169.254', port: 80 }); require('node:worker_threads').parentPort.postMessage('connected') }
+      catch (error) { require('node:worker_threads').parentPort.postMessage(error.message) }
+    `, { eval: true })
+    const [message] = await new Promise<unknown[]>((resolve) => worker.once('message', (...args) => resolve(args)))
+    await worker.terminate()
+    expect(message).toBe('test guard: a connection to 169.254.169.254:80 was attempted; tests may reach 127.0.0.1 only')
   })
 
   it('lets a request to 127.0.0.1 through', async () => {

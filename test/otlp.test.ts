@@ -393,7 +393,7 @@ describe('otlp sink', () => {
   describe('the delivery on its own: what it tells the sink about a refusal', () => {
     const formatOptions: FormatOptions = {
       format: 'json', messageKey: 'msg', timeKey: 'time', levelKey: 'level', levelFormat: 'label', timeFormat: 'iso',
-      columns: [], colors: false, limits: { maxDepth: 10, maxStringLength: Infinity, maxArrayLength: Infinity }, labels: { 40: 'warn' },
+      columns: [], colors: false, gcpProject: undefined, limits: { maxDepth: 10, maxStringLength: Infinity, maxArrayLength: Infinity }, labels: { 40: 'warn' },
     }
     /** A batch of one record: the warning a format writes for records the ring dropped. */
     function batch(): { bytes: Buffer; ends: Int32Array; count: number } {
