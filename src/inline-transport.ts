@@ -6,6 +6,7 @@ import { ShippedSinks } from './shipping/shipped-sinks.js'
 import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
 import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
+import { keepingAlive } from './keep-alive.js'
 
 /**
  * What a worker thread's `worker: false` logger holds before the thread has loaded the pipeline
@@ -93,7 +94,8 @@ export class InlineTransport implements Transport {
     forgetOnExit(this)
     await this.loaded
     this.pipeline!.close()
-    await this.pipeline!.idle()
+    // Network sinks send, then spool or count, within their close timeout.
+    await keepingAlive(this.pipeline!.idle())
     await Promise.all(this.streams.map((stream) => stream.handedBack()))
     for (const stream of this.streams) stream.close()
   }

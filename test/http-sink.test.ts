@@ -262,6 +262,13 @@ describe('http sink', () => {
     }
   })
 
+  it('with worker: false, keeps the process alive while an awaited close() spools what a down destination did not take', async () => {
+    const dir = tempDir()
+    const run = await runFixture('ship-spool.mjs', [await deadUrl(), dir, 'down', '250', 'inline-close'])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ sent: 0, spooled: 250, onDisk: 250, inFlight: 0, dropped: 0 })
+  })
+
   it('drops the oldest or the newest batches when the spool is full, and counts them', async () => {
     const url = await deadUrl()
     for (const drop of ['oldest', 'newest'] as const) {

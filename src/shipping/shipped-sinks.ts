@@ -1,3 +1,4 @@
+import { keepingAlive } from '../keep-alive.js'
 import type { SinkConfig } from '../worker/branch.js'
 import { SinkCounters, type ShippingMetrics } from './sink-counters.js'
 import type { ShipConfig } from './ship-options.js'
@@ -31,20 +32,13 @@ export class ShippedSinks {
   async settled(seal: () => void): Promise<void> {
     if (this.sinks.length === 0) return
     seal()
-    // Atomics.waitAsync does not keep the event loop alive: without a timer, a process with nothing
-    // else to do ended in the middle of an awaited flush (a top-level await never settled).
-    const alive = setInterval(() => {}, 1 << 30)
-    try {
-      await Promise.all(this.sinks.map(async ({ config, counters }) => {
-        const deadline = performance.now() + config.closeTimeoutMs
-        while (counters.inFlight > 0) {
-          const left = deadline - performance.now()
-          if (left <= 0) return
-          await counters.changeAfter(counters.changes, Math.min(left, 50))
-        }
-      }))
-    } finally {
-      clearInterval(alive)
-    }
+    await keepingAlive(Promise.all(this.sinks.map(async ({ config, counters }) => {
+      const deadline = performance.now() + config.closeTimeoutMs
+      while (counters.inFlight > 0) {
+        const left = deadline - performance.now()
+        if (left <= 0) return
+        await counters.changeAfter(counters.changes, Math.min(left, 50))
+      }
+    })))
   }
 }
