@@ -20,6 +20,7 @@ import type { FileConfig } from './worker/sinks/rotation.js'
 import type { Destination } from './validate.js'
 import { addStream, isWritable } from './stream-sinks.js'
 import { isShipped, shipConfig, shippedTypes, type ShippingOptions } from './shipping/ship-options.js'
+import type { AzureSinkOptions } from './shipping/azure-options.js'
 import type { CloudWatchSinkOptions } from './shipping/cloudwatch-options.js'
 import type { GcpSinkOptions } from './shipping/gcp-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
@@ -115,6 +116,8 @@ export type SinkTarget =
   | ({ type: 'cloudwatch' } & CloudWatchSinkOptions & ShippingOptions)
   /** Google Cloud Logging, through the optional peer dependency @google-cloud/logging; see GcpSinkOptions. */
   | ({ type: 'gcp' } & GcpSinkOptions & ShippingOptions)
+  /** Azure Monitor's Logs Ingestion API, through the optional peer dependencies @azure/monitor-ingestion and @azure/identity; see AzureSinkOptions. */
+  | ({ type: 'azure' } & AzureSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

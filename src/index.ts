@@ -7,6 +7,7 @@ export type {
 export type { Metrics } from './transport.js'
 export type { ShippingOptions } from './shipping/ship-options.js'
 export type { ShippingMetrics } from './shipping/sink-counters.js'
+export type { AzureSinkOptions } from './shipping/azure-options.js'
 export type { CloudWatchSinkOptions } from './shipping/cloudwatch-options.js'
 export type { GcpSinkOptions } from './shipping/gcp-options.js'
 export type { HttpSinkOptions } from './shipping/http-options.js'

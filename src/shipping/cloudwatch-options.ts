@@ -1,6 +1,7 @@
 import { parseDuration } from '../units.js'
-import { flag, invalid, type Where } from '../validate.js'
+import { flag, invalid } from '../validate.js'
 import type { OptionsReader } from './options-reader.js'
+import { textFields } from './text-fields.js'
 
 /**
  * `{ type: 'cloudwatch', logGroup, logStream }`: records to AWS CloudWatch Logs with PutLogEvents,
@@ -60,21 +61,10 @@ export const cloudwatchOptions: OptionsReader<CloudWatchConfig> = {
       logStream,
       region,
       endpoint,
-      credentials: fields.credentials === undefined ? undefined : credentials(where('credentials'), fields.credentials),
+      credentials: fields.credentials === undefined ? undefined : textFields(where('credentials'), fields.credentials, ['accessKeyId', 'secretAccessKey'], ['sessionToken'], ['secretAccessKey', 'sessionToken']),
       createLogGroup: fields.createLogGroup === undefined ? false : flag(where('createLogGroup'), fields.createLogGroup),
       createLogStream: fields.createLogStream === undefined ? true : flag(where('createLogStream'), fields.createLogStream),
       timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
     }
   },
-}
-
-function credentials(where: Where, value: unknown): CloudWatchConfig['credentials'] {
-  const expected = 'an object { accessKeyId, secretAccessKey, sessionToken? } of strings'
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, expected)
-  const { accessKeyId, secretAccessKey, sessionToken, ...rest } = value as Record<string, unknown>
-  if (Object.keys(rest).length > 0) invalid(`${where}.${Object.keys(rest)[0]}`, Object.values(rest)[0], 'no such option; known are accessKeyId, secretAccessKey, sessionToken')
-  if (typeof accessKeyId !== 'string' || accessKeyId === '') invalid(`${where}.accessKeyId`, accessKeyId, 'a non-empty string')
-  if (typeof secretAccessKey !== 'string' || secretAccessKey === '') invalid(`${where}.secretAccessKey`, secretAccessKey, 'a non-empty string')
-  if (sessionToken !== undefined && typeof sessionToken !== 'string') invalid(`${where}.sessionToken`, sessionToken, 'a string')
-  return sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken }
 }

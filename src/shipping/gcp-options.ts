@@ -1,6 +1,7 @@
 import { parseDuration } from '../units.js'
 import { invalid, type Where } from '../validate.js'
 import type { OptionsReader } from './options-reader.js'
+import { textFields } from './text-fields.js'
 
 /**
  * `{ type: 'gcp', logName }`: records to Google Cloud Logging through the official client
@@ -82,11 +83,10 @@ function resource(where: Where, value: unknown): GcpConfig['resource'] {
 }
 
 function credentials(where: Where, value: unknown): GcpConfig['credentials'] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, 'a service account key { client_email, private_key }')
-  const { client_email: email, private_key: key } = value as Record<string, unknown>
-  if (typeof email !== 'string' || !email.includes('@')) invalid(`${where}.client_email`, email, "the service account's email")
-  if (typeof key !== 'string' || !key.includes('PRIVATE KEY')) invalid(`${where}.private_key`, key === undefined ? key : '(hidden)', 'a PEM private key')
-  return { client_email: email, private_key: key }
+  const key = textFields(where, value, ['client_email', 'private_key'], [], ['private_key'])
+  if (!key.client_email.includes('@')) invalid(`${where}.client_email`, key.client_email, "the service account's email")
+  if (!key.private_key.includes('PRIVATE KEY')) invalid(`${where}.private_key`, '(hidden)', 'a PEM private key')
+  return key
 }
 
 /** Labels: an object of text values. */

@@ -1,3 +1,4 @@
+import { azureOptions } from './azure-options.js'
 import { cloudwatchOptions } from './cloudwatch-options.js'
 import { gcpOptions } from './gcp-options.js'
 import { httpOptions } from './http-options.js'
@@ -16,4 +17,5 @@ export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   syslog: syslogOptions,
   cloudwatch: cloudwatchOptions,
   gcp: gcpOptions,
+  azure: azureOptions,
 }

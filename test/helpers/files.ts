@@ -41,15 +41,17 @@ export interface RunResult {
 
 /**
  * Runs a fixture script in its own Node process. `onStdout` sees each chunk of its output, with the
- * child process, so a test can signal it at the right moment.
+ * child process, so a test can signal it at the right moment; `options` gives it an environment and
+ * node flags.
  */
 export function runFixture(
   name: string,
   args: string[],
   onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void,
+  options: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fixture(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...(options.execArgv ?? []), fixture(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,3 +1,4 @@
+import type { AzureConfig } from '../../shipping/azure-options.js'
 import type { CloudWatchConfig } from '../../shipping/cloudwatch-options.js'
 import type { GcpConfig } from '../../shipping/gcp-options.js'
 import type { OtlpOptions } from '../../shipping/otlp-options.js'
@@ -34,20 +35,25 @@ export const SHIPPING_TYPES: Readonly<Record<string, ShippingType<never>>> = {
   cloudwatch: {
     // Each event carries its time beside its text.
     format: (out, format) => new TimestampedFormat(out, createFormat(out, format)),
-    delivery: async (options: CloudWatchConfig) => (await import('../../cloudwatch.js').catch(missingSdk('@aws-sdk/client-cloudwatch-logs'))).cloudwatchDelivery(options),
+    delivery: async (options: CloudWatchConfig) => (await import('../../cloudwatch.js').catch(missingSdk(['@aws-sdk/client-cloudwatch-logs']))).cloudwatchDelivery(options),
   },
   gcp: {
     // The entries are made from the gcp format's records, whatever the logger's format.
     format: (out, format) => new GcpFormat(out, { ...format, format: 'gcp' }),
-    delivery: async (options: GcpConfig) => (await import('../../gcp.js').catch(missingSdk('@google-cloud/logging'))).gcpDelivery(options),
+    delivery: async (options: GcpConfig) => (await import('../../gcp.js').catch(missingSdk(['@google-cloud/logging']))).gcpDelivery(options),
+  },
+  azure: {
+    // The stream's objects are the json format's records, each with its time for TimeGenerated.
+    format: (out, format) => new TimestampedFormat(out, createFormat(out, { ...format, format: 'json' })),
+    delivery: async (options: AzureConfig) => (await import('../../azure.js').catch(missingSdk(['@azure/monitor-ingestion', '@azure/identity']))).azureDelivery(options),
   },
 }
 
 /** A cloud sink whose SDK is not installed: said so, with the command that installs it. */
-function missingSdk(name: string): (error: unknown) => never {
+export function missingSdk(names: readonly string[]): (error: unknown) => never {
   return (error) => {
     const code = (error as { code?: unknown }).code
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error
-    throw new Error(`this sink needs the package ${name}, an optional peer dependency of ringlog: npm install ${name}`, { cause: error })
+    throw new Error(`this sink needs ${names.join(' and ')}, optional peer dependencies of ringlog: npm install ${names.join(' ')}`, { cause: error })
   }
 }
