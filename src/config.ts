@@ -24,6 +24,7 @@ import type { AzureSinkOptions } from './shipping/azure-options.js'
 import type { CloudWatchSinkOptions } from './shipping/cloudwatch-options.js'
 import type { GcpSinkOptions } from './shipping/gcp-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
+import type { PostgresSinkOptions } from './shipping/postgres-options.js'
 import type { OtlpSinkOptions } from './shipping/otlp-options.js'
 import type { ModuleSinkOptions } from './shipping/module-options.js'
 import type { PinoSinkOptions } from './shipping/pino-options.js'
@@ -118,6 +119,8 @@ export type SinkTarget =
   | ({ type: 'gcp' } & GcpSinkOptions & ShippingOptions)
   /** Azure Monitor's Logs Ingestion API, through the optional peer dependencies @azure/monitor-ingestion and @azure/identity; see AzureSinkOptions. */
   | ({ type: 'azure' } & AzureSinkOptions & ShippingOptions)
+  /** A PostgreSQL table, through the optional peer dependency pg; see PostgresSinkOptions. */
+  | ({ type: 'postgres' } & PostgresSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

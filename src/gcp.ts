@@ -5,6 +5,7 @@
  */
 import { Logging, type Entry, type Log, type LoggingOptions } from '@google-cloud/logging'
 import type { GcpConfig } from './shipping/gcp-options.js'
+import { abortable } from './worker/shipping/abortable.js'
 import { DeliveryError, recordOf, type Batch, type Delivery } from './worker/shipping/delivery.js'
 
 export type { GcpSinkOptions } from './shipping/gcp-options.js'
@@ -79,16 +80,6 @@ export function calls(batch: Batch): Json[][] {
   }
   if (run.length > 0) runs.push(run)
   return runs
-}
-
-/** Rejects when the signal aborts: the client's call cannot be taken back, but the sink need not wait for it. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise((resolve, reject) => {
-    const abort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', abort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
-  })
 }
 
 /** entries.write calls for each batch, in order, over REST. */

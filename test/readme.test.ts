@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import ts from 'typescript'
-import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
+import { TestPostgres } from './helpers/postgres.js'
 
 const root = new URL('..', import.meta.url)
 const DECORATORS: ts.CompilerOptions = {
@@ -42,6 +43,12 @@ const normalize = (text: string): string => text.replaceAll('\r\n', '\n').replac
 
 describe('README examples', () => {
   let examplesDir = ''
+  // The postgres sink's example reads DATABASE_URL, as an application would.
+  let database: TestPostgres | undefined
+  beforeAll(async () => {
+    if (examples.some(({ code }) => code.includes('process.env.DATABASE_URL'))) database = await new TestPostgres().start()
+  })
+  afterAll(async () => database?.stop())
   beforeEach(() => {
     mkdirSync(join(root.pathname, 'node_modules/.cache'), { recursive: true })
     examplesDir = mkdtempSync(join(root.pathname, 'node_modules/.cache/readme-'))
@@ -62,7 +69,7 @@ describe('README examples', () => {
       : code.replaceAll("from 'ringlog'", `from '${entry}'`).replace(/from 'ringlog\/(\w+)'/g, (_, name: string) => `from '${integration(name)}'`)
     writeFileSync(file, source)
     // The examples decide colors and levels themselves, not the environment the tests run in.
-    const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined }
+    const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined, DATABASE_URL: database?.url }
     const stdout = execFileSync(process.execPath, [file], { encoding: 'utf8', env })
     expect(normalize(stdout)).toBe(normalize(expected))
   })

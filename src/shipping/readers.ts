@@ -5,6 +5,7 @@ import { httpOptions } from './http-options.js'
 import { moduleOptions } from './module-options.js'
 import type { OptionsReader } from './options-reader.js'
 import { otlpOptions } from './otlp-options.js'
+import { postgresOptions } from './postgres-options.js'
 import { pinoOptions } from './pino-options.js'
 import { syslogOptions } from './syslog-options.js'
 
@@ -18,4 +19,5 @@ export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   cloudwatch: cloudwatchOptions,
   gcp: gcpOptions,
   azure: azureOptions,
+  postgres: postgresOptions,
 }

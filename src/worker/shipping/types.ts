@@ -2,6 +2,7 @@ import type { AzureConfig } from '../../shipping/azure-options.js'
 import type { CloudWatchConfig } from '../../shipping/cloudwatch-options.js'
 import type { GcpConfig } from '../../shipping/gcp-options.js'
 import type { OtlpOptions } from '../../shipping/otlp-options.js'
+import type { PostgresConfig } from '../../shipping/postgres-options.js'
 import type { SyslogOptions } from '../../shipping/syslog-options.js'
 import { OtlpJsonFormat } from '../format/otlp-json.js'
 import { OtlpProtobufFormat } from '../format/otlp-protobuf.js'
@@ -46,6 +47,11 @@ export const SHIPPING_TYPES: Readonly<Record<string, ShippingType<never>>> = {
     // The stream's objects are the json format's records, each with its time for TimeGenerated.
     format: (out, format) => new TimestampedFormat(out, createFormat(out, { ...format, format: 'json' })),
     delivery: async (options: AzureConfig) => (await import('../../azure.js').catch(missingSdk(['@azure/monitor-ingestion', '@azure/identity']))).azureDelivery(options),
+  },
+  postgres: {
+    // A row is made from the json format's record with its own keys, and the record's exact time.
+    format: (out, format) => new TimestampedFormat(out, createFormat(out, { ...format, format: 'json', timeKey: 'time', levelKey: 'level', messageKey: 'msg', levelFormat: 'label' })),
+    delivery: async (options: PostgresConfig) => (await import('../../postgres.js').catch(missingSdk(['pg']))).postgresDelivery(options),
   },
 }
 
