@@ -25,6 +25,7 @@ import type { CloudWatchSinkOptions } from './shipping/cloudwatch-options.js'
 import type { GcpSinkOptions } from './shipping/gcp-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
 import type { PostgresSinkOptions } from './shipping/postgres-options.js'
+import type { RedisSinkOptions } from './shipping/redis-options.js'
 import type { OtlpSinkOptions } from './shipping/otlp-options.js'
 import type { ModuleSinkOptions } from './shipping/module-options.js'
 import type { PinoSinkOptions } from './shipping/pino-options.js'
@@ -121,6 +122,8 @@ export type SinkTarget =
   | ({ type: 'azure' } & AzureSinkOptions & ShippingOptions)
   /** A PostgreSQL table, through the optional peer dependency pg; see PostgresSinkOptions. */
   | ({ type: 'postgres' } & PostgresSinkOptions & ShippingOptions)
+  /** A Redis stream or list, through the optional peer dependency redis; see RedisSinkOptions. */
+  | ({ type: 'redis' } & RedisSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

@@ -4,9 +4,9 @@
  */
 import pg from 'pg'
 import type { PostgresConfig } from './shipping/postgres-options.js'
-import { STAMP_BYTES } from './worker/format/timestamped.js'
 import { abortable } from './worker/shipping/abortable.js'
-import { DeliveryError, recordOf, type Batch, type Delivery } from './worker/shipping/delivery.js'
+import { DeliveryError, type Batch, type Delivery } from './worker/shipping/delivery.js'
+import { jsonRecord } from './worker/shipping/json-records.js'
 
 export type { PostgresSinkOptions } from './shipping/postgres-options.js'
 
@@ -33,19 +33,15 @@ export function withoutNul(value: Plain): Plain {
   return out
 }
 
-/**
- * The batch's records (the json format's, each after its time: src/worker/format/timestamped.ts) as
- * rows: the time from the stamp, the level and message from the record, every other field in `fields`.
- */
+/** The batch's records as rows: the time, the level and the message of each, every other field in `fields`. */
 export function rowsOf(batch: Batch): Rows {
   const rows: Rows = { time: [], level: [], msg: [], fields: [] }
   for (let i = 0; i < batch.count; i++) {
-    const record = recordOf(batch, i)
-    const { time: _time, level, msg, ...fields } = JSON.parse(record.toString('utf8', STAMP_BYTES)) as Record<string, Plain>
-    rows.time.push(new Date(record.readDoubleLE(0)).toISOString())
-    rows.level.push(String(level))
+    const { time, level, msg, fields } = jsonRecord(batch, i)
+    rows.time.push(time)
+    rows.level.push(level)
     rows.msg.push(typeof msg === 'string' ? withoutNul(msg) as string : msg === undefined ? null : JSON.stringify(msg))
-    rows.fields.push(JSON.stringify(withoutNul(fields)))
+    rows.fields.push(JSON.stringify(withoutNul(fields as Plain)))
   }
   return rows
 }

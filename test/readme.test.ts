@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import ts from 'typescript'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { TestPostgres } from './helpers/postgres.js'
+import { TestRedis } from './helpers/redis.js'
 
 const root = new URL('..', import.meta.url)
 const DECORATORS: ts.CompilerOptions = {
@@ -43,12 +44,17 @@ const normalize = (text: string): string => text.replaceAll('\r\n', '\n').replac
 
 describe('README examples', () => {
   let examplesDir = ''
-  // The postgres sink's example reads DATABASE_URL, as an application would.
+  // The database sinks' examples read DATABASE_URL and REDIS_URL, as an application would.
   let database: TestPostgres | undefined
+  let redis: TestRedis | undefined
   beforeAll(async () => {
     if (examples.some(({ code }) => code.includes('process.env.DATABASE_URL'))) database = await new TestPostgres().start()
+    if (examples.some(({ code }) => code.includes('process.env.REDIS_URL'))) redis = await new TestRedis().start()
   })
-  afterAll(async () => database?.stop())
+  afterAll(async () => {
+    await database?.stop()
+    await redis?.stop()
+  })
   beforeEach(() => {
     mkdirSync(join(root.pathname, 'node_modules/.cache'), { recursive: true })
     examplesDir = mkdtempSync(join(root.pathname, 'node_modules/.cache/readme-'))
@@ -69,7 +75,7 @@ describe('README examples', () => {
       : code.replaceAll("from 'ringlog'", `from '${entry}'`).replace(/from 'ringlog\/(\w+)'/g, (_, name: string) => `from '${integration(name)}'`)
     writeFileSync(file, source)
     // The examples decide colors and levels themselves, not the environment the tests run in.
-    const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined, DATABASE_URL: database?.url }
+    const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined, DATABASE_URL: database?.url, REDIS_URL: redis?.url }
     const stdout = execFileSync(process.execPath, [file], { encoding: 'utf8', env })
     expect(normalize(stdout)).toBe(normalize(expected))
   })

@@ -6,6 +6,7 @@ import { moduleOptions } from './module-options.js'
 import type { OptionsReader } from './options-reader.js'
 import { otlpOptions } from './otlp-options.js'
 import { postgresOptions } from './postgres-options.js'
+import { redisOptions } from './redis-options.js'
 import { pinoOptions } from './pino-options.js'
 import { syslogOptions } from './syslog-options.js'
 
@@ -20,4 +21,5 @@ export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   gcp: gcpOptions,
   azure: azureOptions,
   postgres: postgresOptions,
+  redis: redisOptions,
 }

@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { join } from 'node:path'
+import { freePort } from './scripted-server.js'
 
 const SCRIPT = new URL('../../scripts/services/rsyslog.sh', import.meta.url).pathname
 
@@ -25,13 +26,6 @@ export interface Parsed {
   '$!': { 'rfc5424-sd'?: Record<string, Record<string, string>> } | null
 }
 
-async function freeTcpPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 async function freeUdpPort(): Promise<number> {
   const socket = createSocket('udp4')
@@ -78,7 +72,7 @@ export class Rsyslog {
   private constructor(readonly dir: string, readonly udpPort: number, readonly tcpPort: number, readonly tlsPort: number, readonly osslPort: number) {}
 
   static async start(): Promise<Rsyslog> {
-    const rsyslog = new Rsyslog(mkdtempSync(join(tmpdir(), 'ringlog-rsyslog-')), await freeUdpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort())
+    const rsyslog = new Rsyslog(mkdtempSync(join(tmpdir(), 'ringlog-rsyslog-')), await freeUdpPort(), await freePort(), await freePort(), await freePort())
     await rsyslog.run()
     return rsyslog
   }

@@ -3,13 +3,16 @@ import type { CloudWatchConfig } from '../../shipping/cloudwatch-options.js'
 import type { GcpConfig } from '../../shipping/gcp-options.js'
 import type { OtlpOptions } from '../../shipping/otlp-options.js'
 import type { PostgresConfig } from '../../shipping/postgres-options.js'
+import type { RedisConfig } from '../../shipping/redis-options.js'
 import type { SyslogOptions } from '../../shipping/syslog-options.js'
 import { OtlpJsonFormat } from '../format/otlp-json.js'
 import { OtlpProtobufFormat } from '../format/otlp-protobuf.js'
+import type { Format, FormatOptions } from '../format/format.js'
 import { createFormat } from '../format/formats.js'
 import { GcpFormat } from '../format/gcp.js'
 import { createSyslogFormat } from '../format/syslog.js'
 import { TimestampedFormat } from '../format/timestamped.js'
+import type { Output } from '../output.js'
 import { moduleSink } from './module-sink.js'
 import { pinoTransport } from './pino-transport.js'
 import type { ShippingType } from './shipping-type.js'
@@ -49,10 +52,18 @@ export const SHIPPING_TYPES: Readonly<Record<string, ShippingType<never>>> = {
     delivery: async (options: AzureConfig) => (await import('../../azure.js').catch(missingSdk(['@azure/monitor-ingestion', '@azure/identity']))).azureDelivery(options),
   },
   postgres: {
-    // A row is made from the json format's record with its own keys, and the record's exact time.
-    format: (out, format) => new TimestampedFormat(out, createFormat(out, { ...format, format: 'json', timeKey: 'time', levelKey: 'level', messageKey: 'msg', levelFormat: 'label' })),
+    format: jsonRecords,
     delivery: async (options: PostgresConfig) => (await import('../../postgres.js').catch(missingSdk(['pg']))).postgresDelivery(options),
   },
+  redis: {
+    format: jsonRecords,
+    delivery: async (options: RedisConfig) => (await import('../../redis.js').catch(missingSdk(['redis']))).redisDelivery(options),
+  },
+}
+
+/** A database's rows and entries are made from the json format's records with its own keys, each with its exact time (src/worker/shipping/json-records.ts). */
+function jsonRecords(out: Output, format: FormatOptions): Format<unknown> {
+  return new TimestampedFormat(out, createFormat(out, { ...format, format: 'json', timeKey: 'time', levelKey: 'level', messageKey: 'msg', levelFormat: 'label' }))
 }
 
 /** A cloud sink whose SDK is not installed: said so, with the command that installs it. */
