@@ -26,6 +26,7 @@ import type { GcpSinkOptions } from './shipping/gcp-options.js'
 import type { HttpSinkOptions } from './shipping/http-options.js'
 import type { PostgresSinkOptions } from './shipping/postgres-options.js'
 import type { RedisSinkOptions } from './shipping/redis-options.js'
+import type { MongoSinkOptions } from './shipping/mongodb-options.js'
 import type { OtlpSinkOptions } from './shipping/otlp-options.js'
 import type { ModuleSinkOptions } from './shipping/module-options.js'
 import type { PinoSinkOptions } from './shipping/pino-options.js'
@@ -124,6 +125,8 @@ export type SinkTarget =
   | ({ type: 'postgres' } & PostgresSinkOptions & ShippingOptions)
   /** A Redis stream or list, through the optional peer dependency redis; see RedisSinkOptions. */
   | ({ type: 'redis' } & RedisSinkOptions & ShippingOptions)
+  /** A MongoDB collection, through the optional peer dependency mongodb; see MongoSinkOptions. */
+  | ({ type: 'mongodb' } & MongoSinkOptions & ShippingOptions)
 
 /**
  * One of several outputs, each with its own format and level: `{ type: 'stdout', format: 'pretty' }`,

@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
+import { promisify } from 'node:util'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import ts from 'typescript'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { TestPostgres } from './helpers/postgres.js'
+import { MongoWireServer } from './helpers/mongo-wire-server.js'
 import { TestRedis } from './helpers/redis.js'
 
 const root = new URL('..', import.meta.url)
@@ -33,6 +35,7 @@ const commands = [...readme.matchAll(/```sh\n((?:(?!```)[\s\S])*)```\s*```text\n
   title: match[1].split('\n').find((line) => line.includes('npx ringlog'))?.trim() ?? 'command',
 }))
 const cli = join(root.pathname, 'dist/src/cli.js')
+const run = promisify(execFile)
 
 // Times differ from run to run: ISO times, epoch milliseconds, and pretty's time of day.
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g
@@ -44,16 +47,21 @@ const normalize = (text: string): string => text.replaceAll('\r\n', '\n').replac
 
 describe('README examples', () => {
   let examplesDir = ''
-  // The database sinks' examples read DATABASE_URL and REDIS_URL, as an application would.
+  // The database sinks' examples read DATABASE_URL, REDIS_URL and MONGODB_URL, as an application
+  // would (MongoDB's is the tests' stand-in that speaks its wire protocol).
   let database: TestPostgres | undefined
   let redis: TestRedis | undefined
+  let mongo: MongoWireServer | undefined
+  const uses = (name: string): boolean => examples.some(({ code }) => code.includes(`process.env.${name}`))
   beforeAll(async () => {
-    if (examples.some(({ code }) => code.includes('process.env.DATABASE_URL'))) database = await new TestPostgres().start()
-    if (examples.some(({ code }) => code.includes('process.env.REDIS_URL'))) redis = await new TestRedis().start()
+    if (uses('DATABASE_URL')) database = await new TestPostgres().start()
+    if (uses('REDIS_URL')) redis = await new TestRedis().start()
+    if (uses('MONGODB_URL')) mongo = await new MongoWireServer().start()
   })
   afterAll(async () => {
     await database?.stop()
     await redis?.stop()
+    mongo?.stop()
   })
   beforeEach(() => {
     mkdirSync(join(root.pathname, 'node_modules/.cache'), { recursive: true })
@@ -66,7 +74,7 @@ describe('README examples', () => {
     expect(commands.length).toBeGreaterThanOrEqual(1)
   })
 
-  it.each(examples)('prints what README says: $title', ({ code, expected }) => {
+  it.each(examples)('prints what README says: $title', async ({ code, expected }) => {
     // Inside the project's node_modules, so that the frameworks' packages an example imports are found.
     const commonjs = code.includes("require('ringlog")
     const file = join(examplesDir, commonjs ? 'example.cjs' : 'example.mjs')
@@ -75,8 +83,9 @@ describe('README examples', () => {
       : code.replaceAll("from 'ringlog'", `from '${entry}'`).replace(/from 'ringlog\/(\w+)'/g, (_, name: string) => `from '${integration(name)}'`)
     writeFileSync(file, source)
     // The examples decide colors and levels themselves, not the environment the tests run in.
-    const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined, DATABASE_URL: database?.url, REDIS_URL: redis?.url }
-    const stdout = execFileSync(process.execPath, [file], { encoding: 'utf8', env })
+    const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, LOG_LEVEL: undefined, LOG_FORMAT: undefined, DATABASE_URL: database?.url, REDIS_URL: redis?.url, MONGODB_URL: mongo?.url }
+    // Not execFileSync: a stand-in server of this process (MongoDB's) must answer meanwhile.
+    const { stdout } = await run(process.execPath, [file], { encoding: 'utf8', env })
     expect(normalize(stdout)).toBe(normalize(expected))
   })
 

@@ -3,6 +3,7 @@ import { cloudwatchOptions } from './cloudwatch-options.js'
 import { gcpOptions } from './gcp-options.js'
 import { httpOptions } from './http-options.js'
 import { moduleOptions } from './module-options.js'
+import { mongoOptions } from './mongodb-options.js'
 import type { OptionsReader } from './options-reader.js'
 import { otlpOptions } from './otlp-options.js'
 import { postgresOptions } from './postgres-options.js'
@@ -22,4 +23,5 @@ export const READERS: Readonly<Record<string, OptionsReader<unknown>>> = {
   azure: azureOptions,
   postgres: postgresOptions,
   redis: redisOptions,
+  mongodb: mongoOptions,
 }

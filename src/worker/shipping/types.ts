@@ -1,6 +1,7 @@
 import type { AzureConfig } from '../../shipping/azure-options.js'
 import type { CloudWatchConfig } from '../../shipping/cloudwatch-options.js'
 import type { GcpConfig } from '../../shipping/gcp-options.js'
+import type { MongoConfig } from '../../shipping/mongodb-options.js'
 import type { OtlpOptions } from '../../shipping/otlp-options.js'
 import type { PostgresConfig } from '../../shipping/postgres-options.js'
 import type { RedisConfig } from '../../shipping/redis-options.js'
@@ -58,6 +59,10 @@ export const SHIPPING_TYPES: Readonly<Record<string, ShippingType<never>>> = {
   redis: {
     format: jsonRecords,
     delivery: async (options: RedisConfig) => (await import('../../redis.js').catch(missingSdk(['redis']))).redisDelivery(options),
+  },
+  mongodb: {
+    format: jsonRecords,
+    delivery: async (options: MongoConfig) => (await import('../../mongodb.js').catch(missingSdk(['mongodb']))).mongoDelivery(options),
   },
 }
 
