@@ -1,21 +1,23 @@
 /**
- * The cloud sinks end to end (issue 18): records/s through each official SDK to a local stand-in
- * of its service, batches of 1,000, and the calling thread's cost against a file sink in the same
- * round.
+ * The cloud and database sinks end to end (issues 18 and 19): records/s through each official
+ * client to a local stand-in of its cloud service, or to a real PostgreSQL and Redis, batches of
+ * 1,000, and the calling thread's cost against a file sink in the same round.
  *
- * Run:   npm run bench:cloud            (builds, then this)
- *        node dist/bench/cloud.js       after `npx tsc -p tsconfig.json`
+ * Run:   npm run bench:sinks                   (builds, then this)
+ *        node dist/bench/remote-sinks.js       after `npx tsc -p tsconfig.json`
  * Env:   BENCH_RECORDS=200000   records per run (default 200000)
  *        BENCH_ROUNDS=3         rounds, variants interleaved (default 3)
  *        BENCH_RATE=20000       records/s of the steady runs (default 20000), for BENCH_SECONDS=3 s
  *
- * Every run is a fresh child process (`node cloud.js --run VARIANT RECORDS PORTS`) that makes its
+ * Every run is a fresh child process (`node remote-sinks.js --run VARIANT RECORDS PORTS`) that makes its
  * logger, waits until the drain worker holds the ring, logs the records (the `fields()` record of
  * bench/e2e.ts) in one loop and awaits flush(), which resolves once every batch is acknowledged by
  * the stand-in. The stand-ins run in this (parent) process and only count what they are given: the
  * PutLogEvents JSON 1.1 call, Cloud Logging's REST `entries:write`, and over https with a
  * self-signed certificate (trusted by the children through NODE_EXTRA_CA_CERTS) Entra's token
- * endpoint and the Logs Ingestion API. Per run: the calling thread's ns per record (the loop), end
+ * endpoint and the Logs Ingestion API. PostgreSQL and Redis are the real servers, started by this
+ * process with scripts/services/postgres.sh and redis.sh in a temp dir (MongoDB cannot be installed
+ * here: its sink is not measured). Per run: the calling thread's ns per record (the loop), end
  * to end records/s (the loop's start to flush()), CPU per record of the logging process (every
  * thread), and peak RSS; the receiving side's CPU is this process's, not counted.
  *
@@ -24,11 +26,12 @@
  * each sink keeps up with, a tick every millisecond as bench/steady.ts does, and time each call:
  * there the calling thread's cost is the log call's alone.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -46,7 +49,7 @@ const ROUNDS = positiveInt('BENCH_ROUNDS', 3)
 const RATE = positiveInt('BENCH_RATE', 20_000)
 const SECONDS = positiveInt('BENCH_SECONDS', 3)
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47'
-const VARIANTS = ['file', 'cloudwatch', 'gcp', 'azure'] as const
+const VARIANTS = ['file', 'cloudwatch', 'gcp', 'azure', 'postgres', 'redis'] as const
 type Variant = (typeof VARIANTS)[number]
 
 interface Result {
@@ -63,7 +66,7 @@ interface SteadyResult {
 }
 
 /** The sink of each variant, batches of 1,000, a buffer that holds the whole run (a burst must not drop). */
-function sinkOf(variant: Variant, [cw, gcp, az]: number[]): SinkOptions {
+function sinkOf(variant: Variant, [cw, gcp, az, pg, redis]: number[]): SinkOptions {
   const shipped = { batch: { records: 1000 }, buffer: '512 MiB' }
   switch (variant) {
     case 'file':
@@ -74,6 +77,10 @@ function sinkOf(variant: Variant, [cw, gcp, az]: number[]): SinkOptions {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
       return { type: 'gcp', logName: 'bench', projectId: 'bench-project', resource: { type: 'global' }, credentials: { client_email: 'bench@bench-project.iam.gserviceaccount.com', private_key: privateKey }, apiEndpoint: `http://127.0.0.1:${gcp}`, ...shipped }
     }
+    case 'postgres':
+      return { type: 'postgres', connectionString: `postgres://postgres@127.0.0.1:${pg}/postgres`, table: `bench_${process.pid}`, ...shipped }
+    case 'redis':
+      return { type: 'redis', url: `redis://127.0.0.1:${redis}`, key: `bench:${process.pid}`, maxLength: 0, ...shipped }
     case 'azure':
       return {
         type: 'azure', endpoint: `https://127.0.0.1:${az}`, ruleId: 'dcr-0123456789abcdef0123456789abcdef', streamName: 'Custom-Bench_CL',
@@ -182,20 +189,52 @@ async function standIns(): Promise<number[]> {
   })
   const listen = (server: ReturnType<typeof createHttpServer>): Promise<number> =>
     new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)))
-  return [await listen(cloudwatch), await listen(gcp), await listen(azure)]
+  const ports = [await listen(cloudwatch), await listen(gcp), await listen(azure)]
+  for (const script of ['postgres.sh', 'redis.sh']) {
+    // A free port: taken and given back, for the server the script starts.
+    const probe = createHttpServer()
+    const port = await listen(probe)
+    await new Promise((resolve) => probe.close(resolve))
+    ports.push(await service(script, port))
+  }
+  return ports
+}
+
+/** A real server from scripts/services (in a temp dir of its own, which the script may give to the server's user), up once its port takes connections; ended with this process. */
+async function service(script: string, port: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), `ringlog-${script.replace('.sh', '')}-bench-`))
+  const child = spawn(fileURLToPath(new URL(`../../scripts/services/${script}`, import.meta.url)), [dir, String(port)], { stdio: 'ignore' })
+  process.once('exit', () => child.kill('SIGINT'))
+  for (const start = Date.now(); !(await accepts(port)); await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (child.exitCode !== null || Date.now() - start > 30_000) fail(`${script} did not start on port ${port}`)
+  }
+  // PostgreSQL takes connections a moment before it takes queries.
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  return port
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
 }
 
 async function main(): Promise<void> {
   const ports = await standIns()
-  console.error(`cloud sinks: ${int(RECORDS)} records per run, ${ROUNDS} rounds (${machine()})`)
+  console.error(`remote sinks: ${int(RECORDS)} records per run, ${ROUNDS} rounds (${machine()})`)
   const results = await interleave(VARIANTS, ROUNDS, async (name, round) => {
     const before = received[name] ?? 0
     const r = await runChild<Result>(SELF, [name, String(RECORDS), ports.join(',')])
-    if (name !== 'file' && received[name] - before !== RECORDS) fail(`${name}: the stand-in got ${received[name] - before} records, expected ${RECORDS}`)
+    if (name in received && received[name] - before !== RECORDS) fail(`${name}: the stand-in got ${received[name] - before} records, expected ${RECORDS}`)
     console.error(`round ${round + 1}/${ROUNDS} ${name.padEnd(10)} calling ${r.callingNsPerRecord.toFixed(0).padStart(5)} ns  e2e ${int(r.e2eRecordsPerSec).padStart(9)}/s  CPU ${r.cpuNsPerRecord.toFixed(0).padStart(6)} ns  peak RSS ${r.peakRssMiB.toFixed(0)} MiB`)
     return r
   })
-  console.log(`\n### Cloud sinks: ${int(RECORDS)} records per run, batches of 1,000, median of ${ROUNDS} rounds (${machine()})\n`)
+  console.log(`\n### Cloud and database sinks: ${int(RECORDS)} records per run, batches of 1,000, median of ${ROUNDS} rounds (${machine()})\n`)
   console.log(markdownTable(
     ['variant', 'calling thread ns/record', 'calling thread vs file sink, same round', 'end-to-end records/s', 'CPU ns/record (all threads)', 'peak RSS MiB'],
     VARIANTS.map((name) => {
@@ -213,7 +252,7 @@ async function main(): Promise<void> {
     console.error(`steady round ${round + 1}/${ROUNDS} ${name.padEnd(10)} call ${r.callNsPerRecord.toFixed(0).padStart(5)} ns  p99 ${r.p99Ns.toFixed(0).padStart(6)} ns`)
     return r
   })
-  console.log(`\n### Cloud sinks at ${int(RATE)} records/s: ${SECONDS} s measured after 1 s, median of ${ROUNDS} rounds (${machine()})\n`)
+  console.log(`\n### Cloud and database sinks at ${int(RATE)} records/s: ${SECONDS} s measured after 1 s, median of ${ROUNDS} rounds (${machine()})\n`)
   console.log(markdownTable(
     ['variant', 'log call ns/record', 'vs file sink, same round', 'log call p99 ns'],
     VARIANTS.map((name) => {
