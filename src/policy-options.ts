@@ -54,8 +54,13 @@ export interface RateLimitOption {
 /** Skip identical consecutive records (only the time differs) within a window from the first; `true` is a 60 s window. */
 export type DedupeOption = boolean | { window?: Duration }
 
-/** Paths to censor or remove, and detectors of secrets in any string. An array is `{ paths }`. */
+/**
+ * Paths to censor or remove, and detectors of secrets in any string. An array is `{ paths }`;
+ * 'default' censors the usual credential keys (password, token, apiKey, authorization... at the top
+ * and two levels down) and turns on every secret detector (not email nor creditCard).
+ */
 export type RedactOption =
+  | 'default'
   | string[]
   | {
       paths?: string[]

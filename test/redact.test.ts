@@ -105,9 +105,25 @@ describe('the redact option', () => {
     })
   })
 
+  it("takes 'default': the usual credential keys at three depths and every secret detector, not email nor creditCard", () => {
+    const preset = redactOption('option redact', 'default')!
+    expect(preset.detectors).toEqual(['jwt', 'awsKey', 'bearer', 'githubToken', 'stripeKey', 'slackToken', 'googleApiKey', 'privateKey', 'urlPassword'])
+    expect(preset.paths).toContain('password')
+    expect(preset.paths).toContain('*.*.authorization')
+    expect(preset.paths.length).toBe(48)
+    const redactor = new Redactor(preset)
+    const fields = { password: 'a', user: { token: 'b', name: 'Ann', email: 'ann@example.com' }, req: { headers: { authorization: 'c' } }, note: 'key AKIAIOSFODNN7EXAMPLE' }
+    expect(redactor.fields(fields)).toBe(4)
+    expect(fields).toEqual({ password: '[Redacted]', user: { token: '[Redacted]', name: 'Ann', email: 'ann@example.com' }, req: { headers: { authorization: '[Redacted]' } }, note: 'key [Redacted]' })
+  })
+
   it('turns every detector on with detectors: true, in a fixed order', () => {
-    expect(redactOption('option redact', { detectors: true })!.detectors).toEqual(['email', 'creditCard', 'jwt', 'awsKey', 'bearer'])
-    expect(DETECTORS).toEqual(['email', 'creditCard', 'jwt', 'awsKey', 'bearer'])
+    expect(redactOption('option redact', { detectors: true })!.detectors).toEqual([
+      'email', 'creditCard', 'jwt', 'awsKey', 'bearer', 'githubToken', 'stripeKey', 'slackToken', 'googleApiKey', 'privateKey', 'urlPassword',
+    ])
+    expect(DETECTORS).toEqual([
+      'email', 'creditCard', 'jwt', 'awsKey', 'bearer', 'githubToken', 'stripeKey', 'slackToken', 'googleApiKey', 'privateKey', 'urlPassword',
+    ])
   })
 
   it('takes detectors as an object of switches, and false for none', () => {
@@ -122,8 +138,8 @@ describe('the redact option', () => {
   })
 
   it.each<[string, unknown, string]>([
-    ['option redact', 'password', `"password"; expected an array of paths like ['req.headers.authorization', '*.password'] or { paths, censor, remove, detectors }`],
-    ['option redact', null, `null; expected an array of paths like ['req.headers.authorization', '*.password'] or { paths, censor, remove, detectors }`],
+    ['option redact', 'password', `"password"; expected 'default', an array of paths like ['req.headers.authorization', '*.password'] or { paths, censor, remove, detectors }`],
+    ['option redact', null, `null; expected 'default', an array of paths like ['req.headers.authorization', '*.password'] or { paths, censor, remove, detectors }`],
     ['option redact.path', { path: ['a'] }, '["a"]; expected one of paths, censor, remove, detectors'],
     ['option redact.paths', { paths: 'a.b' }, `"a.b"; expected an array of paths like ['req.headers.authorization', '*.password']`],
     ['option redact.paths[2]', { paths: ['a', 'b', 3] }, `3; expected ${A_PATH}`],
@@ -131,9 +147,9 @@ describe('the redact option', () => {
     ['option redact[0]', [null], `null; expected ${A_PATH}`],
     ['option redact.censor', { censor: 0 }, "0; expected a string, like '[Redacted]'"],
     ['option redact.remove', { remove: 'yes' }, '"yes"; expected true or false'],
-    ['option redact.detectors', { detectors: 'email' }, `"email"; expected true (all of them), an array of detector names (one of 'email', 'creditCard', 'jwt', 'awsKey', 'bearer') or an object like { email: true, jwt: true }`],
-    ['option redact.detectors[1]', { detectors: ['email', 'phone'] }, `"phone"; expected one of 'email', 'creditCard', 'jwt', 'awsKey', 'bearer'`],
-    ['option redact.detectors.phone', { detectors: { phone: true } }, `true; expected a detector: one of 'email', 'creditCard', 'jwt', 'awsKey', 'bearer'`],
+    ['option redact.detectors', { detectors: 'email' }, `"email"; expected true (all of them), an array of detector names (one of 'email', 'creditCard', 'jwt', 'awsKey', 'bearer', 'githubToken', 'stripeKey', 'slackToken', 'googleApiKey', 'privateKey', 'urlPassword') or an object like { email: true, jwt: true }`],
+    ['option redact.detectors[1]', { detectors: ['email', 'phone'] }, `"phone"; expected one of 'email', 'creditCard', 'jwt', 'awsKey', 'bearer', 'githubToken', 'stripeKey', 'slackToken', 'googleApiKey', 'privateKey', 'urlPassword'`],
+    ['option redact.detectors.phone', { detectors: { phone: true } }, `true; expected a detector: one of 'email', 'creditCard', 'jwt', 'awsKey', 'bearer', 'githubToken', 'stripeKey', 'slackToken', 'googleApiKey', 'privateKey', 'urlPassword'`],
     ['option redact.detectors.email', { detectors: { email: 1 } }, '1; expected true or false'],
   ])('names %s in the error for %j', (where, value, rest) => {
     expect(optionError(() => redactOption('option redact', value))).toBe(`ringlog: invalid ${where}: ${rest}`)
@@ -266,10 +282,21 @@ describe('Scrubber: secret detectors', () => {
     ['bearer', 'Authorization: Bearer abc.def-123_456~+/==', 'Authorization: Bearer [Redacted]'],
     ['bearer', 'authorization: bearer   mF_9.B5f-4.1JqM', 'authorization: bearer   [Redacted]'],
     ['bearer', `BEARER ${JWT}`, 'BEARER [Redacted]'],
+    ['githubToken', 'token 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.', 'token [Redacted].'],
+    ['githubToken', 'pat github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZab end', 'pat [Redacted] end'],
+    ['stripeKey', 'stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'stripe [Redacted]'],
+    ['stripeKey', 'rk_test_51H8xEmKz0aBcDeFgHiJkLmN and whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '[Redacted] and [Redacted]'],
+    ['slackToken', 'bot xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'bot [Redacted]'],
+    ['slackToken', 'hook https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX ok', 'hook [Redacted] ok'],
+    ['googleApiKey', 'key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&q=1', 'key=[Redacted]&q=1'],
+    ['privateKey', 'pem -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\nafter', 'pem [Redacted]\nafter'],
+    ['privateKey', 'cut -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA', 'cut [Redacted]'],
+    ['urlPassword', 'db postgres://app:s3cr%40t@db:5432/x up', 'db postgres://app:[Redacted]@db:5432/x up'],
+    ['urlPassword', 'redis://:hunter2@cache:6379', 'redis://:[Redacted]@cache:6379'],
   ])('%s: censors only the secret in %j', (name, text, expected) => {
     const scrubber = only(name)
     expect(scrubber.scrub(text)).toBe(expected)
-    expect(scrubber.found).toBe(text.includes(', mc') ? 2 : 1)
+    expect(scrubber.found).toBe(text.includes(', mc') || text.includes(' and whsec') ? 2 : 1)
   })
 
   it.each<[DetectorName, string]>([
@@ -291,6 +318,15 @@ describe('Scrubber: secret detectors', () => {
     ['awsKey', 'akiaiosfodnn7example'],
     ['bearer', 'missing bearer token'],
     ['bearer', 'the bearer of bad news'],
+    ['githubToken', 'ghp_short123'],
+    ['githubToken', 'x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'],
+    ['stripeKey', 'pk_live_4eC39HqLyjWDarjtT1zdp7dc (publishable)'],
+    ['stripeKey', 'sk_live_short'],
+    ['slackToken', 'xoxz-not-a-kind'],
+    ['googleApiKey', 'AIzaTooShort'],
+    ['privateKey', '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkq\n-----END PUBLIC KEY-----'],
+    ['urlPassword', 'https://example.com/a:b@c'],
+    ['urlPassword', 'mailto:bob@example.com and https://user@host/x'],
   ])('%s: leaves %j alone', (name, text) => {
     const scrubber = only(name)
     expect(scrubber.scrub(text)).toBe(text)

@@ -13,12 +13,17 @@ export interface RedactConfig {
   /** The built-in secret detectors that are on. @default [] */
   detectors: DetectorName[]
 }
-export type DetectorName = 'email' | 'creditCard' | 'jwt' | 'awsKey' | 'bearer'
-export const DETECTORS: readonly DetectorName[] = ['email', 'creditCard', 'jwt', 'awsKey', 'bearer']
+export type DetectorName = 'email' | 'creditCard' | 'jwt' | 'awsKey' | 'bearer' | 'githubToken' | 'stripeKey' | 'slackToken' | 'googleApiKey' | 'privateKey' | 'urlPassword'
+export const DETECTORS: readonly DetectorName[] = ['email', 'creditCard', 'jwt', 'awsKey', 'bearer', 'githubToken', 'stripeKey', 'slackToken', 'googleApiKey', 'privateKey', 'urlPassword']
+/** The detectors of secrets (not of personal data: emails and card numbers are the user's call), on in the 'default' preset. */
+export const SECRET_DETECTORS: readonly DetectorName[] = ['jwt', 'awsKey', 'bearer', 'githubToken', 'stripeKey', 'slackToken', 'googleApiKey', 'privateKey', 'urlPassword']
+/** The keys the 'default' preset censors, at the top and one or two levels down: credentials by their usual names. */
+const SECRET_KEYS = ['password', 'passwd', 'secret', 'token', 'apiKey', 'api_key', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'clientSecret', 'client_secret', 'privateKey', 'private_key', 'authorization', 'cookie']
+export const SECRET_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`])
 
 const DEFAULT_CENSOR = '[Redacted]'
 const KEYS = ['paths', 'censor', 'remove', 'detectors']
-const A_REDACT = "an array of paths like ['req.headers.authorization', '*.password'] or { paths, censor, remove, detectors }"
+const A_REDACT = "'default', an array of paths like ['req.headers.authorization', '*.password'] or { paths, censor, remove, detectors }"
 const A_PATH = 'a path: keys separated by dots, * for any one key, [0] or [*] for array items, ["x-api-key"] for keys with other characters'
 const A_DETECTOR = `one of ${DETECTORS.map((name) => `'${name}'`).join(', ')}`
 
@@ -29,6 +34,7 @@ const A_DETECTOR = `one of ${DETECTORS.map((name) => `'${name}'`).join(', ')}`
  */
 export function redactOption(where: Where, value: unknown): RedactConfig | undefined {
   if (value === undefined) return undefined
+  if (value === 'default') return { paths: [...SECRET_PATHS], censor: DEFAULT_CENSOR, remove: false, detectors: [...SECRET_DETECTORS] }
   if (Array.isArray(value)) return { paths: pathList(where, value), censor: DEFAULT_CENSOR, remove: false, detectors: [] }
   if (value === null || typeof value !== 'object') return invalid(where, value, A_REDACT)
   const fields = value as Record<string, unknown>
@@ -248,6 +254,18 @@ const PATTERNS: Record<DetectorName, string> = {
   // A whole run of digits with single space or dash separators, not part of a word or a decimal; length and Luhn checked after.
   // Card numbers start with 2 to 6 (Mastercard, Amex, Visa, Discover): a time in ms (1...) that passes Luhn is not one.
   creditCard: String.raw`(?<![\w.])[2-6](?:[ -]?\d)*`,
+  // GitHub's tokens: personal (ghp_), OAuth (gho_), user-to-server (ghu_), server (ghs_), refresh (ghr_), and fine-grained (github_pat_).
+  githubToken: String.raw`(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![\w-])`,
+  // Stripe's secret and restricted keys (sk_, rk_, live or test) and webhook signing secrets; publishable keys (pk_) are public.
+  stripeKey: String.raw`(?<![\w-])(?:[sr]k_(?:live|test)_[A-Za-z0-9]{16,247}|whsec_[A-Za-z0-9+/=]{24,})(?![\w-])`,
+  // Slack's tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxo-) and incoming webhook URLs.
+  slackToken: String.raw`(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,250}|https://hooks\.slack\.com/services/[A-Z0-9]+/[A-Z0-9]+/[A-Za-z0-9]+`,
+  // A Google API key: AIza and 35 characters.
+  googleApiKey: String.raw`(?<![\w-])AIza[\w-]{35}(?![\w-])`,
+  // A PEM private key block (RSA, EC, OPENSSH, encrypted...), whole; cut off before its END line, to the end of the string.
+  privateKey: String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|[\s\S]*$)`,
+  // The password of a URL's user (scheme://user:password@host): the password alone, the rest of the URL stays.
+  urlPassword: String.raw`(?<=\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+(?=@)`,
 }
 
 /** The Luhn checksum: every card number passes it, nine in ten other numbers fail it. */
