@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs'
+import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Output } from '../output.js'
 import { pieceOf, writeFully, writeRecords, WriteFailed } from './write-fd.js'
@@ -31,7 +31,11 @@ export class FileSink {
   private failedAt = -Infinity
   private lastError: unknown
 
-  constructor(readonly path: string, private readonly mkdir: boolean, private readonly follow: boolean) {
+  /**
+   * @param fsync each batch is on disk (fdatasync) before write() returns, and so before the drain
+   * counts it written and a flush resolves: one sync for all the records of a batch.
+   */
+  constructor(readonly path: string, private readonly mkdir: boolean, private readonly follow: boolean, private readonly fsync = false) {
     try {
       this.open()
     } catch (error) {
@@ -53,6 +57,7 @@ export class FileSink {
     try {
       writeRecords(this.fd, out.buf, out.pos, out.ends, out.records, this.piece)
       this.size += out.pos
+      if (this.fsync) fdatasyncSync(this.fd)
     } catch (error) {
       // Closed: the next open ends a record cut short with a line feed before anything else goes in.
       this.fail(error)

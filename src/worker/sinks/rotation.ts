@@ -9,6 +9,8 @@ import { wallClock } from './wall-clock.js'
 export interface FileConfig {
   path: string
   mkdir: boolean
+  /** fdatasync after each batch written: a flush resolves once what was logged is on disk. */
+  fsync?: boolean
   rotate?: { size?: number; every?: 'hour' | 'day' | number }
   compress: Compression | false
   retain?: { count?: number; age?: number; totalSize?: number }
@@ -67,7 +69,7 @@ export class RotatingFile {
   private adopted = 0
 
   constructor(private readonly config: FileConfig, private readonly failed: (error: unknown) => void) {
-    this.file = new FileSink(config.path, config.mkdir, config.rotate !== undefined)
+    this.file = new FileSink(config.path, config.mkdir, config.rotate !== undefined, config.fsync === true)
     this.lock = new FileLock(`${config.path}.lock`, LOCK_STALE_MS)
     this.dir = dirname(config.path)
     this.ext = extname(config.path)
