@@ -131,7 +131,15 @@ export class Pipeline {
   }
 
   frame(src: Buffer, offset: number, length: number): void {
-    this.joiner.frame(src, offset, length, this.inline.frame)
+    try {
+      this.joiner.frame(src, offset, length, this.inline.frame)
+    } catch (error) {
+      // A frame that cannot be read (its bytes damaged: test/frame-fuzz.test.ts) is counted and
+      // skipped, said once; thrown on, it would end the drain worker, and its replacement would
+      // meet the same frame again.
+      this.stats[STAT_FAILED]++
+      this.report('read', error)
+    }
   }
 
   /** A whole frame, past the record policy, to every sink's branch. */
