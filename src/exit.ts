@@ -23,8 +23,8 @@ interface Flushable {
 }
 
 interface Host {
-  /** Asks the drain worker to write every thread's ring and waits until it has. */
-  drainEverything(): boolean
+  /** Asks the drain worker to write every thread's ring and waits until it has; `ending`: the process ends right after. */
+  drainEverything(ending: boolean): boolean
 }
 
 /**
@@ -41,11 +41,14 @@ const state = shared('exit', () => ({
 }))
 const { live } = state
 
-/** Everything logged so far, in every thread's ring, written before this returns. */
-function drainAll(final: boolean): void {
+/**
+ * Everything logged so far, in every thread's ring, written before this returns. `final`: the
+ * process's 'exit'; `ending`: the process ends right after (its 'exit', or a signal raised again).
+ */
+function drainAll(final: boolean, ending = final): void {
   for (const transport of live) transport.holdForExit()
   try {
-    state.host?.drainEverything()
+    state.host?.drainEverything(ending)
   } catch {
     // The rings of this thread are written below all the same.
   }
@@ -127,7 +130,7 @@ function isOwn(listener: unknown, mark: symbol): boolean {
 function onSignal(signal: Handled): void {
   const others = process.listeners(signal).filter((listener) => !isOwn(listener, SIGNAL_HANDLER))
   if (signal === 'SIGHUP' && others.some((listener) => isOwn(listener, REOPEN_HANDLER))) return
-  drainAll(false)
+  drainAll(false, others.length === 0)
   if (others.length > 0) return
   removeSignalHandlers()
   process.kill(process.pid, signal)
