@@ -7,7 +7,8 @@ import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } 
 import { isAggregateLogsUploadError, LogsIngestionClient } from '@azure/monitor-ingestion'
 import type { AzureConfig } from './shipping/azure-options.js'
 import { STAMP_BYTES } from './worker/format/timestamped.js'
-import { DeliveryError, recordOf, type Batch, type Delivery } from './worker/shipping/delivery.js'
+import { DeliveryError, type Batch, type Delivery } from './worker/shipping/delivery.js'
+import { runsOf } from './worker/shipping/runs.js'
 
 export type { AzureSinkOptions } from './shipping/azure-options.js'
 
@@ -28,22 +29,10 @@ const MICROSOFT_HOSTS = new Set(['login.microsoftonline.com', 'login.microsofton
  * most MAX_CALL_BYTES, in order.
  */
 export function calls(batch: Batch): Json[][] {
-  const runs: Json[][] = []
-  let run: Json[] = []
-  let bytes = 0
-  for (let i = 0; i < batch.count; i++) {
-    const record = recordOf(batch, i)
-    if (run.length > 0 && bytes + record.length > MAX_CALL_BYTES) {
-      runs.push(run)
-      run = []
-      bytes = 0
-    }
+  return runsOf(batch, Number.POSITIVE_INFINITY, MAX_CALL_BYTES, (record) => {
     const log = JSON.parse(record.toString('utf8', STAMP_BYTES)) as Json
-    run.push(log.TimeGenerated === undefined ? { TimeGenerated: new Date(record.readDoubleLE(0)).toISOString(), ...log } : log)
-    bytes += record.length
-  }
-  if (run.length > 0) runs.push(run)
-  return runs
+    return log.TimeGenerated === undefined ? { TimeGenerated: new Date(record.readDoubleLE(0)).toISOString(), ...log } : log
+  })
 }
 
 /** @azure/identity's errors for a credential that cannot get a token as it is (a wrong secret, none configured): trying again does not help. */

@@ -6,7 +6,8 @@
 import { Logging, type Entry, type Log, type LoggingOptions } from '@google-cloud/logging'
 import type { GcpConfig } from './shipping/gcp-options.js'
 import { abortable } from './worker/shipping/abortable.js'
-import { DeliveryError, recordOf, type Batch, type Delivery } from './worker/shipping/delivery.js'
+import { DeliveryError, type Batch, type Delivery } from './worker/shipping/delivery.js'
+import { runsOf } from './worker/shipping/runs.js'
 
 export type { GcpSinkOptions } from './shipping/gcp-options.js'
 
@@ -65,21 +66,7 @@ export function entryOf(log: Log, record: Json, labels: Record<string, string>, 
 
 /** The batch's records (the gcp format's lines) in calls of at most MAX_ENTRIES entries and MAX_CALL_BYTES bytes, in order. */
 export function calls(batch: Batch): Json[][] {
-  const runs: Json[][] = []
-  let run: Json[] = []
-  let bytes = 0
-  for (let i = 0; i < batch.count; i++) {
-    const line = recordOf(batch, i)
-    if (run.length > 0 && (run.length === MAX_ENTRIES || bytes + line.length > MAX_CALL_BYTES)) {
-      runs.push(run)
-      run = []
-      bytes = 0
-    }
-    run.push(JSON.parse(line.toString('utf8')) as Json)
-    bytes += line.length
-  }
-  if (run.length > 0) runs.push(run)
-  return runs
+  return runsOf(batch, MAX_ENTRIES, MAX_CALL_BYTES, (line) => JSON.parse(line.toString('utf8')) as Json)
 }
 
 /** entries.write calls for each batch, in order, over REST. */

@@ -6,7 +6,6 @@ import { ShippedSinks } from './shipping/shipped-sinks.js'
 import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
 import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
-import { keepingAlive } from './keep-alive.js'
 
 /**
  * What a worker thread's `worker: false` logger holds before the thread has loaded the pipeline
@@ -94,8 +93,7 @@ export class InlineTransport implements Transport {
     forgetOnExit(this)
     await this.loaded
     this.pipeline!.close()
-    // Network sinks send, then spool or count, within their close timeout.
-    await keepingAlive(this.pipeline!.idle())
+    await this.pipeline!.idle()
     await Promise.all(this.streams.map((stream) => stream.handedBack()))
     for (const stream of this.streams) stream.close()
   }

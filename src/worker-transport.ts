@@ -16,7 +16,6 @@ import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks
 import { threadLink, type LinkedRing, type ThreadLink } from './thread-link.js'
 import { policyMetrics, type Metrics, type Transport } from './transport.js'
 import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
-import { keepingAlive } from './keep-alive.js'
 
 /** At exit, how long to wait for the drain worker to finish the batch it holds before taking the ring anyway. */
 const EXIT_LOCK_TIMEOUT_MS = 5000
@@ -332,8 +331,7 @@ export class WorkerTransport implements Transport, LinkedRing {
     // The liveness waiter is let go: nothing is pending for this ring any more.
     Atomics.notify(this.ring.control, ALIVE)
     this.callerPipeline?.close()
-    // Its network sinks send, then spool or count, within their close timeout.
-    if (this.callerPipeline !== undefined) await keepingAlive(this.callerPipeline.idle())
+    await this.callerPipeline?.idle()
     // What the drain worker wrote after the flush above (logged while it waited) reaches the streams too.
     await this.handedBack()
     for (const stream of this.streams) stream.close()

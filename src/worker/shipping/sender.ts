@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { writeSync } from 'node:fs'
+import { keepingAlive } from '../../keep-alive.js'
 import type { ShipConfig } from '../../shipping/ship-options.js'
 import type { SinkCounters } from '../../shipping/sink-counters.js'
 import { failureOf, type Batch, type Delivery } from './delivery.js'
@@ -98,8 +99,16 @@ export class Sender {
     this.spill()
   }
 
-  /** Settles, then stops sending and lets go of the delivery's connections. */
-  async close(deadline: number): Promise<void> {
+  /**
+   * Settles, then stops sending and lets go of the delivery's connections. The thread is kept alive
+   * meanwhile: the waits here (Atomics.waitAsync, the unref'd backoff timers) hold no handle, and a
+   * process with nothing else to do ended in the middle of an awaited close() (exit code 13).
+   */
+  close(deadline: number): Promise<void> {
+    return keepingAlive(this.closed(deadline))
+  }
+
+  private async closed(deadline: number): Promise<void> {
     await this.settle(deadline)
     this.stopped = true
     this.wake?.()

@@ -71,7 +71,7 @@ function jsonRecords(out: Output, format: FormatOptions): Format<unknown> {
   return new TimestampedFormat(out, createFormat(out, { ...format, format: 'json', timeKey: 'time', levelKey: 'level', messageKey: 'msg', levelFormat: 'label' }))
 }
 
-/** A cloud sink whose SDK is not installed: said so, with the command that installs it. */
+/** A sink whose client (an optional peer dependency) is not installed: said so, with the command that installs it. */
 export function missingSdk(names: readonly string[]): (error: unknown) => never {
   return (error) => {
     const code = (error as { code?: unknown }).code
