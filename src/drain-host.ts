@@ -3,7 +3,7 @@ import type { Piscina } from 'piscina'
 import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from './control.js'
 import { describe } from './serialize.js'
 import { hostOnExit, installSignalHandlers, removeSignalHandlers } from './exit.js'
-import { DRAIN, DRAIN_FAILED, DRAIN_NONE, DRAIN_STARTING, DRAIN_TID, DRAIN_UP, EXIT_DONE, EXIT_FINAL, EXIT_REQUEST, PROGRESS, RESTARTS, type Hub } from './hub.js'
+import { DRAIN, DRAIN_FAILED, DRAIN_NONE, DRAIN_STARTING, DRAIN_TID, DRAIN_UP, EXIT_DONE, EXIT_REQUEST, PROGRESS, RESTARTS, type Hub } from './hub.js'
 import { CONTROL_BYTES, reclaimRing } from './ring.js'
 import { shared } from './shared.js'
 
@@ -96,7 +96,7 @@ export class DrainHost {
    * is the process's 'exit' or a signal) until it has, or has made no progress for EXIT_STALL_MS.
    * False when there is no drain worker to ask, or it did not finish.
    */
-  drainEverything(ending = false): boolean {
+  drainEverything(): boolean {
     const { ints } = this.hub
     this.takeBackIfDied()
     this.awaitFirstWorker()
@@ -104,7 +104,6 @@ export class DrainHost {
     // Every ring this thread knows, announced again with the request: a worker that started after a
     // ring was announced on the channel gets it on its task's port, which a signal can come before.
     for (const entry of this.rings.values()) this.channel.postMessage({ type: 'attach', ring: entry } satisfies ToDrain)
-    Atomics.store(ints, EXIT_FINAL, ending ? 1 : 0)
     const request = Atomics.add(ints, EXIT_REQUEST, 1) + 1
     this.hub.wake()
     let progress = Atomics.load(ints, PROGRESS)

@@ -23,8 +23,8 @@ interface Flushable {
 }
 
 interface Host {
-  /** Asks the drain worker to write every thread's ring and waits until it has; `ending`: the process ends right after. */
-  drainEverything(ending: boolean): boolean
+  /** Asks the drain worker to write every thread's ring and waits until it has. */
+  drainEverything(): boolean
 }
 
 /**
@@ -41,14 +41,11 @@ const state = shared('exit', () => ({
 }))
 const { live } = state
 
-/**
- * Everything logged so far, in every thread's ring, written before this returns. `final`: the
- * process's 'exit'; `ending`: the process ends right after (its 'exit', or a signal raised again).
- */
-function drainAll(final: boolean, ending = final): void {
+/** Everything logged so far, in every thread's ring, written before this returns. */
+function drainAll(final: boolean): void {
   for (const transport of live) transport.holdForExit()
   try {
-    state.host?.drainEverything(ending)
+    state.host?.drainEverything()
   } catch {
     // The rings of this thread are written below all the same.
   }
@@ -130,7 +127,7 @@ function isOwn(listener: unknown, mark: symbol): boolean {
 function onSignal(signal: Handled): void {
   const others = process.listeners(signal).filter((listener) => !isOwn(listener, SIGNAL_HANDLER))
   if (signal === 'SIGHUP' && others.some((listener) => isOwn(listener, REOPEN_HANDLER))) return
-  drainAll(false, others.length === 0)
+  drainAll(false)
   if (others.length > 0) return
   removeSignalHandlers()
   process.kill(process.pid, signal)

@@ -49,13 +49,6 @@ export const NEXT_RING = 64
 /** The host raises EXIT_REQUEST; the drain worker sets EXIT_DONE to it once every ring is drained to where it was then. */
 export const EXIT_REQUEST = 80
 export const EXIT_DONE = 81
-/**
- * 1 with an exit request after which the process ends (its 'exit', a signal raised again): the
- * drain worker writes nothing more once it has served it. A write it began while the process died
- * would stop part way (the kernel ends a write at a page when a fatal signal is pending), leaving
- * a torn last line.
- */
-export const EXIT_FINAL = 82
 /** Raised by the drain worker after every batch: the host's exit waits as long as it moves. */
 export const PROGRESS = 96
 /** The host's thread id. */

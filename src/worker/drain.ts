@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { BroadcastChannel, threadId, workerData, type MessagePort } from 'node:worker_threads'
 import type { DrainData, DrainTask, RingEntry, ToDrain, ToHost, ToThread } from '../control.js'
-import { AWAKE, DRAIN, DRAIN_STARTING, DRAIN_STARTS, DRAIN_TID, DRAIN_UP, DOZING, EXIT_DONE, EXIT_FINAL, EXIT_REQUEST, FLUSHES, Hub, kernelThreadId, PARKED, PROGRESS, SLEEP, WAKE } from '../hub.js'
+import { AWAKE, DRAIN, DRAIN_STARTING, DRAIN_STARTS, DRAIN_TID, DRAIN_UP, DOZING, EXIT_DONE, EXIT_REQUEST, FLUSHES, Hub, kernelThreadId, PARKED, PROGRESS, SLEEP, WAKE } from '../hub.js'
 import { ALIVE, CLOSING, CONTROL_BYTES, READ, STATE, STATE_CLOSED, STATE_GONE, STATE_RUNNING, WRITE } from '../ring.js'
 import { DrainedRing } from './drained-ring.js'
 import { hasAsyncSinks, sealAll, settleAll } from './shipping/async-sink.js'
@@ -114,10 +114,7 @@ class Drain {
         // The host announced its rings again before the request: their messages are read first.
         await nextTurn()
         await nextTurn()
-        const ending = Atomics.load(this.hub.ints, EXIT_FINAL) === 1
         await this.serveExit()
-        // The process is ending: a write begun now could be cut off by its death, in the middle of a line.
-        if (ending) return
       }
       // Read before the rings: what was logged before a flush asked is in them by then.
       const flushes = Atomics.load(this.hub.ints, FLUSHES)
