@@ -585,7 +585,7 @@ export function resolveOptions(
     // Date.now looked up at each call, so fake timers that replace it apply.
     now: options.now === undefined ? () => Date.now() : clock(option('now'), options.now),
     format,
-    policy: resolvePolicy(options, table),
+    policy: resolvePolicy(options, table, env),
     processors: resolveProcessors(options.processors),
     calls: callConfig(options),
     // Last, once every other option is right: a stream sink takes its stream (listens to its 'error').

@@ -1,5 +1,6 @@
 import { captureLogs } from './capture.js'
 import { withContext, bindContext, getContext, newRequestId } from './context.js'
+import { eraseSubject } from './encryption/erase-subject.js'
 import { defineEvent } from './events/schema.js'
 import { createLogger, Logger } from './logger.js'
 
@@ -12,6 +13,6 @@ import { createLogger, Logger } from './logger.js'
  * module.exports is a function and types written for it apart (`export =`), and a function that is
  * also every export invites `ringlog.info()`, which does not log. `createLogger()` is the one name.
  */
-const ringlog = Object.freeze({ createLogger, Logger, withContext, bindContext, getContext, newRequestId, defineEvent, captureLogs })
+const ringlog = Object.freeze({ createLogger, Logger, withContext, bindContext, getContext, newRequestId, defineEvent, captureLogs, eraseSubject })
 
 export default ringlog

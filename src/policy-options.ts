@@ -7,6 +7,7 @@ import { rateLimitOption } from './worker/policy/rate-limit.js'
 import type { PolicyConfig } from './worker/policy/record-policy.js'
 import { redactOption, type DetectorName } from './worker/policy/redact.js'
 import { sampleOption } from './worker/policy/sampler.js'
+import { encryptOption, type EncryptOption } from './encryption/encrypt-options.js'
 
 export type { DetectorName }
 
@@ -96,12 +97,14 @@ export interface PolicyOptions<Custom extends string = never> {
   rateLimit?: RateLimitOption
   redact?: RedactOption
   fingersCrossed?: FingersCrossedOption<Custom>
+  /** Values at these paths sealed with AES-256-GCM, last before the sinks. */
+  encrypt?: EncryptOption
 }
 
-export const POLICY_KEYS = ['filter', 'dedupe', 'sample', 'rateLimit', 'redact', 'fingersCrossed']
+export const POLICY_KEYS = ['filter', 'dedupe', 'sample', 'rateLimit', 'redact', 'fingersCrossed', 'encrypt']
 
 /** The record policy options, checked, as data for the pipeline. */
-export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable): PolicyConfig {
+export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable, env: NodeJS.ProcessEnv): PolicyConfig {
   const where = (name: string): Where => `option ${name}`
   const threshold = (at: Where, level: unknown): number => table.threshold(levelName(at, level, table))
   return {
@@ -111,5 +114,6 @@ export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable)
     rateLimit: rateLimitOption(where('rateLimit'), options.rateLimit),
     redact: redactOption(where('redact'), options.redact),
     fingersCrossed: fingersCrossedOption(where('fingersCrossed'), options.fingersCrossed, threshold),
+    encrypt: encryptOption(where('encrypt'), options.encrypt, env),
   }
 }

@@ -7,9 +7,10 @@ import { FragmentJoiner } from './fragments.js'
 import { InlineFields } from './inline-fields.js'
 import { eventSchema } from './frames.js'
 import { compileFilter, type Filter } from './policy/filter.js'
+import { Encryptor } from './policy/encryptor.js'
 import { Processors, type ProcessorConfig } from './policy/processors.js'
 import { RecordPolicy, type PolicyConfig } from './policy/record-policy.js'
-import type { RecordKeys } from './policy/record-view.js'
+import type { RecordKeys, RecordView } from './policy/record-view.js'
 import { wholeRecords, WriteFailed } from './sinks/write-fd.js'
 import { describe, errorCode } from '../serialize.js'
 
@@ -60,8 +61,10 @@ export class Pipeline {
   private cursor = 0
   /** There when a policy stage, a sink's filter or a processor is configured. */
   private readonly policy: RecordPolicy | undefined
-  /** There when processors are configured: the policy's last stage. */
+  /** There when processors are configured: after the policy's stages. */
   private readonly processors: Processors | undefined
+  /** There when `encrypt` is configured: the last stage before the sinks. */
+  private readonly encryptor: Encryptor | undefined
   /** Where a whole frame goes: the policy, or straight to the branches. */
   private readonly entry: (src: Buffer, offset: number, length: number) => void
   /** Before the entry: fields records carry inline become announced ones. */
@@ -77,13 +80,17 @@ export class Pipeline {
     this.sinkFilters = options.sinks.map((sink) => (sink.filter === undefined ? undefined : compileFilter(sink.filter)))
     const processors = options.processors ?? []
     if (RecordPolicy.wanted(options.policy) || processors.length > 0 || this.sinkFilters.some((filter) => filter !== undefined)) {
-      // Processors see records through the policy's view, which knows the bindings they refer to.
+      // Processors and encryption see records through the policy's view, which knows the bindings they refer to.
+      const view = (src: Buffer, offset: number, length: number): RecordView => policy.view(src, offset, length)
+      const loaded = (): void => {
+        this.write()
+        role.onReady?.()
+      }
+      const encrypt = options.policy.encrypt
+      this.encryptor = encrypt === undefined ? undefined : new Encryptor(encrypt, view, stats, this.whole, (error) => this.report('encrypt', error), loaded)
       this.processors = processors.length === 0 ? undefined : new Processors(
-        processors, (src, offset, length) => policy.view(src, offset, length), stats, this.whole, (error) => this.report('process', error), () => {
-          this.write()
-          role.onReady?.()
-        })
-      const policy = new RecordPolicy(options.policy, options.keys, stats, this.processors?.frame ?? this.whole)
+        processors, view, stats, this.encryptor?.frame ?? this.whole, (error) => this.report('process', error), loaded)
+      const policy = new RecordPolicy(options.policy, options.keys, stats, this.processors?.frame ?? this.encryptor?.frame ?? this.whole)
       const events = new EventRecords()
       this.policy = policy
       // The policy's stages read record frames: an event becomes the record log.info would have written.
@@ -108,14 +115,14 @@ export class Pipeline {
     this.inline = new InlineFields(this.entry)
   }
 
-  /** True while the processors load: the drain worker leaves the frames in the ring meanwhile. */
+  /** True while the processors load or a key provider answers: the drain worker leaves the frames in the ring meanwhile. */
   get loading(): boolean {
-    return this.processors?.loading ?? false
+    return (this.processors?.loading ?? false) || (this.encryptor?.loading ?? false)
   }
 
-  /** Resolves once the processors have loaded (at once without any). */
+  /** Resolves once the processors have loaded and the key is known (at once without either). */
   get ready(): Promise<void> {
-    return this.processors?.ready ?? Promise.resolve()
+    return Promise.all([this.processors?.ready, this.encryptor?.ready]).then(() => undefined)
   }
 
   /** True while a fragmented frame is half read: the ring must not change hands then. */
@@ -252,6 +259,7 @@ export class Pipeline {
   close(): void {
     this.policy?.close()
     this.processors?.close()
+    this.encryptor?.close()
     this.write()
     for (const branch of this.branches) branch.close()
   }

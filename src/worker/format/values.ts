@@ -24,7 +24,7 @@ export { moreItems, truncateString } from '../../cut-marks.js'
 export const DEEP_OBJECT = '[Object]'
 export const DEEP_ARRAY = '[Array]'
 
-/** JSON text of a plain value: bigints as their digits, NaN and Infinity as null. */
+/** JSON text of a plain value: bigints as their digits, NaN and Infinity as null; a Date kept by a decoder (keepDates) as the formats write it. */
 export function plainJson(value: Plain): string {
   switch (typeof value) {
     case 'string': return JSON.stringify(value)
@@ -34,6 +34,10 @@ export function plainJson(value: Plain): string {
   }
   if (value === null) return 'null'
   if (Array.isArray(value)) return `[${value.map(plainJson).join(',')}]`
+  if ((value as unknown) instanceof Date) {
+    const time = (value as unknown as Date).getTime()
+    return Number.isNaN(time) ? 'null' : `"${new Date(time).toISOString()}"`
+  }
   return `{${Object.keys(value).map((key) => `${JSON.stringify(key)}:${plainJson(value[key])}`).join(',')}}`
 }
 

@@ -16,6 +16,7 @@ import { RecordView, type RecordKeys } from './record-view.js'
 import { reencode } from './reencode.js'
 import { PathKeyScan, Redactor, type RedactConfig } from './redact.js'
 import { Sampler, type SampleConfig } from './sampler.js'
+import type { EncryptConfig } from '../../encryption/encrypt-options.js'
 
 /** What happens to records between the ring and the sinks, as plain data (it crosses into the worker). */
 export interface PolicyConfig {
@@ -25,6 +26,8 @@ export interface PolicyConfig {
   rateLimit?: RateLimitConfig
   redact?: RedactConfig
   fingersCrossed?: FingersCrossedConfig
+  /** Not a stage of the policy: the Encryptor, after the processors (src/worker/pipeline.ts). */
+  encrypt?: EncryptConfig
 }
 
 export type FrameSink = (src: Buffer, offset: number, length: number) => void

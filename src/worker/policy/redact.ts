@@ -234,7 +234,8 @@ export function step(nodes: readonly RedactNode[], key: string): readonly Redact
   return first instanceof Node ? first.alone : [first]
 }
 
-function ends(nodes: readonly RedactNode[]): boolean {
+/** Whether a path ends at one of `nodes`. */
+export function ends(nodes: readonly RedactNode[]): boolean {
   for (const node of nodes) if (node.end) return true
   return false
 }
