@@ -4,6 +4,7 @@ import { CALL_KEYS, callConfig, type CallConfig, type CallOptions } from './call
 import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, choice, destination, flag, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
+import { integrityOption, type IntegrityOption } from './integrity/integrity-options.js'
 import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
 import { resolveProcessors, type ProcessorOption } from './processor-options.js'
 import type { ProcessorConfig } from './worker/policy/processors.js'
@@ -97,6 +98,12 @@ export interface FileSinkOptions {
    * @default 'none'
    */
   durability?: 'none' | 'fsync'
+  /**
+   * Tamper evidence: checkpoints chained through the file and the files it rotates into, each
+   * sealed with an HMAC (`key`) or an Ed25519 signature (`privateKey`); `ringlog verify` names the
+   * first line that was changed, removed, inserted or reordered.
+   */
+  integrity?: IntegrityOption
 }
 
 /** Where one sink writes. */
@@ -399,8 +406,8 @@ const KNOWN = new Set([
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors', 'gcpProject']
-const SINK_KEYS = new Set(['type', 'path', 'fd', 'stream', 'level', 'filter', 'mkdir', 'rotate', 'compress', 'retain', 'durability', ...FORMAT_KEYS])
-const FILE_ONLY = ['mkdir', 'rotate', 'compress', 'retain', 'durability']
+const SINK_KEYS = new Set(['type', 'path', 'fd', 'stream', 'level', 'filter', 'mkdir', 'rotate', 'compress', 'retain', 'durability', 'integrity', ...FORMAT_KEYS])
+const FILE_ONLY = ['mkdir', 'rotate', 'compress', 'retain', 'durability', 'integrity']
 /** What a shipped sink takes besides its type's options and the shipping ones. */
 const SHIPPED_KEYS = ['type', 'level', 'filter', ...FORMAT_KEYS]
 
@@ -408,6 +415,8 @@ const SHIPPED_KEYS = ['type', 'level', 'filter', ...FORMAT_KEYS]
 function fileConfig(fields: Record<string, unknown>, path: string, where: (name: string) => Where): FileConfig {
   const config: FileConfig = { path, mkdir: fields.mkdir === undefined ? true : flag(where('mkdir'), fields.mkdir), compress: false }
   if (fields.durability !== undefined && choice(where('durability'), fields.durability, ['none', 'fsync'] as const) === 'fsync') config.fsync = true
+  const integrity = integrityOption(where('integrity'), fields.integrity)
+  if (integrity !== undefined) config.integrity = integrity
   if (fields.rotate !== undefined) {
     const rotate = record(where('rotate'), fields.rotate)
     known(rotate, ['size', 'every'], (k) => where(`rotate.${k}`))

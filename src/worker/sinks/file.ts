@@ -1,6 +1,9 @@
 import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
+import type { CheckpointReason } from '../../integrity/checkpoint.js'
+import type { IntegrityConfig } from '../../integrity/integrity-options.js'
 import type { Output } from '../output.js'
+import { Chain } from './chain.js'
 import { pieceOf, writeFully, writeRecords, WriteFailed } from './write-fd.js'
 
 const LINE_FEED = Buffer.from('\n')
@@ -30,12 +33,15 @@ export class FileSink {
   private piece = Infinity
   private failedAt = -Infinity
   private lastError: unknown
+  /** With `integrity`: the checkpoints' chain. */
+  private readonly chain: Chain | undefined
 
   /**
    * @param fsync each batch is on disk (fdatasync) before write() returns, and so before the drain
    * counts it written and a flush resolves: one sync for all the records of a batch.
    */
-  constructor(readonly path: string, private readonly mkdir: boolean, private readonly follow: boolean, private readonly fsync = false) {
+  constructor(readonly path: string, private readonly mkdir: boolean, private readonly follow: boolean, private readonly fsync = false, integrity?: IntegrityConfig) {
+    this.chain = integrity === undefined ? undefined : new Chain(integrity)
     try {
       this.open()
     } catch (error) {
@@ -54,14 +60,68 @@ export class FileSink {
         throw error
       }
     }
+    const chain = this.chain
     try {
+      const now = Date.now()
+      if (chain !== undefined) {
+        this.takeUp(chain, now)
+        chain.add(out.buf, 0, out.pos, now)
+      }
       writeRecords(this.fd, out.buf, out.pos, out.ends, out.records, this.piece)
       this.size += out.pos
+      if (chain !== undefined) {
+        chain.knownSize = this.size
+        if (chain.due(now)) this.writeCheckpoint(chain, 'interval', now)
+      }
       if (this.fsync) fdatasyncSync(this.fd)
     } catch (error) {
+      if (chain !== undefined) chain.knownSize = -1
       // Closed: the next open ends a record cut short with a line feed before anything else goes in.
       this.fail(error)
       throw error
+    }
+  }
+
+  /**
+   * With `integrity`, a checkpoint sealing what was written since the last one (at close, and
+   * before a rotation renames the file). Throws when it cannot be written.
+   */
+  checkpoint(reason: CheckpointReason): void {
+    const chain = this.chain
+    if (chain === undefined || this.fd < 0) return
+    const now = Date.now()
+    this.size = this.stat()?.size ?? this.size
+    this.takeUp(chain, now)
+    if (chain.pending) this.writeCheckpoint(chain, reason, now)
+  }
+
+  /** The file's chain as this writer left it, or read back from the file when someone else wrote since. */
+  private takeUp(chain: Chain, now: number): void {
+    if (chain.knownSize === this.size) return
+    if (this.size > 0) return chain.recover(this.path, this.size, now)
+    // A new file starts with a checkpoint: it links the file to the one before (rotation), or begins a chain.
+    chain.restart()
+    this.writeCheckpoint(chain, 'start', now)
+  }
+
+  private writeCheckpoint(chain: Chain, reason: CheckpointReason, now: number): void {
+    const line = chain.checkpoint(reason, now)
+    try {
+      writeFully(this.fd, line, 0, line.length)
+    } catch (error) {
+      chain.knownSize = -1
+      throw error
+    }
+    this.size += line.length
+    chain.knownSize = this.size
+  }
+
+  /** The process ends: what was written since the last checkpoint is sealed, if it can be. */
+  abandon(): void {
+    try {
+      this.checkpoint('close')
+    } catch {
+      // Unsealed: the next writer of the file takes the block up and seals it.
     }
   }
 
@@ -78,7 +138,10 @@ export class FileSink {
       else this.reopen()
       return
     }
-    if (this.stat()?.nlink === 0) this.reopen()
+    const stat = this.stat()
+    if (stat?.nlink === 0) this.reopen()
+    // Another pipeline of this process (the other thread's, at a hand-over) may have written it.
+    else if (stat !== undefined) this.size = stat.size
   }
 
   /** True when the file has nothing in it. */
@@ -109,6 +172,7 @@ export class FileSink {
   }
 
   close(): void {
+    this.abandon()
     this.closeFd()
   }
 
@@ -128,6 +192,8 @@ export class FileSink {
     this.piece = pieceOf(stat)
     this.opens++
     if (stat.isFile() && stat.size > 0) this.endLastLine()
+    // Written at once, so a file a rotation starts is linked to the one before even if nothing more comes.
+    if (this.chain !== undefined && stat.isFile() && stat.size === 0) this.takeUp(this.chain, Date.now())
   }
 
   /**

@@ -1,5 +1,6 @@
 import { readdirSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
+import type { IntegrityConfig } from '../../integrity/integrity-options.js'
 import { ARCHIVE_EXTENSIONS, Archiver, type Compression } from './archive.js'
 import { FileSink } from './file.js'
 import { FileLock } from './file-lock.js'
@@ -11,6 +12,8 @@ export interface FileConfig {
   mkdir: boolean
   /** fdatasync after each batch written: a flush resolves once what was logged is on disk. */
   fsync?: boolean
+  /** Checkpoints chained through the file and its rotated successors. */
+  integrity?: IntegrityConfig
   rotate?: { size?: number; every?: 'hour' | 'day' | number }
   compress: Compression | false
   retain?: { count?: number; age?: number; totalSize?: number }
@@ -69,7 +72,7 @@ export class RotatingFile {
   private adopted = 0
 
   constructor(private readonly config: FileConfig, private readonly failed: (error: unknown) => void) {
-    this.file = new FileSink(config.path, config.mkdir, config.rotate !== undefined, config.fsync === true)
+    this.file = new FileSink(config.path, config.mkdir, config.rotate !== undefined, config.fsync === true, config.integrity)
     this.lock = new FileLock(`${config.path}.lock`, LOCK_STALE_MS)
     this.dir = dirname(config.path)
     this.ext = extname(config.path)
@@ -131,6 +134,7 @@ export class RotatingFile {
       const n = Math.max(0, ...this.rotated().filter((f) => f.stamp === stamp).map((f) => f.n)) + 1
       const rotated = join(this.dir, `${this.base}.${stamp}.${n}${this.ext}`)
       try {
+        this.file.checkpoint('rotate')
         renameSync(this.config.path, rotated)
       } catch (error) {
         this.failed(error)
