@@ -4,6 +4,7 @@ import { CALL_KEYS, callConfig, type CallConfig, type CallOptions } from './call
 import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, choice, destination, flag, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
+import { auditPreset } from './audit-preset.js'
 import { integrityOption, type IntegrityOption } from './integrity/integrity-options.js'
 import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
 import { resolveProcessors, type ProcessorOption } from './processor-options.js'
@@ -162,6 +163,12 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
   level?: LevelOption | NoInfer<Custom>
   /** The logger's name: written as the `name` field, and the key into `levels`. */
   name?: string
+  /**
+   * 'audit', for compliance logs: every sink a file with `integrity` and `durability: 'fsync'`
+   * (the default it sets), `onFull: 'block'` with no time limit (`blockTimeoutMs: Infinity`), and no
+   * sampling, rate limit, deduplication or fingers crossed. What contradicts it is an error.
+   */
+  preset?: 'audit'
   /**
    * Levels per logger name (`log.child({ name: 'db' })`): `{ db: 'debug', 'http.*': 'warn' }`.
    * Environment: LOG_LEVEL="info,db=debug,http.*=warn".
@@ -322,8 +329,8 @@ function count(where: Where, value: unknown, min: number, unit: string): number 
 }
 
 function timeout(where: Where, value: unknown): number {
-  if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return value
-  return invalid(where, value, 'a number of milliseconds, 0 or more')
+  if (typeof value === 'number' && value >= 0) return value
+  return invalid(where, value, 'a number of milliseconds, 0 or more (Infinity: no limit)')
 }
 
 function validation(mode: 'off' | 'dev' | 'always', env: NodeJS.ProcessEnv): boolean {
@@ -402,7 +409,7 @@ export function autoColors(dest: Destination | Writable, env: NodeJS.ProcessEnv)
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'gcpProject', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', ...POLICY_KEYS, ...CALL_KEYS,
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', 'preset', ...POLICY_KEYS, ...CALL_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors', 'gcpProject']
@@ -543,6 +550,7 @@ export function resolveOptions(
   }
   // pino's output unless a format option says otherwise.
   if (options.compat === 'pino') options = { levelFormat: 'number', timeFormat: 'epoch', ...options }
+  if (options.preset !== undefined) options = auditPreset({ ...options, preset: choice(option('preset'), options.preset, ['audit'] as const) })
   const table = customLevels(options.customLevels, reserved)
   const fromEnv: EnvironmentOptions = readEnvironment(env, table)
   const given = <T>(value: T | undefined, read: (where: Where, value: unknown) => T, name: string, fallback: T): T =>
