@@ -36,7 +36,7 @@ class ChainReader {
   private block: BlockLine[] = []
   private digest: Hash = createHash('sha256')
   /** The file the lines are in. */
-  private file = ''
+  file = ''
 
   constructor(private readonly keys: VerifyKeys) {}
 
@@ -103,6 +103,11 @@ class ChainReader {
   }
 }
 
+/** A file that cannot be read (not there, gzip that is not): the error, naming it. */
+function unreadable(file: string, error: unknown): never {
+  throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`)
+}
+
 /** The first checkpoint of a file, for the chain's order: its seq, or undefined when it has none. */
 async function firstSeq(file: string): Promise<number | undefined> {
   for await (const line of inputLines(file)) {
@@ -140,7 +145,7 @@ export type Verified =
 export async function verifyFiles(files: readonly string[], keys: VerifyKeys, open = false): Promise<Verified> {
   const order: { file: string; seq: number }[] = []
   for (const file of files) {
-    const seq = await firstSeq(file)
+    const seq = await firstSeq(file).catch((error: unknown) => unreadable(file, error))
     if (seq === undefined) return { ok: false, file, line: 1, message: 'no checkpoint in it: not written with integrity, or every checkpoint was removed' }
     order.push({ file, seq })
   }
@@ -158,7 +163,7 @@ export async function verifyFiles(files: readonly string[], keys: VerifyKeys, op
     }
   } catch (error) {
     if (error instanceof Tampered) return { ok: false, file: error.file, line: error.line, message: error.message }
-    throw error
+    return unreadable(chain.file, error)
   }
   return { ok: true, lines: chain.lines, checkpoints: chain.checkpoints, files: order.map((o) => o.file) }
 }
