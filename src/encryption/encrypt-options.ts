@@ -47,7 +47,8 @@ export function encryptOption(where: Where, value: unknown, env: NodeJS.ProcessE
   if (value === undefined) return undefined
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, "{ paths: ['user.ssn', ...], key, keyId } (or keyProvider, or the key in RINGLOG_ENCRYPTION_KEY)")
   const fields = value as Record<string, unknown>
-  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, key === 'key' ? '(hidden)' : fields[key], `one of ${KEYS.join(', ')}`)
+  // An unknown option's value is not shown: a misspelt `key` (`keys`, `Key`, `secretKey`) holds the key.
+  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, '(hidden)', `one of ${KEYS.join(', ')}`)
   const { paths, perSubject, keyStore } = fields
   if (!Array.isArray(paths) || paths.length === 0 || paths.some((path) => typeof path !== 'string')) {
     return invalid(`${where}.paths`, paths, "a non-empty array of paths like ['user.ssn', 'card.*']")
@@ -70,7 +71,7 @@ export function encryptOption(where: Where, value: unknown, env: NodeJS.ProcessE
     const provider = typeof fields.keyProvider === 'string' ? { module: fields.keyProvider } : fields.keyProvider
     if (provider === null || typeof provider !== 'object' || Array.isArray(provider)) return invalid(`${where}.keyProvider`, provider, 'a module, or { module, options }')
     const given = provider as Record<string, unknown>
-    for (const key of Object.keys(given)) if (!moduleOptions.keys.includes(key)) invalid(`${where}.keyProvider.${key}`, given[key], 'one of module, options')
+    for (const key of Object.keys(given)) if (!moduleOptions.keys.includes(key)) invalid(`${where}.keyProvider.${key}`, '(hidden)', 'one of module, options')
     return { ...config, key: undefined, keyId: DEFAULT_KEY_ID, provider: moduleOptions.read(given, (name) => `${where}.keyProvider.${name}`) }
   }
   if (fields.key !== undefined) {
