@@ -1,6 +1,8 @@
 import { captureLogs } from './capture.js'
 import { withContext, bindContext, getContext, newRequestId } from './context.js'
+import { decryptLine } from './encryption/decrypt-line.js'
 import { eraseSubject } from './encryption/erase-subject.js'
+import { verifyLogs } from './integrity/verify-logs.js'
 import { defineEvent } from './events/schema.js'
 import { createLogger, Logger } from './logger.js'
 
@@ -13,6 +15,6 @@ import { createLogger, Logger } from './logger.js'
  * module.exports is a function and types written for it apart (`export =`), and a function that is
  * also every export invites `ringlog.info()`, which does not log. `createLogger()` is the one name.
  */
-const ringlog = Object.freeze({ createLogger, Logger, withContext, bindContext, getContext, newRequestId, defineEvent, captureLogs, eraseSubject })
+const ringlog = Object.freeze({ createLogger, Logger, withContext, bindContext, getContext, newRequestId, defineEvent, captureLogs, eraseSubject, decryptLine, verifyLogs })
 
 export default ringlog

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { createLogger } from '../dist/src/index.js'
 import { resolveOptions } from '../dist/src/config.js'
 import { keyRing } from '../dist/src/encryption/key-material.js'
-import { verifyFiles } from '../dist/src/cli/verify.js'
+import { verifyFiles } from '../dist/src/integrity/verify-files.js'
 import { fixture, tempDir } from './helpers/files.js'
 import { optionError } from './helpers/option-error.js'
 

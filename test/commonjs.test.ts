@@ -41,7 +41,7 @@ describe('a CommonJS application', () => {
   it('requires ringlog and every subpath, each with its exports', async () => {
     const { stdout } = await run(process.execPath, [join(app, 'dist', 'subpaths.js')], { cwd: app })
     expect(JSON.parse(stdout)).toEqual({
-      ringlog: ['Logger', 'bindContext', 'captureLogs', 'createLogger', 'default', 'defineEvent', 'eraseSubject', 'getContext', 'newRequestId', 'withContext'],
+      ringlog: ['Logger', 'bindContext', 'captureLogs', 'createLogger', 'decryptLine', 'default', 'defineEvent', 'eraseSubject', 'getContext', 'newRequestId', 'verifyLogs', 'withContext'],
       'ringlog/express': ['expressIntegration', 'expressLogger'],
       'ringlog/fastify': ['fastifyLogger', 'fastifyLoggerInstance'],
       'ringlog/hono': ['honoLogger'],

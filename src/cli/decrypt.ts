@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { openSealed, parseSealed, SEALED_PREFIX, SealedValueError } from '../encryption/field-cipher.js'
+import { SEALED_PREFIX } from '../encryption/field-cipher.js'
 import { keyRing } from '../encryption/key-material.js'
-import { readSalt, subjectKey } from '../encryption/subject-keys.js'
+import { SealedText } from '../encryption/sealed-text.js'
 import { inputLines } from './input-lines.js'
+
+const LINE_FEED = Buffer.from('\n')
 
 export const DECRYPT_USAGE = `usage: ringlog decrypt --key-file <file> [--key-store <dir>] [<file>...]
   Writes the log (the files, gzip read as it is, or stdin) with every value the encrypt option
@@ -12,10 +14,6 @@ export const DECRYPT_USAGE = `usage: ringlog decrypt --key-file <file> [--key-st
   A value that cannot be opened stays as it is and is named on stderr (exit 1); a value of an
   erased subject stays sealed and is counted.
 `
-
-/** A sealed value in a JSON line (a whole string) or in any other line (a token). */
-const IN_JSON = /"enc:v1:[^"\\]*"/g
-const IN_TEXT = /enc:v1:[^\s"',;]*/g
 
 /** Says which record a line is: its number, and its time and message when it is JSON. */
 function recordName(file: string, number: number, text: string): string {
@@ -57,49 +55,30 @@ export async function decrypt(args: string[]): Promise<number> {
     process.stderr.write(`ringlog decrypt: ${(error as Error).message.replace(/^ringlog: /, '')}\n`)
     return 2
   }
-  const store = values['key-store']
+  const opener = new SealedText(keys, values['key-store'], { keys: 'the key file', store: '--key-store' })
   let failed = 0
-  let erased = 0
-  const open = (sealedText: string): string => {
-    const sealed = parseSealed(sealedText)
-    const master = keys.get(sealed.keyId)
-    if (master === undefined) throw new SealedValueError(`the key file has no key '${sealed.keyId}'`)
-    if (sealed.subject === undefined) return openSealed(sealed, master)
-    if (store === undefined) throw new SealedValueError('it is sealed for a subject: --key-store is needed')
-    const salt = readSalt(store, sealed.subject)
-    if (salt === undefined) {
-      erased++
-      return ''
-    }
-    return openSealed(sealed, subjectKey(master, salt, sealed.subject))
-  }
   for (const file of positionals.length === 0 ? [undefined] : positionals) {
     const name = file ?? 'stdin'
     try {
       for await (const line of inputLines(file)) {
-        const text = line.bytes.toString('utf8')
-        let out = text
-        if (text.includes(SEALED_PREFIX)) {
-          const json = text.trimStart().startsWith('{')
-          out = text.replace(json ? IN_JSON : IN_TEXT, (found) => {
-            try {
-              const plaintext = open(json ? found.slice(1, -1) : found)
-              return plaintext === '' ? found : plaintext
-            } catch (error) {
-              if (!(error instanceof SealedValueError)) throw error
-              failed++
-              process.stderr.write(`ringlog decrypt: ${recordName(name, line.number, text)}: ${found.slice(json ? 1 : 0, 40)}...: ${error.message}\n`)
-              return found
-            }
+        // A line without a sealed value goes out as its bytes, whatever they are.
+        let out: string | Buffer = line.ended ? Buffer.concat([line.bytes, LINE_FEED]) : line.bytes
+        if (line.bytes.includes(SEALED_PREFIX)) {
+          const text = line.bytes.toString('utf8')
+          const opened = opener.line(text, (sealed, error) => {
+            failed++
+            process.stderr.write(`ringlog decrypt: ${recordName(name, line.number, text)}: ${sealed.slice(0, 40)}...: ${error.message}\n`)
           })
+          out = line.ended ? `${opened}\n` : opened
         }
-        if (!process.stdout.write(line.ended ? `${out}\n` : out)) await new Promise((resolve) => process.stdout.once('drain', resolve))
+        if (!process.stdout.write(out)) await new Promise((resolve) => process.stdout.once('drain', resolve))
       }
     } catch (error) {
       process.stderr.write(`ringlog decrypt: ${name}: ${(error as Error).message}\n`)
       return 2
     }
   }
+  const { erased } = opener
   if (erased > 0) process.stderr.write(`ringlog decrypt: ${erased} ${erased === 1 ? 'value' : 'values'} of erased subjects left sealed\n`)
   return failed > 0 ? 1 : 0
 }

@@ -87,7 +87,7 @@ export class Pipeline {
         role.onReady?.()
       }
       const encrypt = options.policy.encrypt
-      this.encryptor = encrypt === undefined ? undefined : new Encryptor(encrypt, view, stats, this.whole, (error) => this.report('encrypt', error), loaded)
+      this.encryptor = encrypt === undefined ? undefined : new Encryptor(encrypt, options.sinks[0].format.limits, view, stats, this.whole, (error) => this.report('encrypt', error), loaded)
       this.processors = processors.length === 0 ? undefined : new Processors(
         processors, view, stats, this.encryptor?.frame ?? this.whole, (error) => this.report('process', error), loaded)
       const policy = new RecordPolicy(options.policy, options.keys, stats, this.processors?.frame ?? this.encryptor?.frame ?? this.whole)

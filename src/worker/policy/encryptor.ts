@@ -6,7 +6,7 @@ import { sealValue } from '../../encryption/field-cipher.js'
 import { keyBytes, keyId } from '../../encryption/key-material.js'
 import { SubjectKeys } from '../../encryption/subject-keys.js'
 import { PlainDecoder } from '../format/plain-decoder.js'
-import { plainJson, type Plain, type PlainObject } from '../format/values.js'
+import { plainJson, type Limits, type Plain, type PlainObject } from '../format/values.js'
 import { importFunction } from '../plugin-import.js'
 import { compilePaths, ends, PathKeyScan, step, type RedactNode } from './redact.js'
 import type { FrameSink } from './record-policy.js'
@@ -42,14 +42,22 @@ export class Encryptor {
   loading: boolean
   readonly ready: Promise<void>
 
+  /** The sealed values as the sinks' formats would cut them (maxDepth, maxStringLength, maxArrayLength): a value opened is what the log would have shown. */
+  private readonly cut: PlainDecoder
+  private readonly maxStringLength: number
+
+  /** @param limits the formats' limits (the logger's: every sink has the same). */
   constructor(
     private readonly config: EncryptConfig,
+    limits: Limits,
     private readonly view: (src: Buffer, offset: number, length: number) => RecordView,
     private readonly stats: Float64Array,
     private readonly next: FrameSink,
     private readonly report: (error: unknown) => void,
     loaded: () => void,
   ) {
+    this.cut = new PlainDecoder(limits)
+    this.maxStringLength = limits.maxStringLength
     this.root = [compilePaths(config.paths)]
     this.scan = PathKeyScan.of(config.paths)
     if (config.key !== undefined) {
@@ -151,8 +159,8 @@ export class Encryptor {
     this.next(frame, 0, frame.length)
   }
 
-  /** Seals, in place, the values of `value` at the paths below `nodes`; how many. */
-  private seal(value: PlainObject | Plain[], nodes: readonly RedactNode[], subject: unknown, now: number): number {
+  /** Seals, in place, the values of `value` (at nesting level `depth`) at the paths below `nodes`; how many. */
+  private seal(value: PlainObject | Plain[], nodes: readonly RedactNode[], subject: unknown, now: number, depth = 1): number {
     let sealed = 0
     const container = value as Record<string, Plain>
     for (const key of Array.isArray(value) ? value.keys() : Object.keys(value)) {
@@ -160,20 +168,27 @@ export class Encryptor {
       if (next.length === 0) continue
       const item = container[key as string]
       if (ends(next)) {
-        container[key as string] = this.sealed(item, subject, now)
+        container[key as string] = this.sealed(this.plaintext(item, depth), subject, now)
         sealed++
       } else if (item !== null && typeof item === 'object' && !((item as unknown) instanceof Date)) {
-        sealed += this.seal(item, next, subject, now)
+        sealed += this.seal(item, next, subject, now, depth + 1)
       }
     }
     return sealed
   }
 
-  private sealed(value: Plain, subject: unknown, now: number): string {
+  /** The JSON text the formats would write for `value` at nesting level `depth`, cut to the limits: a container or a string is packed again and decoded as a format decodes it. */
+  private plaintext(value: Plain, depth: number): string {
+    if (value === null || typeof value !== 'object' && (typeof value !== 'string' || value.length <= this.maxStringLength)) return plainJson(value)
+    const packed = this.packr.pack(value)
+    return plainJson(this.cut.value(packed, 0, depth) ?? null)
+  }
+
+  private sealed(plaintext: string, subject: unknown, now: number): string {
     const key = this.key!
-    if (this.subjects === undefined || subject === undefined || subject === null || typeof subject === 'object') return sealValue(key.bytes, key.id, plainJson(value))
+    if (this.subjects === undefined || subject === undefined || subject === null || typeof subject === 'object') return sealValue(key.bytes, key.id, plaintext)
     const { ref, key: subjectKey } = this.subjects.of(String(subject), now)
-    return sealValue(subjectKey, `${key.id}/${ref}`, plainJson(value))
+    return sealValue(subjectKey, `${key.id}/${ref}`, plaintext)
   }
 
   private fail(error: unknown, records = 1): void {
