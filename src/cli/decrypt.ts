@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { SEALED_PREFIX } from '../encryption/field-cipher.js'
 import { keyRing } from '../encryption/key-material.js'
 import { SealedText } from '../encryption/sealed-text.js'
+import { commandArgs, usageError } from './command-args.js'
 import { inputLines } from './input-lines.js'
 
 const LINE_FEED = Buffer.from('\n')
@@ -31,23 +31,11 @@ function recordName(file: string, number: number, text: string): string {
 
 /** `ringlog decrypt`: the exit code. */
 export async function decrypt(args: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { 'key-file': { type: 'string' }, 'key-store': { type: 'string' }, help: { type: 'boolean' } } })
-  } catch (error) {
-    process.stderr.write(`ringlog decrypt: ${(error as Error).message}\n${DECRYPT_USAGE}`)
-    return 2
-  }
-  const { values, positionals } = parsed
-  if (values.help === true) {
-    process.stdout.write(DECRYPT_USAGE)
-    return 0
-  }
-  const keyFile = values['key-file']
-  if (keyFile === undefined) {
-    process.stderr.write(`ringlog decrypt: --key-file is needed\n${DECRYPT_USAGE}`)
-    return 2
-  }
+  const parsed = commandArgs('decrypt', DECRYPT_USAGE, args, ['key-file', 'key-store'])
+  if (typeof parsed === 'number') return parsed
+  const { flags, operands } = parsed
+  const keyFile = flags['key-file'] as string | undefined
+  if (keyFile === undefined) return usageError('decrypt', DECRYPT_USAGE, '--key-file is needed')
   let keys: Map<string, Buffer>
   try {
     keys = keyRing(`key file ${keyFile}`, readFileSync(keyFile, 'utf8'))
@@ -55,9 +43,9 @@ export async function decrypt(args: string[]): Promise<number> {
     process.stderr.write(`ringlog decrypt: ${(error as Error).message.replace(/^ringlog: /, '')}\n`)
     return 2
   }
-  const opener = new SealedText(keys, values['key-store'], { keys: 'the key file', store: '--key-store' })
+  const opener = new SealedText(keys, flags['key-store'] as string | undefined, { keys: 'the key file', store: '--key-store' })
   let failed = 0
-  for (const file of positionals.length === 0 ? [undefined] : positionals) {
+  for (const file of operands.length === 0 ? [undefined] : operands) {
     const name = file ?? 'stdin'
     try {
       for await (const line of inputLines(file)) {

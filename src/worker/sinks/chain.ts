@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, type Hash } from 'node:crypto'
 import { closeSync, openSync, readSync } from 'node:fs'
-import { CHECKPOINT_START, checkpointLine, fnv1a, lineHash, readCheckpoint, type CheckpointReason, type Sealer } from '../../integrity/checkpoint.js'
+import { CHECKPOINT_START, checkpointLine, lineHash32, lineHash, readCheckpoint, type CheckpointReason, type Sealer } from '../../integrity/checkpoint.js'
 import type { IntegrityConfig } from '../../integrity/integrity-options.js'
 
 const LINE_FEED = 10
@@ -45,7 +45,7 @@ export class Chain {
         more.set(this.hashes)
         this.hashes = more
       }
-      this.hashes[this.lines++] = fnv1a(buf, p, lf)
+      this.hashes[this.lines++] = lineHash32(buf, p, lf)
       p = lf + 1
     }
     if (Number.isNaN(this.since)) this.since = now
