@@ -14,6 +14,7 @@
  *
  * Run: npx tsc -p tsconfig.json && node dist/bench/micro.js
  */
+import { RingMetrics } from '../src/ring-metrics.js'
 import { pino } from 'pino'
 import { Bench } from 'tinybench'
 import { pipelineOptions, resolveOptions } from '../src/config.js'
@@ -39,7 +40,7 @@ for (let i = 0; i < 1024; i++) {
   const length = encoder.record(30, Date.now(), 0, 0, 'request handled', fields(i))
   frames.push(Buffer.from(encoder.buffer.subarray(0, length)))
 }
-const pipeline = new Pipeline(pipelineOptions(resolveOptions({ destination: '/dev/null' })), new Float64Array(STAT_COUNT))
+const pipeline = new Pipeline(pipelineOptions(resolveOptions({ destination: '/dev/null' })), new Float64Array(STAT_COUNT), RingMetrics.alone())
 const disabled = createLogger({ level: 'warn', destination: '/dev/null', worker: false })
 const log = createLogger({ destination: '/dev/null', bufferSize: 256 << 20 })
 const pinoSync = pino(pino.destination({ dest: '/dev/null', sync: true }))

@@ -4,7 +4,8 @@ export type { LevelName, LevelOption } from './levels.js'
 export type {
   PolicyOptions, FilterOption, SampleOption, RateLimitOption, DedupeOption, RedactOption, FingersCrossedOption, DetectorName, Duration,
 } from './policy-options.js'
-export type { Metrics } from './transport.js'
+export type { Metrics, LevelMetrics, SinkWrites } from './transport.js'
+export type { LatencyMetrics } from './ring-metrics.js'
 export type { ShippingOptions } from './shipping/ship-options.js'
 export type { ShippingMetrics } from './shipping/sink-counters.js'
 export type { AzureSinkOptions } from './shipping/azure-options.js'

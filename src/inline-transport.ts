@@ -1,10 +1,11 @@
+import { RingMetrics } from './ring-metrics.js'
 import { pipelineOptions, type ResolvedOptions } from './config.js'
 import { loadedPipeline, loadPipeline } from './pipeline-loader.js'
 import { STAT_BYTES, STAT_COUNT, STAT_FAILED, STAT_WRITTEN } from './ring.js'
 import { drainOnExit, flushBeforeExit, forgetBeforeExit, forgetOnExit } from './exit.js'
 import { ShippedSinks } from './shipping/shipped-sinks.js'
 import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks.js'
-import { policyMetrics, type Metrics, type Transport } from './transport.js'
+import { policyMetrics, type TransportMetrics, type Transport } from './transport.js'
 import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
 
 /**
@@ -16,6 +17,8 @@ const MAX_WAITING_BYTES = 8 << 20
 /** `worker: false`: the same pipeline as the drain worker's, run on the calling thread, one write per record. */
 export class InlineTransport implements Transport {
   private readonly stats = new Float64Array(STAT_COUNT)
+  readonly ringMetrics = RingMetrics.alone()
+  readonly ringSize = 0
   private readonly options: PipelineOptions
   private readonly streams: StreamTarget[]
   private readonly shipped: ShippedSinks
@@ -41,11 +44,11 @@ export class InlineTransport implements Transport {
     }
     const Loaded = loadedPipeline()
     if (Loaded !== undefined) {
-      this.pipeline = new Loaded(this.options, this.stats)
+      this.pipeline = new Loaded(this.options, this.stats, this.ringMetrics)
       this.loaded = this.pipeline.ready
     } else {
       this.loaded = loadPipeline().then((Pipeline) => {
-        const pipeline = (this.pipeline = new Pipeline(this.options, this.stats))
+        const pipeline = (this.pipeline = new Pipeline(this.options, this.stats, this.ringMetrics))
         for (const frame of this.waiting) this.writeNow(pipeline, frame, frame.length)
         this.waiting = []
         // Processors hold what came before they loaded: flush() and close() wait for it.
@@ -103,7 +106,7 @@ export class InlineTransport implements Transport {
     if (final) this.pipeline?.abandon()
   }
 
-  metrics(): Omit<Metrics, 'invalidEvents'> {
+  metrics(): TransportMetrics {
     return withStreamFailures({
       written: this.stats[STAT_WRITTEN],
       dropped: this.dropped,

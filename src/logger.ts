@@ -15,7 +15,9 @@ import { KIND_HEADER, KIND_REOPEN } from './frame.js'
 import { InlineTransport } from './inline-transport.js'
 import type { LevelName, LevelOption, LevelTable, NameLevels } from './levels.js'
 import { describe, safeGet } from './serialize.js'
-import type { Metrics, Transport } from './transport.js'
+import { LevelCounts } from './level-counts.js'
+import { COUNTED_SINKS } from './ring-metrics.js'
+import type { LevelMetrics, Metrics, Transport } from './transport.js'
 import { invalid, levelName } from './validate.js'
 import { WorkerTransport } from './worker-transport.js'
 
@@ -76,6 +78,10 @@ class Core {
   readonly calls: CallConfig
   /** Events written as log.info would, because a value did not fit its field. */
   invalidEvents = 0
+  /** Records logged and dropped per level, errors of the last minute. */
+  readonly counts = new LevelCounts()
+  /** How many sinks: the metrics list each. */
+  private readonly sinkCount: number
   /** By event id: the encoders of the events whose definition this logger tree has sent. */
   private readonly events: (EventEncoder | typeof VIA_LOG_INFO)[] = []
   closed = false
@@ -91,6 +97,7 @@ class Core {
     this.sequence = options.sequence ? sequenceCounter(processHub()) : undefined
     this.inlineContexts = options.policy.fingersCrossed?.key !== 'context'
     this.calls = options.calls
+    this.sinkCount = options.sinks.length
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
       if (this.closed) return this.transport.position
@@ -156,6 +163,31 @@ class Core {
   finishEvent(length: number, bindings: FieldsRef, context: FieldsRef): number {
     if (typeof bindings !== 'number' || typeof context !== 'number') length = this.encoder.inline(length, bindings, context)
     return this.numbered(length)
+  }
+
+  /** The record the encoder holds, `length` bytes, into the ring; counted by its level, kept or dropped. */
+  record(level: number, length: number): void {
+    this.counts.count(level, this.transport.write(this.encoder.buffer, length))
+  }
+
+  /** What the metrics say beyond the transport's counters: per level and sink, the ring now, the latencies, the errors. */
+  detailedMetrics(): Pick<Metrics, 'levels' | 'bySink' | 'ringUsed' | 'ringSize' | 'latency' | 'errorsLastMinute'> {
+    const { transport, counts } = this
+    const ring = transport.ringMetrics
+    const levels: Record<string, LevelMetrics> = {}
+    for (const [number, label] of Object.entries(this.levels.labels())) {
+      const level = Number(number)
+      levels[label] = { logged: counts.logged[level], dropped: counts.dropped[level], written: ring.written(level), failed: ring.failed(level) }
+    }
+    const now = Date.now()
+    return {
+      levels,
+      bySink: Array.from({ length: Math.min(this.sinkCount, COUNTED_SINKS) }, (_, i) => ring.sink(i)),
+      ringUsed: (transport.position - transport.consumed) | 0,
+      ringSize: transport.ringSize,
+      latency: ring.latency(now),
+      errorsLastMinute: counts.errorsLastMinute(now),
+    }
   }
 
   /** Appends its number to the frame the encoder holds (`sequence: true`); returns its length. */
@@ -351,7 +383,8 @@ export class Logger<Custom extends string = never> {
       return
     }
     const encode = core.eventEncoder(schema)
-    if (encode === undefined) return
+    // Its definition found the ring full: the record is dropped with it.
+    if (encode === undefined) return core.counts.count(schema.level, false)
     if (encode === VIA_LOG_INFO) {
       this.#write(schema.level, this.#eventRecord(schema, fields), schema.message)
       return
@@ -367,7 +400,7 @@ export class Logger<Custom extends string = never> {
       length = -1 - schema.fields.length
     }
     if (length >= 0) {
-      core.transport.write(core.encoder.buffer, core.finishEvent(length, bindings, context))
+      core.record(schema.level, core.finishEvent(length, bindings, context))
       return
     }
     const invalidField = -1 - length
@@ -416,7 +449,8 @@ export class Logger<Custom extends string = never> {
   }
 
   metrics(): Metrics {
-    return { ...this.#core.transport.metrics(), invalidEvents: this.#core.invalidEvents }
+    const core = this.#core
+    return { ...core.transport.metrics(), invalidEvents: core.invalidEvents, ...core.detailedMetrics() }
   }
 
   /**
@@ -449,7 +483,7 @@ export class Logger<Custom extends string = never> {
     const context = store === undefined ? 0 : core.contextRef(store)
     // Encode first: encoding may replace encoder.buffer with a larger one.
     const length = core.numbered(core.encoder.record(level, core.now(), this.#bindingsRef, context, message, fields))
-    core.transport.write(core.encoder.buffer, length)
+    core.record(level, length)
   }
 
   /** Any call: printf's arguments, what is left over, a message prefix, `mixin` and `formatters.log`. */

@@ -1,3 +1,4 @@
+import { METRICS_BYTES, METRICS_OFFSET, RingMetrics } from './ring-metrics.js'
 import { AWAKE, DOZING, SLEEP, WAKE } from './hub.js'
 
 /**
@@ -12,8 +13,11 @@ import { AWAKE, DOZING, SLEEP, WAKE } from './hub.js'
  * and starts again at offset 0.
  */
 
-/** Control block: one 64-byte line per index so producer and consumer do not share a line. */
-export const CONTROL_BYTES = 1024
+/**
+ * Control block: one 64-byte line per index so producer and consumer do not share a line, the
+ * consumer's statistics and latest error in the first KiB; then the metrics (src/ring-metrics.ts).
+ */
+export const CONTROL_BYTES = METRICS_OFFSET + METRICS_BYTES
 const INT = 4
 /** Written by the producer only. */
 export const WRITE = 0
@@ -116,6 +120,7 @@ export class RingViews {
   readonly control: Int32Array
   private readonly controlBytes: Buffer
   readonly stats: Float64Array
+  readonly metrics: RingMetrics
   readonly bytes: Buffer
   readonly ints: Int32Array
   readonly floats: Float64Array
@@ -127,6 +132,7 @@ export class RingViews {
     this.control = new Int32Array(sab, 0, CONTROL_BYTES / INT)
     this.controlBytes = Buffer.from(sab, 0, CONTROL_BYTES)
     this.stats = new Float64Array(sab, STATS_OFFSET, STAT_COUNT)
+    this.metrics = new RingMetrics(sab)
     this.bytes = Buffer.from(sab, CONTROL_BYTES, this.capacity)
     this.ints = new Int32Array(sab, CONTROL_BYTES, this.capacity / INT)
     this.floats = new Float64Array(sab, CONTROL_BYTES, this.capacity / 8)

@@ -1,3 +1,4 @@
+import type { LatencyMetrics, RingMetrics } from './ring-metrics.js'
 import type { ShippingMetrics } from './shipping/sink-counters.js'
 import { STAT_DEDUPLICATED, STAT_DISCARDED, STAT_FILTERED, STAT_RATE_LIMITED, STAT_REDACTED, STAT_SAMPLED } from './ring.js'
 
@@ -39,7 +40,38 @@ export interface Metrics {
   lastError: string | undefined
   /** Each network sink (http, syslog, otlp, pino transports, plugins), in the order of `sinks`: what it sent, retried, spooled, dropped. */
   sinks: ShippingMetrics[]
+  /**
+   * By level label (every level of the logger, custom ones too): records logged by this logger
+   * tree, dropped of those (the ring full, or after close()), and written and failed, summed over
+   * the sinks (a record written to two sinks counts twice, as `written` does).
+   */
+  levels: Record<string, LevelMetrics>
+  /** Each sink, in the order of `sinks` (the first 15 one by one, the rest together in the 16th): records written and failed, bytes. */
+  bySink: SinkWrites[]
+  /** Bytes in the ring now (logged, not yet read), and its size; 0 and 0 with `worker: false`. */
+  ringUsed: number
+  ringSize: number
+  /** From the log call (the record's time) to its sink's write: a histogram since the start, and quantiles over the last minute. */
+  latency: LatencyMetrics
+  /** Records at error level or above (pino's 50) logged in the last minute. */
+  errorsLastMinute: number
 }
+
+export interface LevelMetrics {
+  logged: number
+  dropped: number
+  written: number
+  failed: number
+}
+
+export interface SinkWrites {
+  written: number
+  failed: number
+  bytes: number
+}
+
+/** What a transport counts itself; the logger adds what its calling thread and the ring's metrics say. */
+export type TransportMetrics = Omit<Metrics, 'invalidEvents' | 'levels' | 'bySink' | 'ringUsed' | 'ringSize' | 'latency' | 'errorsLastMinute'>
 
 /** The record policy's counters, from the consumer's stats. */
 export function policyMetrics(stats: Float64Array): Pick<Metrics, 'filtered' | 'deduplicated' | 'sampled' | 'rateLimited' | 'discarded' | 'redacted'> {
@@ -66,5 +98,9 @@ export interface Transport {
   /** Writes everything logged so far before this returns: for process exit (`final`) and signals. */
   drainSync(final: boolean): void
   /** The counters the transport keeps: all but those of the calling thread's logger. */
-  metrics(): Omit<Metrics, 'invalidEvents'>
+  metrics(): TransportMetrics
+  /** Where the consumer counts per level and per sink, and the latencies. */
+  readonly ringMetrics: RingMetrics
+  /** The ring's size in bytes (0 without a ring). */
+  readonly ringSize: number
 }

@@ -1,3 +1,4 @@
+import type { RingMetrics } from './ring-metrics.js'
 import { threadId } from 'node:worker_threads'
 import type { BindingsRegistry } from './bindings.js'
 import { pipelineOptions, type ResolvedOptions } from './config.js'
@@ -14,7 +15,7 @@ import {
 import { RingFrameWriter } from './ring-writer.js'
 import { targetsOf, withStreamFailures, type StreamTarget } from './stream-sinks.js'
 import { threadLink, type LinkedRing, type ThreadLink } from './thread-link.js'
-import { policyMetrics, type Metrics, type Transport } from './transport.js'
+import { policyMetrics, type TransportMetrics, type Transport } from './transport.js'
 import type { Pipeline, PipelineOptions } from './worker/pipeline.js'
 
 /** At exit, how long to wait for the drain worker to finish the batch it holds before taking the ring anyway. */
@@ -257,7 +258,15 @@ export class WorkerTransport implements Transport, LinkedRing {
     }
   }
 
-  metrics(): Omit<Metrics, 'invalidEvents'> {
+  get ringMetrics(): RingMetrics {
+    return this.ring.metrics
+  }
+
+  get ringSize(): number {
+    return this.ring.capacity
+  }
+
+  metrics(): TransportMetrics {
     const { stats } = this.ring
     return withStreamFailures({
       written: stats[STAT_WRITTEN],
@@ -500,7 +509,7 @@ export class WorkerTransport implements Transport, LinkedRing {
   /** Only once the pipeline is loaded in this thread (drainOnCaller() and direct mode make sure of it). */
   private callerPipelineFor(read: number): Pipeline {
     const Pipeline = loadedPipeline()!
-    const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats, {
+    const pipeline = (this.callerPipeline ??= new Pipeline(this.pipelineOptions, this.ring.stats, this.ring.metrics, {
       reported: this.reported,
       onError: (_key, text) => (this.ring.lastError = text),
     }))

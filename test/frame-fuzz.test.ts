@@ -13,6 +13,7 @@ import { pipelineOptions, resolveOptions } from '../dist/src/config.js'
 import { createLogger, defineEvent, withContext } from '../dist/src/index.js'
 import { transportOf } from '../dist/src/logger.js'
 import { STAT_COUNT, STAT_FAILED } from '../dist/src/ring.js'
+import { RingMetrics } from '../dist/src/ring-metrics.js'
 import { Pipeline } from '../dist/src/worker/pipeline.js'
 import { tempDir } from './helpers/files.js'
 import { Random } from './helpers/random.js'
@@ -71,7 +72,7 @@ describe(`frame fuzz: ${CORRUPTED} corrupted frames (seed ${SEED})`, () => {
     expect(frames.length).toBeGreaterThan(1000)
     const file = join(tempDir(), 'fuzzed.log')
     const stats = new Float64Array(STAT_COUNT)
-    const pipeline = new Pipeline(pipelineOptions(resolveOptions({ destination: file, level: 'trace' })), stats)
+    const pipeline = new Pipeline(pipelineOptions(resolveOptions({ destination: file, level: 'trace' })), stats, RingMetrics.alone())
     const random = new Random(SEED)
     // Known first: the bindings and events the corrupted frames refer to.
     for (const frame of frames) pipeline.frame(frame, 0, frame.length)

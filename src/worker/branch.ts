@@ -1,4 +1,4 @@
-import { KIND_EVENT, KIND_RECORD, KIND_REOPEN, OFFSET_KIND, OFFSET_TIME } from '../frame.js'
+import { KIND_EVENT, KIND_RECORD, KIND_REOPEN, OFFSET_KIND, OFFSET_LEVEL, OFFSET_TIME } from '../frame.js'
 import { destinations, type Sink, type Writer } from './destinations.js'
 import type { Format, FormatOptions } from './format/format.js'
 import { createFormat } from './format/formats.js'
@@ -39,8 +39,11 @@ export class Branch {
   private readonly writer: Writer
   private readonly format: Format<unknown>
 
-  /** @param failed errors that happen outside a write (archiving, renaming). */
-  constructor(config: SinkConfig, failed: (error: unknown) => void) {
+  /**
+   * @param index the sink's place in `sinks`, which its metrics go by.
+   * @param failed errors that happen outside a write (archiving, renaming).
+   */
+  constructor(config: SinkConfig, readonly index: number, failed: (error: unknown) => void) {
     this.writer = destinations.acquire(config, failed)
     this.sink = this.writer.sink
     this.rotating = this.writer.rotating
@@ -52,16 +55,19 @@ export class Branch {
   frame(src: Buffer, offset: number, length: number, flush: () => void): void {
     const rotating = this.rotating
     const kind = src[offset + OFFSET_KIND]
+    const out = this.out
+    const record = kind === KIND_RECORD || kind === KIND_EVENT
+    out.level = record ? src[offset + OFFSET_LEVEL] : 0
+    out.time = src.readDoubleLE(offset + OFFSET_TIME)
     if (kind === KIND_REOPEN) {
       if (rotating !== undefined) this.reopen(rotating, flush)
       return
     }
-    if (rotating === undefined || (kind !== KIND_RECORD && kind !== KIND_EVENT)) {
+    if (rotating === undefined || !record) {
       this.formatFrame(src, offset, length)
       return
     }
-    const out = this.out
-    const time = src.readDoubleLE(offset + OFFSET_TIME)
+    const time = out.time
     if (rotating.periodChanges(time)) {
       if (out.pos > 0) flush()
       this.rotate(rotating)

@@ -64,7 +64,7 @@ export class DrainedRing {
 
   /** The ring is ours to read from now on; `snapshot` is the thread's bindings table, if it was read before. */
   run(snapshot: readonly Uint8Array[] = []): void {
-    this.pipeline ??= new Pipeline(this.options, this.views.stats, {
+    this.pipeline ??= new Pipeline(this.options, this.views.stats, this.views.metrics, {
       reported: this.reported,
       onError: (key, text) => {
         this.views.lastError = text

@@ -6,6 +6,12 @@ export class Output {
   records = 0
   /** Where each record ends, so a pipe is written in pieces of whole records. */
   ends = new Int32Array(256)
+  /** Each record's level and time, for the metrics per level and the latency (src/ring-metrics.ts). */
+  levels = new Uint8Array(256)
+  times = new Float64Array(256)
+  /** The level and time of the record being formatted: set by the branch before it formats a frame (0 for what is no record). */
+  level = 0
+  time = 0
 
   constructor(initialBytes = 1 << 16) {
     this.buf = Buffer.allocUnsafeSlow(initialBytes)
@@ -13,12 +19,22 @@ export class Output {
 
   /** The record written since the last one ends here. */
   endRecord(): void {
-    if (this.records === this.ends.length) {
-      const ends = new Int32Array(this.ends.length * 2)
+    const n = this.records
+    if (n === this.ends.length) {
+      const ends = new Int32Array(n * 2)
       ends.set(this.ends)
       this.ends = ends
+      const levels = new Uint8Array(n * 2)
+      levels.set(this.levels)
+      this.levels = levels
+      const times = new Float64Array(n * 2)
+      times.set(this.times)
+      this.times = times
     }
-    this.ends[this.records++] = this.pos
+    this.ends[n] = this.pos
+    this.levels[n] = this.level
+    this.times[n] = this.time
+    this.records = n + 1
   }
 
   ensure(extra: number): void {

@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs'
 import { FRAGMENT_HEADER_BYTES, KIND_EVENT, KIND_EVENT_DEFINITION, KIND_RECORD, OFFSET_KIND } from '../frame.js'
 import { STAT_BYTES, STAT_FAILED, STAT_FILTERED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
+import type { RingMetrics } from '../ring-metrics.js'
 import { Branch, type SinkConfig } from './branch.js'
 import { EventRecords } from './events/event-records.js'
 import { FragmentJoiner } from './fragments.js'
@@ -73,10 +74,11 @@ export class Pipeline {
   /** The latest error, as `stage CODE: message`. */
   lastError: string | undefined
 
-  constructor(options: PipelineOptions, private readonly stats: Float64Array, private readonly role: PipelineRole = {}) {
+  /** @param metrics where the counts per level and per sink, and the latencies, go (shared memory of the ring, or the inline transport's own). */
+  constructor(options: PipelineOptions, private readonly stats: Float64Array, private readonly metrics: RingMetrics, private readonly role: PipelineRole = {}) {
     this.reported = role.reported ?? new Set()
     this.joiner = new FragmentJoiner(() => this.stats[STAT_FAILED]++)
-    this.branches = options.sinks.map((sink) => new Branch(sink, (error) => this.report('archive', error)))
+    this.branches = options.sinks.map((sink, i) => new Branch(sink, i, (error) => this.report('archive', error)))
     this.sinkFilters = options.sinks.map((sink) => (sink.filter === undefined ? undefined : compileFilter(sink.filter)))
     const processors = options.processors ?? []
     if (RecordPolicy.wanted(options.policy) || processors.length > 0 || this.sinkFilters.some((filter) => filter !== undefined)) {
@@ -186,6 +188,7 @@ export class Pipeline {
       sink.write(out)
       this.stats[STAT_WRITTEN] += records
       this.stats[STAT_BYTES] += bytes
+      this.metrics.wrote(branch.index, out.levels, out.times, records, records, bytes, Date.now())
     } catch (error) {
       // What went out before the error is written, whole records counted so; the rest failed.
       const partial = error instanceof WriteFailed ? error : undefined
@@ -193,6 +196,7 @@ export class Pipeline {
       this.stats[STAT_WRITTEN] += whole
       this.stats[STAT_BYTES] += partial?.written ?? 0
       this.stats[STAT_FAILED] += records - whole
+      this.metrics.wrote(branch.index, out.levels, out.times, records, whole, partial?.written ?? 0, Date.now())
       this.report('write', partial?.cause ?? error)
     } finally {
       out.clear()
