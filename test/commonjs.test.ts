@@ -47,6 +47,7 @@ describe('a CommonJS application', () => {
       'ringlog/hono': ['honoLogger'],
       'ringlog/koa': ['koaLogger'],
       'ringlog/nestjs': ['RinglogLoggerService', 'RinglogModule'],
+      'ringlog/prometheus': ['CONTENT_TYPE', 'prometheusHandler', 'prometheusText', 'registerMetrics'],
     })
   })
 
