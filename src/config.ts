@@ -5,6 +5,7 @@ import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, choice, destination, flag, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
 import { auditPreset } from './audit-preset.js'
+import { healthOption, type HealthConfig, type HealthOption } from './health.js'
 import { integrityOption, type IntegrityOption } from './integrity/integrity-options.js'
 import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
 import { resolveProcessors, type ProcessorOption } from './processor-options.js'
@@ -170,6 +171,11 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    */
   preset?: 'audit'
   /**
+   * Thresholds of `log.health()`; given (or `true`), a change of status is also logged, once:
+   * warn when degraded, error when failing, info back to ok.
+   */
+  health?: boolean | HealthOption
+  /**
    * Levels per logger name (`log.child({ name: 'db' })`): `{ db: 'debug', 'http.*': 'warn' }`.
    * Environment: LOG_LEVEL="info,db=debug,http.*=warn".
    */
@@ -308,6 +314,7 @@ export interface ResolvedOptions {
   /** Filtering, deduplication, sampling, rate limiting, redaction, fingers crossed. */
   policy: PolicyConfig
   processors: ProcessorConfig[]
+  health: HealthConfig
   /** pino's call semantics, `base`, `mixin` and `formatters`: what the calling thread does per record. */
   calls: CallConfig
 }
@@ -409,7 +416,7 @@ export function autoColors(dest: Destination | Writable, env: NodeJS.ProcessEnv)
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'gcpProject', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', 'preset', ...POLICY_KEYS, ...CALL_KEYS,
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', 'preset', 'health', ...POLICY_KEYS, ...CALL_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors', 'gcpProject']
@@ -604,6 +611,7 @@ export function resolveOptions(
     format,
     policy: resolvePolicy(options, table, env),
     processors: resolveProcessors(options.processors),
+    health: healthOption(option('health'), options.health),
     calls: callConfig(options),
     // Last, once every other option is right: a stream sink takes its stream (listens to its 'error').
     sinks: sinks(),

@@ -19,6 +19,7 @@ export class InlineTransport implements Transport {
   private readonly stats = new Float64Array(STAT_COUNT)
   readonly ringMetrics = RingMetrics.alone()
   readonly ringSize = 0
+  readonly drainState = undefined
   private readonly options: PipelineOptions
   private readonly streams: StreamTarget[]
   private readonly shipped: ShippedSinks

@@ -10,6 +10,8 @@ const SLOT_MS = 10_000
 export class LevelCounts {
   readonly logged = new Float64Array(256)
   readonly dropped = new Float64Array(256)
+  /** When a record was last dropped (-Infinity: never). */
+  lastDroppedAt = -Infinity
   /** Error records per 10 s slot, and which slot (time / SLOT_MS) each holds. */
   private readonly errors = new Float64Array(SLOTS)
   private readonly errorSlots = new Float64Array(SLOTS).fill(-1)
@@ -17,7 +19,10 @@ export class LevelCounts {
   /** A record at `level` was logged; `kept`: the ring took it. */
   count(level: number, kept: boolean): void {
     this.logged[level]++
-    if (!kept) this.dropped[level]++
+    if (!kept) {
+      this.dropped[level]++
+      this.lastDroppedAt = Date.now()
+    }
     if (level >= ERROR) this.error(Date.now())
   }
 

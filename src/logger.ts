@@ -15,6 +15,7 @@ import { KIND_HEADER, KIND_REOPEN } from './frame.js'
 import { InlineTransport } from './inline-transport.js'
 import type { LevelName, LevelOption, LevelTable, NameLevels } from './levels.js'
 import { describe, safeGet } from './serialize.js'
+import { assessHealth, type Health, type HealthConfig, type HealthStatus } from './health.js'
 import { LevelCounts } from './level-counts.js'
 import { COUNTED_SINKS } from './ring-metrics.js'
 import type { LevelMetrics, Metrics, Transport } from './transport.js'
@@ -82,6 +83,9 @@ class Core {
   readonly counts = new LevelCounts()
   /** How many sinks: the metrics list each. */
   private readonly sinkCount: number
+  readonly healthConfig: HealthConfig
+  /** With the `health` option: looks at the status now and then, to log its changes. */
+  healthWatch: NodeJS.Timeout | undefined
   /** By event id: the encoders of the events whose definition this logger tree has sent. */
   private readonly events: (EventEncoder | typeof VIA_LOG_INFO)[] = []
   closed = false
@@ -98,6 +102,7 @@ class Core {
     this.inlineContexts = options.policy.fingersCrossed?.key !== 'context'
     this.calls = options.calls
     this.sinkCount = options.sinks.length
+    this.healthConfig = options.health
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
       if (this.closed) return this.transport.position
@@ -188,6 +193,22 @@ class Core {
       latency: ring.latency(now),
       errorsLastMinute: counts.errorsLastMinute(now),
     }
+  }
+
+  health(): Health {
+    const { transport } = this
+    const ring = transport.ringMetrics
+    return assessHealth({
+      metrics: this.metrics(),
+      drainState: transport.drainState,
+      lastDroppedAt: this.counts.lastDroppedAt,
+      sinkTimes: Array.from({ length: Math.min(this.sinkCount, COUNTED_SINKS) }, (_, i) => ring.sinkTimes(i)),
+      now: Date.now(),
+    }, this.healthConfig)
+  }
+
+  metrics(): Metrics {
+    return { ...this.transport.metrics(), invalidEvents: this.invalidEvents, ...this.detailedMetrics() }
   }
 
   /** Appends its number to the frame the encoder holds (`sequence: true`); returns its length. */
@@ -445,12 +466,20 @@ export class Logger<Custom extends string = never> {
     // From here on a collected child's release is not a record: nothing needs it once the ring is drained.
     this.#core.closed = true
     this.#core.removeReopenSignal?.()
+    clearInterval(this.#core.healthWatch)
     await this.#core.transport.close()
   }
 
   metrics(): Metrics {
-    const core = this.#core
-    return { ...core.transport.metrics(), invalidEvents: core.invalidEvents, ...core.detailedMetrics() }
+    return this.#core.metrics()
+  }
+
+  /**
+   * 'ok', 'degraded' or 'failing', and why, from the metrics now: the drain worker down, a sink
+   * failing or lagging, the ring near full, records dropped lately (thresholds: the `health` option).
+   */
+  health(): Health {
+    return this.#core.health()
   }
 
   /**
@@ -534,5 +563,19 @@ export function createLogger<Custom extends string = never>(options: LoggerOptio
   const { base, formatBindings } = resolved.calls
   const root = resolved.name === undefined ? base : { ...base, name: resolved.name }
   const bindings = root === undefined ? undefined : formatBindings(core.fields.ownCopy(root))
-  return new Logger<Custom>(core, level, resolved.name, bindings) as RingLogger<Custom>
+  const logger = new Logger<Custom>(core, level, resolved.name, bindings) as RingLogger<Custom>
+  if (resolved.health.intervalMs > 0) watchHealth(core, logger)
+  return logger
+}
+
+/** Logs each change of the logger's health once, as it finds it every `health.interval`. */
+function watchHealth(core: Core, logger: Logger<string>): void {
+  let last: HealthStatus = 'ok'
+  core.healthWatch = setInterval(() => {
+    const health = core.health()
+    if (health.status === last) return
+    last = health.status
+    const log = health.status === 'failing' ? logger.error : health.status === 'degraded' ? logger.warn : logger.info
+    log.call(logger, { health }, `logger health: ${health.status}`)
+  }, core.healthConfig.intervalMs).unref()
 }

@@ -22,8 +22,8 @@ const F64 = 8
 const LEVEL_WRITTEN = 0
 const LEVEL_FAILED = 256
 const SINKS = 512
-/** Per counted sink: written, failed, bytes. */
-const SINK_FIELDS = 3
+/** Per counted sink: written, failed, bytes, when it last wrote, when a write last failed (ms). */
+const SINK_FIELDS = 5
 const CUMULATIVE = SINKS + COUNTED_SINKS * SINK_FIELDS
 /** The cumulative histogram's buckets, then its sum in ms. */
 const LATENCY_SUM = CUMULATIVE + BUCKETS
@@ -67,6 +67,8 @@ export class RingMetrics {
     f[at] += whole
     f[at + 1] += records - whole
     f[at + 2] += bytes
+    if (whole > 0 || records === 0) f[at + 3] = now
+    if (whole < records) f[at + 4] = now
     const window = Math.floor(now / WINDOW_MS)
     const slot = WINDOWS + (window % WINDOW_SLOTS) * (1 + BUCKETS)
     if (f[slot] !== window) {
@@ -95,6 +97,12 @@ export class RingMetrics {
 
   failed(level: number): number {
     return this.f[LEVEL_FAILED + level]
+  }
+
+  /** When sink `i` last wrote and last failed to (ms since the epoch; -Infinity: never). */
+  sinkTimes(i: number): { lastWrittenAt: number; lastFailedAt: number } {
+    const at = SINKS + i * SINK_FIELDS
+    return { lastWrittenAt: this.f[at + 3] || -Infinity, lastFailedAt: this.f[at + 4] || -Infinity }
   }
 
   /** Sink `i`'s counts (for i < COUNTED_SINKS). */

@@ -103,4 +103,6 @@ export interface Transport {
   readonly ringMetrics: RingMetrics
   /** The ring's size in bytes (0 without a ring). */
   readonly ringSize: number
+  /** The hub's word for the drain worker (DRAIN_UP, ...); undefined without one (`worker: false`). */
+  readonly drainState: number | undefined
 }

@@ -266,6 +266,10 @@ export class WorkerTransport implements Transport, LinkedRing {
     return this.ring.capacity
   }
 
+  get drainState(): number {
+    return this.hub.drainState
+  }
+
   metrics(): TransportMetrics {
     const { stats } = this.ring
     return withStreamFailures({

@@ -48,6 +48,7 @@ describe('a CommonJS application', () => {
       'ringlog/koa': ['koaLogger'],
       'ringlog/nestjs': ['RinglogLoggerService', 'RinglogModule'],
       'ringlog/prometheus': ['CONTENT_TYPE', 'prometheusHandler', 'prometheusText', 'registerMetrics'],
+      'ringlog/http': ['healthHandler'],
     })
   })
 
