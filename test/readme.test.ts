@@ -15,10 +15,12 @@ const DECORATORS: ts.CompilerOptions = {
 }
 const readme = readFileSync(new URL('README.md', root), 'utf8')
 const entry = pathToFileURL(join(root.pathname, 'dist/src/index.js')).href
-const integration = (name: string): string => pathToFileURL(join(root.pathname, `dist/src/http/${name}.js`)).href
+// A subpath (`ringlog/express`, `ringlog/prometheus`) where package.json's exports map it.
+const exported = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { exports: Record<string, { import: { default: string }; require: { default: string } }> }).exports
+const integration = (name: string): string => pathToFileURL(join(root.pathname, exported[`./${name}`].import.default)).href
 // CommonJS examples (require) run from the CommonJS build.
 const cjsEntry = join(root.pathname, 'dist/cjs/src/index.js')
-const cjsIntegration = (name: string): string => join(root.pathname, `dist/cjs/src/http/${name}.js`)
+const cjsIntegration = (name: string): string => join(root.pathname, exported[`./${name}`].require.default)
 
 /** Each ```js or ```ts block that is followed directly by a ```text block: the example and its output. */
 const examples = [...readme.matchAll(/```(js|ts)\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g)].map((match) => ({
