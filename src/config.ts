@@ -5,6 +5,7 @@ import { readEnvironment, type EnvironmentOptions } from './environment.js'
 import { bufferSize, choice, destination, flag, invalid, levelName, show, type Where } from './validate.js'
 import { LevelTable, NameLevels, type LevelOption } from './levels.js'
 import { auditPreset } from './audit-preset.js'
+import { otelOption, type OtelApi } from './trace-context.js'
 import { healthOption, type HealthConfig, type HealthOption } from './health.js'
 import { integrityOption, type IntegrityOption } from './integrity/integrity-options.js'
 import { POLICY_KEYS, resolvePolicy, type FilterOption, type PolicyOptions } from './policy-options.js'
@@ -176,6 +177,11 @@ export interface LoggerOptions<Custom extends string = never> extends FormatFiel
    */
   health?: boolean | HealthOption
   /**
+   * Records logged inside an active OpenTelemetry span carry its `trace_id`, `span_id` and
+   * `trace_flags`. On by default when `@opentelemetry/api` is installed; `false` turns it off.
+   */
+  otel?: boolean
+  /**
    * Levels per logger name (`log.child({ name: 'db' })`): `{ db: 'debug', 'http.*': 'warn' }`.
    * Environment: LOG_LEVEL="info,db=debug,http.*=warn".
    */
@@ -315,6 +321,7 @@ export interface ResolvedOptions {
   policy: PolicyConfig
   processors: ProcessorConfig[]
   health: HealthConfig
+  otel: OtelApi | undefined
   /** pino's call semantics, `base`, `mixin` and `formatters`: what the calling thread does per record. */
   calls: CallConfig
 }
@@ -416,7 +423,7 @@ export function autoColors(dest: Destination | Writable, env: NodeJS.ProcessEnv)
 const KNOWN = new Set([
   'level', 'name', 'levels', 'customLevels', 'format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat',
   'columns', 'colors', 'gcpProject', 'serializers', 'maxDepth', 'maxStringLength', 'maxArrayLength', 'maxRecordValues', 'maxRecordSize', 'worker', 'bufferSize', 'onFull',
-  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', 'preset', 'health', ...POLICY_KEYS, ...CALL_KEYS,
+  'blockTimeoutMs', 'destination', 'sinks', 'handleSignals', 'reopen', 'now', 'validate', 'sequence', 'processors', 'preset', 'health', 'otel', ...POLICY_KEYS, ...CALL_KEYS,
 ])
 
 const FORMAT_KEYS = ['format', 'messageKey', 'timeKey', 'levelKey', 'levelFormat', 'timeFormat', 'columns', 'colors', 'gcpProject']
@@ -612,6 +619,7 @@ export function resolveOptions(
     policy: resolvePolicy(options, table, env),
     processors: resolveProcessors(options.processors),
     health: healthOption(option('health'), options.health),
+    otel: otelOption(option('otel'), options.otel),
     calls: callConfig(options),
     // Last, once every other option is right: a stream sink takes its stream (listens to its 'error').
     sinks: sinks(),

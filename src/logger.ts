@@ -17,6 +17,7 @@ import type { LevelName, LevelOption, LevelTable, NameLevels } from './levels.js
 import { describe, safeGet } from './serialize.js'
 import { assessHealth, type Health, type HealthConfig, type HealthStatus } from './health.js'
 import { LevelCounts } from './level-counts.js'
+import { TraceContexts } from './trace-context.js'
 import { COUNTED_SINKS } from './ring-metrics.js'
 import type { LevelMetrics, Metrics, Transport } from './transport.js'
 import { invalid, levelName } from './validate.js'
@@ -84,6 +85,8 @@ class Core {
   /** How many sinks: the metrics list each. */
   private readonly sinkCount: number
   readonly healthConfig: HealthConfig
+  /** With OpenTelemetry's API present (the `otel` option): the active span's ids, as context. */
+  private readonly trace: TraceContexts | undefined
   /** With the `health` option: looks at the status now and then, to log its changes. */
   healthWatch: NodeJS.Timeout | undefined
   /** By event id: the encoders of the events whose definition this logger tree has sent. */
@@ -103,6 +106,7 @@ class Core {
     this.calls = options.calls
     this.sinkCount = options.sinks.length
     this.healthConfig = options.health
+    this.trace = options.otel === undefined ? undefined : new TraceContexts(options.otel)
     this.registry = new BindingsRegistry((id) => {
       // After close() nothing reads the ring any more: a release is not a lost record.
       if (this.closed) return this.transport.position
@@ -168,6 +172,11 @@ class Core {
   finishEvent(length: number, bindings: FieldsRef, context: FieldsRef): number {
     if (typeof bindings !== 'number' || typeof context !== 'number') length = this.encoder.inline(length, bindings, context)
     return this.numbered(length)
+  }
+
+  /** The context a record logged now carries: the request context, with the active span's ids. */
+  store(): ContextStore | undefined {
+    return this.trace === undefined ? currentStore() : this.trace.current(currentStore())
   }
 
   /** The record the encoder holds, `length` bytes, into the ring; counted by its level, kept or dropped. */
@@ -410,7 +419,7 @@ export class Logger<Custom extends string = never> {
       this.#write(schema.level, this.#eventRecord(schema, fields), schema.message)
       return
     }
-    const store = currentStore()
+    const store = core.store()
     const context = store === undefined ? 0 : core.contextRef(store)
     const bindings = this.#bindingsRef
     let length: number
@@ -508,7 +517,7 @@ export class Logger<Custom extends string = never> {
       return this.#writeCall(level, b === undefined ? [a] : [a, b])
     }
     const core = this.#core
-    const store = currentStore()
+    const store = core.store()
     const context = store === undefined ? 0 : core.contextRef(store)
     // Encode first: encoding may replace encoder.buffer with a larger one.
     const length = core.numbered(core.encoder.record(level, core.now(), this.#bindingsRef, context, message, fields))

@@ -3,7 +3,7 @@ import type { LogFn, RingLogger } from '../logger.js'
 import { invalid, type Where } from '../validate.js'
 import { ACCESS_RECORD, FailureReports, REQUEST_HEADERS, REQUEST_LOGGER, ROUTE, USER, type Failure } from './failures.js'
 import { lazyLogger } from './lazy-logger.js'
-import { requestIdOf } from './request-id.js'
+import { requestIdOf, traceOf, type TraceFields } from './request-id.js'
 
 /** What the integrations need of a logger: any ringlog logger or child fits. */
 export interface RequestLogger {
@@ -70,6 +70,9 @@ export interface Outcome {
   aborted: boolean
 }
 
+/** What each record of a request carries: its id, the user's, and the trace of its `traceparent`. */
+export type RequestFields = { requestId: string; userId?: string | number } & Partial<TraceFields>
+
 /** A request being handled: its id, the context its records carry, and its logger. */
 export class RequestScope<Log extends RequestLogger = RequestLogger> {
   readonly started = performance.now()
@@ -82,8 +85,8 @@ export class RequestScope<Log extends RequestLogger = RequestLogger> {
   constructor(
     /** Makes the request's logger: Fastify's plugin has one of its own, which this one would only cost. */
     private readonly makeLog: () => Log,
-    /** `{ requestId, userId? }`: the request context's fields, and the request logger's bindings. */
-    readonly fields: { requestId: string; userId?: string | number },
+    /** `{ requestId, userId?, trace_id?, span_id?, trace_flags? }`: the request context's fields, and the request logger's bindings. */
+    readonly fields: RequestFields,
     inContext: boolean,
     readonly method: string,
     readonly url: string,
@@ -116,7 +119,7 @@ export class RequestScope<Log extends RequestLogger = RequestLogger> {
    * and announced in the worker, for the first record that carries it, which for most requests is
    * this one alone (3-4 us a request, across both threads).
    */
-  record(write: (own: { requestId: string; userId?: string | number } | undefined) => void): void {
+  record(write: (own: RequestFields | undefined) => void): void {
     if (this.#context === undefined) write(this.fields)
     else if (this.#alone) outsideContext(() => write(this.fields))
     else runInContext(this.#context, () => write(undefined))
@@ -173,8 +176,11 @@ export class RequestLogging<Request, Log extends RequestLogger = RequestLogger> 
    */
   begin(request: Request, method: string, url: string, header: HeaderOf, remoteAddress: string | undefined): RequestScope<Log> {
     let id: string
+    let trace: TraceFields | undefined
     try {
-      id = requestIdOf(header(this.requestIdHeader), header('traceparent'))
+      const traceparent = header('traceparent')
+      id = requestIdOf(header(this.requestIdHeader), traceparent)
+      trace = traceOf(traceparent)
     } catch (error) {
       this.failed(REQUEST_HEADERS, error)
       id = newRequestId()
@@ -185,7 +191,7 @@ export class RequestLogging<Request, Log extends RequestLogger = RequestLogger> 
     } catch (error) {
       this.failed(USER, error)
     }
-    const fields = userId === undefined ? { requestId: id } : { requestId: id, userId }
+    const fields: RequestFields = userId === undefined ? { requestId: id, ...trace } : { requestId: id, userId, ...trace }
     let agent: string | string[] | undefined
     let picked: Record<string, string> | undefined
     try {
@@ -257,6 +263,11 @@ export class RequestLogging<Request, Log extends RequestLogger = RequestLogger> 
     const fields: Record<string, unknown> = own === undefined
       ? { method: scope.method }
       : own.userId === undefined ? { requestId: own.requestId, method: scope.method } : { requestId: own.requestId, userId: own.userId, method: scope.method }
+    if (own?.trace_id !== undefined) {
+      fields.trace_id = own.trace_id
+      fields.span_id = own.span_id
+      fields.trace_flags = own.trace_flags
+    }
     if (outcome.route !== undefined) fields.route = outcome.route
     fields.path = path
     if (this.query && mark !== -1) fields.query = url.slice(mark + 1)

@@ -178,6 +178,10 @@ export function integrationSuite<Request>(framework: string, serve: Serve<Reques
         ['handled', traced], ['after await', traced], ['request completed', traced],
         ['handled', replaced], ['after await', replaced], ['request completed', replaced],
       ])
+      // The traced request's records carry its trace (the caller's span as span_id); the others none.
+      const trace = { trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331', trace_flags: '01' }
+      expect(records.slice(3, 6).map((record) => ({ trace_id: record.trace_id, span_id: record.span_id, trace_flags: record.trace_flags }))).toEqual([trace, trace, trace])
+      for (const record of [...records.slice(0, 3), ...records.slice(6)]) expect(record).not.toHaveProperty('trace_id')
     })
 
     it('a 404 is one warn access record without a route', async () => {
