@@ -49,6 +49,7 @@ describe('a CommonJS application', () => {
       'ringlog/nestjs': ['RinglogLoggerService', 'RinglogModule'],
       'ringlog/prometheus': ['CONTENT_TYPE', 'prometheusHandler', 'prometheusText', 'registerMetrics'],
       'ringlog/http': ['healthHandler'],
+      'ringlog/otel': ['otelName', 'registerOtelMetrics'],
     })
   })
 
