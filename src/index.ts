@@ -7,6 +7,7 @@ export type {
 export type { Metrics, LevelMetrics, SinkWrites } from './transport.js'
 export type { LatencyMetrics } from './ring-metrics.js'
 export type { Health, HealthStatus, HealthReason, HealthOption } from './health.js'
+export type { AlertEvent, AlertRuleOption, AlertAction } from './alert-options.js'
 export type { ShippingOptions } from './shipping/ship-options.js'
 export type { ShippingMetrics } from './shipping/sink-counters.js'
 export type { AzureSinkOptions } from './shipping/azure-options.js'

@@ -8,6 +8,7 @@ import type { PolicyConfig } from './worker/policy/record-policy.js'
 import { redactOption, type DetectorName } from './worker/policy/redact.js'
 import { sampleOption } from './worker/policy/sampler.js'
 import { encryptOption, type EncryptOption } from './encryption/encrypt-options.js'
+import { alertsOption, type AlertRuleOption } from './alert-options.js'
 
 export type { DetectorName }
 
@@ -99,9 +100,11 @@ export interface PolicyOptions<Custom extends string = never> {
   fingersCrossed?: FingersCrossedOption<Custom>
   /** Values at these paths sealed with AES-256-GCM, last before the sinks. */
   encrypt?: EncryptOption
+  /** Rules on the records that pass the policy: a count or a rate over a window fires actions, and resolves. */
+  alerts?: AlertRuleOption[]
 }
 
-export const POLICY_KEYS = ['filter', 'dedupe', 'sample', 'rateLimit', 'redact', 'fingersCrossed', 'encrypt']
+export const POLICY_KEYS = ['filter', 'dedupe', 'sample', 'rateLimit', 'redact', 'fingersCrossed', 'encrypt', 'alerts']
 
 /** The record policy options, checked, as data for the pipeline. */
 export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable, env: NodeJS.ProcessEnv): PolicyConfig {
@@ -115,5 +118,6 @@ export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable,
     redact: redactOption(where('redact'), options.redact),
     fingersCrossed: fingersCrossedOption(where('fingersCrossed'), options.fingersCrossed, threshold),
     encrypt: encryptOption(where('encrypt'), options.encrypt, env),
+    alerts: options.alerts === undefined ? undefined : alertsOption(where('alerts'), options.alerts, table),
   }
 }

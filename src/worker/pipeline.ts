@@ -8,6 +8,7 @@ import { FragmentJoiner } from './fragments.js'
 import { InlineFields } from './inline-fields.js'
 import { eventSchema } from './frames.js'
 import { compileFilter, type Filter } from './policy/filter.js'
+import { Alerts } from './policy/alerts.js'
 import { Encryptor } from './policy/encryptor.js'
 import { Processors, type ProcessorConfig } from './policy/processors.js'
 import { RecordPolicy, type PolicyConfig } from './policy/record-policy.js'
@@ -66,6 +67,8 @@ export class Pipeline {
   private readonly processors: Processors | undefined
   /** There when `encrypt` is configured: the last stage before the sinks. */
   private readonly encryptor: Encryptor | undefined
+  /** There when `alerts` are configured: they watch what the policy passes on. */
+  private readonly alerts: Alerts | undefined
   /** Where a whole frame goes: the policy, or straight to the branches. */
   private readonly entry: (src: Buffer, offset: number, length: number) => void
   /** Before the entry: fields records carry inline become announced ones. */
@@ -92,7 +95,15 @@ export class Pipeline {
       this.encryptor = encrypt === undefined ? undefined : new Encryptor(encrypt, options.sinks[0].format.limits, view, stats, this.whole, (error) => this.report('encrypt', error), loaded)
       this.processors = processors.length === 0 ? undefined : new Processors(
         processors, view, stats, this.encryptor?.frame ?? this.whole, (error) => this.report('process', error), loaded)
-      const policy = new RecordPolicy(options.policy, options.keys, stats, this.processors?.frame ?? this.encryptor?.frame ?? this.whole)
+      const afterPolicy = this.processors?.frame ?? this.encryptor?.frame ?? this.whole
+      const rules = options.policy.alerts
+      const alerts = rules === undefined ? undefined : new Alerts(rules, view, this.whole, (error) => this.report('alert', error))
+      this.alerts = alerts
+      // The record first, then what it made an alert say.
+      const policy = new RecordPolicy(options.policy, options.keys, stats, alerts === undefined ? afterPolicy : (src, offset, length) => {
+        afterPolicy(src, offset, length)
+        alerts.frame(src, offset, length)
+      })
       const events = new EventRecords()
       this.policy = policy
       // The policy's stages read record frames: an event becomes the record log.info would have written.
@@ -205,7 +216,7 @@ export class Pipeline {
 
   /** Resolves when the archives of rotated files asked for so far are written, and closed network sinks are done. */
   idle(): Promise<void> {
-    return Promise.all(this.branches.map((branch) => Promise.all([branch.rotating?.idle(), branch.sink.idle?.()]))).then(() => undefined)
+    return Promise.all([this.alerts?.idle(), ...this.branches.map((branch) => Promise.all([branch.rotating?.idle(), branch.sink.idle?.()]))]).then(() => undefined)
   }
 
   /** Where this pipeline reads on from: READ, or past the fragments of a frame it is joining. */
@@ -253,17 +264,20 @@ export class Pipeline {
   /** A flush: network sinks send what they are batching now. */
   seal(): void {
     for (const branch of this.branches) branch.sink.seal?.()
+    this.alerts?.seal()
   }
 
   /** The process ends on this thread: network sinks spool what they hold, or count it. */
   abandon(): void {
     for (const branch of this.branches) branch.sink.abandon?.()
+    this.alerts?.abandon()
   }
 
   close(): void {
     this.policy?.close()
     this.processors?.close()
     this.encryptor?.close()
+    this.alerts?.close()
     this.write()
     for (const branch of this.branches) branch.close()
   }

@@ -17,6 +17,7 @@ import { reencode } from './reencode.js'
 import { PathKeyScan, Redactor, type RedactConfig } from './redact.js'
 import { Sampler, type SampleConfig } from './sampler.js'
 import type { EncryptConfig } from '../../encryption/encrypt-options.js'
+import type { AlertConfig } from '../../alert-options.js'
 
 /** What happens to records between the ring and the sinks, as plain data (it crosses into the worker). */
 export interface PolicyConfig {
@@ -28,6 +29,8 @@ export interface PolicyConfig {
   fingersCrossed?: FingersCrossedConfig
   /** Not a stage of the policy: the Encryptor, after the processors (src/worker/pipeline.ts). */
   encrypt?: EncryptConfig
+  /** Not a stage either: the alert rules, which watch what the policy passes on (src/worker/policy/alerts.ts). */
+  alerts?: AlertConfig[]
 }
 
 export type FrameSink = (src: Buffer, offset: number, length: number) => void

@@ -1,0 +1,216 @@
+import { FrameEncoder } from '../../encode.js'
+import { KIND_RECORD, OFFSET_KIND } from '../../frame.js'
+import type { AlertConfig, AlertEvent } from '../../alert-options.js'
+import type { Sink } from '../destinations.js'
+import { Output } from '../output.js'
+import { shippedSink } from '../shipping/shipped.js'
+import { streamSink } from '../sinks/stream.js'
+import { compileFilter, type Filter } from './filter.js'
+import type { FrameSink } from './record-policy.js'
+import type { RecordView } from './record-view.js'
+
+/** The window is counted in this many slots. */
+const SLOTS = 12
+/** Groups watched per rule at most; the least recently seen goes. */
+const MAX_GROUPS = 1000
+/** How often an alert that no record comes to re-evaluate is looked at. */
+const TICK_MS = 1000
+const INFO = 30
+
+/** One group's counts in the window's slots, and its state. */
+class Window {
+  readonly slot = new Float64Array(SLOTS).fill(-1)
+  readonly matched = new Float64Array(SLOTS)
+  readonly all = new Float64Array(SLOTS)
+  firing = false
+  /** Until when it may not fire again. */
+  quietUntil = -Infinity
+
+  add(index: number, matched: boolean): void {
+    const i = index % SLOTS
+    if (this.slot[i] !== index) {
+      this.slot[i] = index
+      this.matched[i] = 0
+      this.all[i] = 0
+    }
+    this.all[i]++
+    if (matched) this.matched[i]++
+  }
+
+  /** The matched and all records of the window ending in slot `index`. */
+  sums(index: number): [number, number] {
+    let matched = 0
+    let all = 0
+    for (let i = 0; i < SLOTS; i++) {
+      if (index - this.slot[i] < SLOTS) {
+        matched += this.matched[i]
+        all += this.all[i]
+      }
+    }
+    return [matched, all]
+  }
+}
+
+class Rule {
+  readonly filter: Filter | undefined
+  readonly slotMs: number
+  readonly groups = new Map<string, Window>()
+
+  constructor(readonly config: AlertConfig) {
+    this.filter = config.filter === undefined ? undefined : compileFilter(config.filter)
+    this.slotMs = config.windowMs / SLOTS
+  }
+
+  window(group: string): Window {
+    let window = this.groups.get(group)
+    if (window !== undefined) {
+      // Map order is use order: the least recently seen group is first.
+      this.groups.delete(group)
+    } else {
+      window = new Window()
+      if (this.groups.size >= MAX_GROUPS) this.groups.delete(this.groups.keys().next().value!)
+    }
+    this.groups.set(group, window)
+    return window
+  }
+
+  /** What the condition measures over a window: the count, or the rate; undefined when a rate has too few records. */
+  observed([matched, all]: [number, number]): number | undefined {
+    if (this.config.measure === 'count') return matched
+    return all < this.config.minRecords ? undefined : matched / all
+  }
+
+  holds(observed: number | undefined): boolean {
+    const { threshold, strict } = this.config
+    return observed !== undefined && (strict ? observed > threshold : observed >= threshold)
+  }
+}
+
+/**
+ * Alert rules, evaluated on each record that passes the record policy: counts per window slot and
+ * group, a rule fires when its condition holds (then not again within its cooldown) and resolves
+ * when it no longer does, looked at with every record and every second. Time is the records'
+ * (the `now` option's clock), carried on by the wall clock between records. Each change goes to
+ * the rule's actions: a record through the sinks, webhooks (http sinks, retried), callbacks (on the
+ * logging thread, through a stream handed back).
+ */
+export class Alerts {
+  private readonly rules: Rule[]
+  private readonly encoder = new FrameEncoder()
+  private readonly out = new Output(1024)
+  private readonly webhooks: Sink[][]
+  private readonly callbacks: Sink[][]
+  private readonly tick: NodeJS.Timeout
+  /** The latest record time, and the wall clock when it came. */
+  private lastTime = -Infinity
+  private lastWall = 0
+  /** The record time firing alerts were last looked at for resolving. */
+  private evaluated = -Infinity
+
+  constructor(
+    configs: readonly AlertConfig[],
+    private readonly view: (src: Buffer, offset: number, length: number) => RecordView,
+    /** Where the alert's own records go: to the sinks. */
+    private readonly next: FrameSink,
+    private readonly report: (error: unknown) => void,
+  ) {
+    this.rules = configs.map((config) => new Rule(config))
+    this.webhooks = configs.map((config) => config.webhooks.map((ship) => shippedSink(ship)))
+    this.callbacks = configs.map((config) => config.callbacks.map((stream) => streamSink(stream)))
+    this.tick = setInterval(() => this.evaluate(this.lastTime + (Date.now() - this.lastWall)), TICK_MS).unref()
+  }
+
+  /** A whole frame past the record policy: records are counted; nothing is changed. */
+  readonly frame = (src: Buffer, offset: number, length: number): void => {
+    if (src[offset + OFFSET_KIND] !== KIND_RECORD) return
+    const view = this.view(src, offset, length)
+    const time = view.time
+    if (time > this.lastTime) {
+      this.lastTime = time
+      this.lastWall = Date.now()
+    }
+    // Records that a rule does not count still move its windows on: firing alerts are looked at every 100 ms of records.
+    if (time - this.evaluated >= 100) {
+      this.evaluated = time
+      this.evaluate(time)
+    }
+    for (const rule of this.rules) {
+      const { config } = rule
+      const matched = rule.filter === undefined || rule.filter(view.get)
+      // A count watches only what matches; a rate all the records, of which the matched are a share.
+      if (!matched && config.measure === 'count') continue
+      const group = config.groupBy === undefined ? '' : String(view.get(config.groupBy) ?? '')
+      const window = rule.window(group)
+      const index = Math.floor(time / rule.slotMs)
+      window.add(index, matched)
+      this.judge(rule, group, window, index, time)
+    }
+  }
+
+  /** Resolves what no longer holds, when no record comes to tell. */
+  private evaluate(now: number): void {
+    if (!Number.isFinite(now)) return
+    for (const rule of this.rules) {
+      const index = Math.floor(now / rule.slotMs)
+      for (const [group, window] of rule.groups) if (window.firing) this.judge(rule, group, window, index, now)
+    }
+  }
+
+  private judge(rule: Rule, group: string, window: Window, index: number, time: number): void {
+    const observed = rule.observed(window.sums(index))
+    const holds = rule.holds(observed)
+    if (holds && !window.firing && time >= window.quietUntil) {
+      window.firing = true
+      window.quietUntil = time + rule.config.cooldownMs
+      this.emit(rule, group, 'firing', observed!, time)
+    } else if (!holds && window.firing) {
+      window.firing = false
+      this.emit(rule, group, 'resolved', observed ?? 0, time)
+    }
+  }
+
+  private emit(rule: Rule, group: string, state: AlertEvent['state'], observed: number, time: number): void {
+    const { config } = rule
+    const event: AlertEvent = {
+      alert: config.name, state, group: config.groupBy === undefined ? null : group, condition: config.condition,
+      observed: config.measure === 'rate' ? Math.round(observed * 10_000) / 10_000 : observed, threshold: config.threshold, time: new Date(time).toISOString(),
+    }
+    if (config.logLevel !== undefined) {
+      const level = state === 'firing' ? config.logLevel : INFO
+      const length = this.encoder.record(level, time, 0, 0, `alert ${config.name} ${state}`, { alert: event })
+      this.next(this.encoder.buffer, 0, length)
+    }
+    const index = this.rules.indexOf(rule)
+    for (const sink of [...this.webhooks[index], ...this.callbacks[index]]) {
+      const out = this.out
+      out.utf8(JSON.stringify(event))
+      out.byte(10)
+      out.endRecord()
+      try {
+        sink.write(out)
+      } catch (error) {
+        this.report(error)
+      } finally {
+        out.clear()
+      }
+    }
+  }
+
+  /** A flush: webhooks send what they hold now. */
+  seal(): void {
+    for (const sinks of this.webhooks) for (const sink of sinks) sink.seal?.()
+  }
+
+  idle(): Promise<void> {
+    return Promise.all(this.webhooks.flat().map((sink) => sink.idle?.())).then(() => undefined)
+  }
+
+  close(): void {
+    clearInterval(this.tick)
+    for (const sink of [...this.webhooks.flat(), ...this.callbacks.flat()]) sink.close()
+  }
+
+  abandon(): void {
+    for (const sink of this.webhooks.flat()) sink.abandon?.()
+  }
+}
