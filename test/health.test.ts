@@ -89,6 +89,36 @@ describe('log.health()', () => {
     }
   }, 20_000)
 
+  it('a stalled destination (it never answers): lagging, then down once its tries time out; ok when it answers again', async () => {
+    let stalled = true
+    const server = createServer((request, response) => {
+      request.resume()
+      request.on('end', () => {
+        if (!stalled) response.writeHead(204).end()
+      })
+    })
+    const url = await listen(server)
+    const log = createLogger({
+      health: { window: '1s', interval: '1h', lag: 20 },
+      sinks: [{ type: 'http', url, timeout: 300, batch: { records: 1, wait: 1 }, retry: { minDelay: 10, maxDelay: 50 }, circuit: { failures: 2, probe: 100 } }],
+    })
+    try {
+      for (let i = 0; i < 50; i++) log.info({ i }, 'to a destination that hangs')
+      await until(() => codes(log.health()).includes('sink-lagging'))
+      expect(log.health().reasons.find((r) => r.code === 'sink-lagging')!.message).toMatch(/has \d+ records not yet sent/)
+      await until(() => codes(log.health()).includes('sink-down'))
+      expect(log.health().status).toBe('failing')
+      stalled = false
+      await until(() => log.health().status === 'ok', 15_000)
+      await log.flush()
+      expect(log.metrics().sinks[0]).toMatchObject({ sent: 50, inFlight: 0, dropped: 0 })
+    } finally {
+      await log.close()
+      server.closeAllConnections()
+      server.close()
+    }
+  }, 30_000)
+
   it('a killed drain worker: degraded while it is replaced, ok once the replacement runs', async () => {
     const log = createLogger({ destination: join(tempDir(), 'app.log') })
     const transport = transportOf(log) as WorkerTransport
@@ -122,7 +152,14 @@ describe('log.health()', () => {
     expect(full.reasons[0].message).toMatch(/^the ring is (99|100) % full$/)
     rmSync(flag)
     await log.flush()
-    expect(log.metrics().ringUsed).toBe(0)
+    const m = log.metrics()
+    expect(m.ringUsed).toBe(0)
+    // Every record logged is written or counted dropped, and the file has the written ones.
+    expect(m.levels.info.logged).toBe(5000)
+    expect(m.levels.info.dropped).toBeGreaterThan(0)
+    expect(m.levels.info.written + m.levels.info.dropped).toBe(5000)
+    expect(m.dropped).toBe(m.levels.info.dropped)
+    expect(readFileSync(join(dir, 'app.log'), 'utf8').split('\n').filter((line) => line.includes('"msg":"filling"'))).toHaveLength(m.levels.info.written)
     await until(() => log.health().status === 'ok', 3000)
     await log.close()
   })
