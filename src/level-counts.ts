@@ -1,3 +1,5 @@
+import { wallClock } from './wall-clock.js'
+
 /** Pino's number for error: records at it or above count into the error rate. */
 const ERROR = 50
 const SLOTS = 6
@@ -21,9 +23,9 @@ export class LevelCounts {
     this.logged[level]++
     if (!kept) {
       this.dropped[level]++
-      this.lastDroppedAt = Date.now()
+      this.lastDroppedAt = wallClock()
     }
-    if (level >= ERROR) this.error(Date.now())
+    if (level >= ERROR) this.error(wallClock())
   }
 
   /** Error-level records logged in the last minute (six 10-second slots). */

@@ -18,6 +18,7 @@ import { describe, safeGet } from './serialize.js'
 import { assessHealth, type Health, type HealthConfig, type HealthStatus } from './health.js'
 import { LevelCounts } from './level-counts.js'
 import { TraceContexts } from './trace-context.js'
+import { wallClock } from './wall-clock.js'
 import { COUNTED_SINKS } from './ring-metrics.js'
 import type { LevelMetrics, Metrics, Transport } from './transport.js'
 import { invalid, levelName } from './validate.js'
@@ -165,7 +166,7 @@ class Core {
 
   private newContextRef(store: ContextStore): FieldsRef {
     const fields = this.fields.prepare(store.fields)
-    return this.inlineContexts ? this.bindingsRef(store, fields) : this.announce(store, fields)
+    return this.inlineContexts && !store.shared ? this.bindingsRef(store, fields) : this.announce(store, fields)
   }
 
   /** Appends to the event frame the encoder holds the fields it carries inline, then its number; returns its length. */
@@ -193,7 +194,7 @@ class Core {
       const level = Number(number)
       levels[label] = { logged: counts.logged[level], dropped: counts.dropped[level], written: ring.written(level), failed: ring.failed(level) }
     }
-    const now = Date.now()
+    const now = wallClock()
     return {
       levels,
       bySink: Array.from({ length: Math.min(this.sinkCount, COUNTED_SINKS) }, (_, i) => ring.sink(i)),
@@ -212,7 +213,7 @@ class Core {
       drainState: transport.drainState,
       lastDroppedAt: this.counts.lastDroppedAt,
       sinkTimes: Array.from({ length: Math.min(this.sinkCount, COUNTED_SINKS) }, (_, i) => ring.sinkTimes(i)),
-      now: Date.now(),
+      now: wallClock(),
     }, this.healthConfig)
   }
 

@@ -61,7 +61,7 @@ export class TraceContexts {
       trace_id: span.traceId,
       span_id: span.spanId,
       trace_flags: `0${(span.traceFlags & 0xff).toString(16)}`.slice(-2),
-    })
+    }, true)
     this.byContext.set(active, { store, traced })
     return traced
   }

@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs'
 import { FRAGMENT_HEADER_BYTES, KIND_EVENT, KIND_EVENT_DEFINITION, KIND_RECORD, OFFSET_KIND } from '../frame.js'
 import { STAT_BYTES, STAT_FAILED, STAT_FILTERED, STAT_WRITTEN, type RingConsumer } from '../ring.js'
 import type { RingMetrics } from '../ring-metrics.js'
+import { wallClock } from '../wall-clock.js'
 import { Branch, type SinkConfig } from './branch.js'
 import { EventRecords } from './events/event-records.js'
 import { FragmentJoiner } from './fragments.js'
@@ -199,7 +200,7 @@ export class Pipeline {
       sink.write(out)
       this.stats[STAT_WRITTEN] += records
       this.stats[STAT_BYTES] += bytes
-      this.metrics.wrote(branch.index, out.levels, out.times, records, records, bytes, Date.now())
+      this.metrics.wrote(branch.index, out.levels, out.times, records, records, bytes, wallClock())
     } catch (error) {
       // What went out before the error is written, whole records counted so; the rest failed.
       const partial = error instanceof WriteFailed ? error : undefined
@@ -207,7 +208,7 @@ export class Pipeline {
       this.stats[STAT_WRITTEN] += whole
       this.stats[STAT_BYTES] += partial?.written ?? 0
       this.stats[STAT_FAILED] += records - whole
-      this.metrics.wrote(branch.index, out.levels, out.times, records, whole, partial?.written ?? 0, Date.now())
+      this.metrics.wrote(branch.index, out.levels, out.times, records, whole, partial?.written ?? 0, wallClock())
       this.report('write', partial?.cause ?? error)
     } finally {
       out.clear()

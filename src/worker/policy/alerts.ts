@@ -1,4 +1,5 @@
 import { FrameEncoder } from '../../encode.js'
+import { wallClock } from '../../wall-clock.js'
 import { KIND_RECORD, OFFSET_KIND } from '../../frame.js'
 import type { AlertConfig, AlertEvent } from '../../alert-options.js'
 import type { Sink } from '../destinations.js'
@@ -117,7 +118,7 @@ export class Alerts {
     this.rules = configs.map((config) => new Rule(config))
     this.webhooks = configs.map((config) => config.webhooks.map((ship) => shippedSink(ship)))
     this.callbacks = configs.map((config) => config.callbacks.map((stream) => streamSink(stream)))
-    this.tick = setInterval(() => this.evaluate(this.lastTime + (Date.now() - this.lastWall)), TICK_MS).unref()
+    this.tick = setInterval(() => this.evaluate(this.lastTime + (wallClock() - this.lastWall)), TICK_MS).unref()
   }
 
   /** A whole frame past the record policy: records are counted; nothing is changed. */
@@ -127,7 +128,7 @@ export class Alerts {
     const time = view.time
     if (time > this.lastTime) {
       this.lastTime = time
-      this.lastWall = Date.now()
+      this.lastWall = wallClock()
     }
     // Records that a rule does not count still move its windows on: firing alerts are looked at every 100 ms of records.
     if (time - this.evaluated >= 100) {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { constants, createBrotliCompress, createGzip } from 'node:zlib'
 import * as zlib from 'node:zlib'
 import { FileLock } from './file-lock.js'
-import { wallClock } from './wall-clock.js'
+import { wallClock } from '../../wall-clock.js'
 
 export type Compression = 'gzip' | 'brotli' | 'zstd'
 

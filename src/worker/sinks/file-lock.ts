@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs'
-import { wallClock } from './wall-clock.js'
+import { wallClock } from '../../wall-clock.js'
 import { isAlive } from '../process-alive.js'
 
 const pause = new Int32Array(new SharedArrayBuffer(4))

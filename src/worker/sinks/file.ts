@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type { CheckpointReason } from '../../integrity/checkpoint.js'
 import type { IntegrityConfig } from '../../integrity/integrity-options.js'
 import type { Output } from '../output.js'
+import { wallClock } from '../../wall-clock.js'
 import { Chain } from './chain.js'
 import { pieceOf, writeFully, writeRecords, WriteFailed } from './write-fd.js'
 
@@ -61,8 +62,7 @@ export class FileSink {
       }
     }
     const chain = this.chain
-    // Only a chain reads the clock: tests that fix Date.now() count its calls.
-    const now = chain === undefined ? 0 : Date.now()
+    const now = chain === undefined ? 0 : wallClock()
     try {
       if (chain !== undefined) {
         this.takeUp(chain, now)
@@ -90,7 +90,7 @@ export class FileSink {
   checkpoint(reason: CheckpointReason): void {
     const chain = this.chain
     if (chain === undefined || this.fd < 0) return
-    const now = Date.now()
+    const now = wallClock()
     this.size = this.stat()?.size ?? this.size
     this.takeUp(chain, now)
     if (chain.pending) this.writeCheckpoint(chain, reason, now)
@@ -194,7 +194,7 @@ export class FileSink {
     this.opens++
     if (stat.isFile() && stat.size > 0) this.endLastLine()
     // Written at once, so a file a rotation starts is linked to the one before even if nothing more comes.
-    if (this.chain !== undefined && stat.isFile() && stat.size === 0) this.takeUp(this.chain, Date.now())
+    if (this.chain !== undefined && stat.isFile() && stat.size === 0) this.takeUp(this.chain, wallClock())
   }
 
   /**

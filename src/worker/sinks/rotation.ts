@@ -4,7 +4,7 @@ import type { IntegrityConfig } from '../../integrity/integrity-options.js'
 import { ARCHIVE_EXTENSIONS, Archiver, type Compression } from './archive.js'
 import { FileSink } from './file.js'
 import { FileLock } from './file-lock.js'
-import { wallClock } from './wall-clock.js'
+import { wallClock } from '../../wall-clock.js'
 
 /** A file sink's options as the worker gets them: plain data, sizes in bytes and durations in ms. */
 export interface FileConfig {
