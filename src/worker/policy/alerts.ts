@@ -18,37 +18,59 @@ const MAX_GROUPS = 1000
 const TICK_MS = 1000
 const INFO = 30
 
-/** One group's counts in the window's slots, and its state. */
+/**
+ * One group's counts in the window's slots, with their sums kept as slots come and go (a record
+ * costs an add, not a sum over the slots), and its state.
+ */
 class Window {
-  readonly slot = new Float64Array(SLOTS).fill(-1)
-  readonly matched = new Float64Array(SLOTS)
-  readonly all = new Float64Array(SLOTS)
+  private readonly matched = new Float64Array(SLOTS)
+  private readonly all = new Float64Array(SLOTS)
+  /** The newest slot's number (time / slot length); slots older than head - SLOTS + 1 are empty. */
+  private head = -Infinity
+  private matchedSum = 0
+  private allSum = 0
   firing = false
   /** Until when it may not fire again. */
   quietUntil = -Infinity
 
   add(index: number, matched: boolean): void {
+    // A record older than the window (another thread's, written late) counts no more.
+    if (index <= this.head - SLOTS) return
+    this.advance(index)
     const i = index % SLOTS
-    if (this.slot[i] !== index) {
-      this.slot[i] = index
-      this.matched[i] = 0
-      this.all[i] = 0
-    }
     this.all[i]++
-    if (matched) this.matched[i]++
+    this.allSum++
+    if (matched) {
+      this.matched[i]++
+      this.matchedSum++
+    }
   }
 
   /** The matched and all records of the window ending in slot `index`. */
   sums(index: number): [number, number] {
-    let matched = 0
-    let all = 0
-    for (let i = 0; i < SLOTS; i++) {
-      if (index - this.slot[i] < SLOTS) {
-        matched += this.matched[i]
-        all += this.all[i]
+    this.advance(index)
+    return [this.matchedSum, this.allSum]
+  }
+
+  /** Empties the slots that fall out of the window when it moves on to end at `index`. */
+  private advance(index: number): void {
+    if (index <= this.head) return
+    const from = Math.max(this.head + 1, index - SLOTS + 1)
+    if (index - this.head >= SLOTS) {
+      this.matched.fill(0)
+      this.all.fill(0)
+      this.matchedSum = 0
+      this.allSum = 0
+    } else {
+      for (let n = from; n <= index; n++) {
+        const i = n % SLOTS
+        this.matchedSum -= this.matched[i]
+        this.allSum -= this.all[i]
+        this.matched[i] = 0
+        this.all[i] = 0
       }
     }
-    return [matched, all]
+    this.head = index
   }
 }
 
@@ -62,7 +84,12 @@ class Rule {
     this.slotMs = config.windowMs / SLOTS
   }
 
+  /** The group of the record before, whose window is not looked up again (a rule without groupBy has one). */
+  private lastGroup: string | undefined
+  private lastWindow: Window | undefined
+
   window(group: string): Window {
+    if (group === this.lastGroup) return this.lastWindow!
     let window = this.groups.get(group)
     if (window !== undefined) {
       // Map order is use order: the least recently seen group is first.
@@ -72,6 +99,8 @@ class Rule {
       if (this.groups.size >= MAX_GROUPS) this.groups.delete(this.groups.keys().next().value!)
     }
     this.groups.set(group, window)
+    this.lastGroup = group
+    this.lastWindow = window
     return window
   }
 
@@ -144,7 +173,8 @@ export class Alerts {
       const window = rule.window(group)
       const index = Math.floor(time / rule.slotMs)
       window.add(index, matched)
-      this.judge(rule, group, window, index, time)
+      // A record that does not match lowers a rate: it can resolve a firing alert, never fire one.
+      if (matched || window.firing) this.judge(rule, group, window, index, time)
     }
   }
 
