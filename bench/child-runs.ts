@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { availableParallelism, loadavg } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import { fail, median } from './numbers.js'
 
 /** The child's arguments after `--run`, or undefined in the parent. */
@@ -79,3 +80,16 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 export function machine(): string {
   return `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`
 }
+
+/** A point in time and the process's CPU so far (µs, every thread). */
+export function mark(): { ms: number; cpuUs: number } {
+  const cpu = process.cpuUsage()
+  return { ms: performance.now(), cpuUs: cpu.user + cpu.system }
+}
+
+/** Fails the run unless the logger's metrics say every record was written, none dropped or failed. */
+export function checkMetrics(variant: string, log: { metrics(): { written: number; dropped: number; failed: number; lastError: string | undefined } }, records: number): void {
+  const m = log.metrics()
+  if (m.written !== records || m.dropped !== 0 || m.failed !== 0) fail(`${variant}: metrics say written=${m.written} dropped=${m.dropped} failed=${m.failed}, expected ${records} written: ${String(m.lastError ?? '')}`)
+}
+

@@ -40,7 +40,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { childArgs, interleave, machine, markdownTable, medianOf, pairedRatio, ratio, report, runChild } from './child-runs.js'
+import { childArgs, interleave, machine, mark, markdownTable, medianOf, pairedRatio, ratio, report, runChild } from './child-runs.js'
 import { linesOf, PINO_SYNC, pinoAsync, pinoSync, pinoSyncChild, pinoTransport, ringlog, winstonFile, type FileLogger } from './file-loggers.js'
 import { LineCounter } from './line-counter.js'
 import { fail, int, positiveInt } from './numbers.js'
@@ -146,12 +146,6 @@ const SETS: Record<string, BenchSet> = {
 
 function setNamed(name: string): BenchSet {
   return SETS[name] ?? fail(`the set must be one of ${Object.keys(SETS).join(', ')}, got ${JSON.stringify(name)}`)
-}
-
-/** A point in time and the process's CPU so far (µs, every thread). */
-function mark(): { ms: number; cpuUs: number } {
-  const cpu = process.cpuUsage()
-  return { ms: performance.now(), cpuUs: cpu.user + cpu.system }
 }
 
 /** One run, in this fresh process. */

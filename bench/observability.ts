@@ -50,10 +50,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { createLogger, type Logger, type LoggerOptions } from '../src/index.js'
+import { createLogger, type LoggerOptions } from '../src/index.js'
 import { transportOf } from '../src/logger.js'
 import type { WorkerTransport } from '../src/worker-transport.js'
-import { childArgs, interleave, machine, markdownTable, medianOf, pairedRatio, ratio, report, runChild } from './child-runs.js'
+import { checkMetrics, childArgs, interleave, machine, mark, markdownTable, medianOf, pairedRatio, ratio, report, runChild } from './child-runs.js'
 import { fail, int, positiveInt } from './numbers.js'
 import { fields, MESSAGE } from './record.js'
 
@@ -161,17 +161,6 @@ function threadTimes(): { cpuNs: number; waitNs: number } {
   } catch {
     return { cpuNs: NaN, waitNs: NaN }
   }
-}
-
-/** A point in time and the process's CPU so far (µs, every thread). */
-function mark(): { ms: number; cpuUs: number } {
-  const cpu = process.cpuUsage()
-  return { ms: performance.now(), cpuUs: cpu.user + cpu.system }
-}
-
-function checkMetrics(variant: string, log: Pick<Logger, 'metrics'>, records: number): void {
-  const m = log.metrics()
-  if (m.written !== records || m.dropped !== 0 || m.failed !== 0) fail(`${variant}: metrics say written=${m.written} dropped=${m.dropped} failed=${m.failed}, expected ${records} written: ${String(m.lastError ?? '')}`)
 }
 
 /** One timed run, in this fresh process: RECORDS log.info calls to /dev/null. */

@@ -36,11 +36,11 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { verifyFiles } from '../src/integrity/verify-files.js'
-import { createLogger, type Logger, type LoggerOptions } from '../src/index.js'
+import { createLogger, type LoggerOptions } from '../src/index.js'
 import { CHECKPOINT_START } from '../src/integrity/checkpoint.js'
 import { transportOf } from '../src/logger.js'
 import type { WorkerTransport } from '../src/worker-transport.js'
-import { childArgs, interleave, machine, markdownTable, medianOf, pairedRatio, ratio, report, runChild } from './child-runs.js'
+import { checkMetrics, childArgs, interleave, machine, mark, markdownTable, medianOf, pairedRatio, ratio, report, runChild } from './child-runs.js'
 import { fail, int, median, positiveInt } from './numbers.js'
 import { fields, MESSAGE, type Fields } from './record.js'
 
@@ -109,17 +109,6 @@ function loggerOptions(variant: Burst | Flushing, path: string): LoggerOptions {
     case 'fsync':
       return { sinks: [{ ...file, durability: 'fsync' }], bufferSize: RING, worker: true }
   }
-}
-
-/** A point in time and the process's CPU so far (µs, every thread). */
-function mark(): { ms: number; cpuUs: number } {
-  const cpu = process.cpuUsage()
-  return { ms: performance.now(), cpuUs: cpu.user + cpu.system }
-}
-
-function checkMetrics(variant: string, log: Pick<Logger, 'metrics'>, records: number): void {
-  const m = log.metrics()
-  if (m.written !== records || m.dropped !== 0 || m.failed !== 0) fail(`${variant}: metrics say written=${m.written} dropped=${m.dropped} failed=${m.failed}, expected ${records} written: ${String(m.lastError ?? '')}`)
 }
 
 /** The file's lines: records and checkpoints, checked against what the variant must have written. */
