@@ -1,5 +1,5 @@
 import type { LevelOption, LevelTable } from './levels.js'
-import { levelName, type Where } from './validate.js'
+import { invalid, levelName, type Where } from './validate.js'
 import { dedupeOption } from './worker/policy/dedupe.js'
 import { filterOption } from './worker/policy/filter.js'
 import { fingersCrossedOption } from './worker/policy/fingers-crossed.js'
@@ -7,7 +7,7 @@ import { rateLimitOption } from './worker/policy/rate-limit.js'
 import type { PolicyConfig } from './worker/policy/record-policy.js'
 import { redactOption, type DetectorName } from './worker/policy/redact.js'
 import { sampleOption } from './worker/policy/sampler.js'
-import { encryptOption, type EncryptOption } from './encryption/encrypt-options.js'
+import { encryptOption, sealsPath, type EncryptOption } from './encryption/encrypt-options.js'
 import { alertsOption, type AlertRuleOption } from './alert-options.js'
 
 export type { DetectorName }
@@ -110,6 +110,12 @@ export const POLICY_KEYS = ['filter', 'dedupe', 'sample', 'rateLimit', 'redact',
 export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable, env: NodeJS.ProcessEnv): PolicyConfig {
   const where = (name: string): Where => `option ${name}`
   const threshold = (at: Where, level: unknown): number => table.threshold(levelName(at, level, table))
+  const encrypt = encryptOption(where('encrypt'), options.encrypt, env)
+  const alerts = options.alerts === undefined ? undefined : alertsOption(where('alerts'), options.alerts, table)
+  alerts?.forEach((rule, i) => {
+    // An alert's group goes into its record, webhook and callback as it is: it must not be a value encrypt seals.
+    if (encrypt !== undefined && rule.groupBy !== undefined && sealsPath(encrypt, rule.groupBy)) invalid(`${where('alerts')}[${i}].groupBy`, rule.groupBy, 'a field that encrypt does not seal (the alert would carry its value in clear)')
+  })
   return {
     filter: filterOption(where('filter'), options.filter),
     dedupe: dedupeOption(where('dedupe'), options.dedupe),
@@ -117,7 +123,7 @@ export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable,
     rateLimit: rateLimitOption(where('rateLimit'), options.rateLimit),
     redact: redactOption(where('redact'), options.redact),
     fingersCrossed: fingersCrossedOption(where('fingersCrossed'), options.fingersCrossed, threshold),
-    encrypt: encryptOption(where('encrypt'), options.encrypt, env),
-    alerts: options.alerts === undefined ? undefined : alertsOption(where('alerts'), options.alerts, table),
+    encrypt,
+    alerts,
   }
 }

@@ -157,7 +157,7 @@ export class RingViews {
   set lastError(text: string) {
     const { control } = this
     Atomics.add(control, ERROR_SEQUENCE, 1)
-    Atomics.store(control, ERROR_LENGTH, this.controlBytes.write(text, ERROR_TEXT, CONTROL_BYTES - ERROR_TEXT))
+    Atomics.store(control, ERROR_LENGTH, this.controlBytes.write(text, ERROR_TEXT, METRICS_OFFSET - ERROR_TEXT))
     Atomics.add(control, ERROR_SEQUENCE, 1)
   }
 }

@@ -4,6 +4,7 @@
  * through the sinks, a webhook to a local server that gets exactly the events, a callback on the
  * logging thread. Rules are checked by createLogger().
  */
+import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -116,16 +117,19 @@ describe.each([{ worker: true }, { worker: false }])('alerts (worker: $worker)',
   })
 })
 
-it('a firing alert that no record comes to is resolved by the wall clock', async () => {
+it('a firing alert that no record comes to is resolved by the wall clock, and its record written then', async () => {
   const events: AlertEvent[] = []
+  const file = join(tempDir(), 'app.log')
   const log = createLogger({
-    destination: join(tempDir(), 'app.log'),
-    alerts: [{ name: 'any-error', filter: errors, when: 'count >= 1 in 1s', actions: [{ callback: (event) => events.push(event) }] }],
+    destination: file,
+    alerts: [{ name: 'any-error', filter: errors, when: 'count >= 1 in 1s', actions: [{ callback: (event) => events.push(event) }, { log: 'warn' }] }],
   })
   log.error('once')
   await log.flush()
   await until(() => events.length === 2, 5000)
   expect(events.map((e) => e.state)).toEqual(['firing', 'resolved'])
+  // In the file before any flush or close.
+  await until(() => readFileSync(file, 'utf8').includes('alert any-error resolved'), 2000)
   await log.close()
 })
 
@@ -146,6 +150,13 @@ describe('alert rules are checked', () => {
     [{ ...rule, everySecond: true }, 'option alerts[0].everySecond'],
   ])('%j', (bad, message) => {
     expect(optionError(() => createLogger({ destination: '/dev/null', alerts: [bad] as never }))).toContain(message)
+  })
+
+  it('a group that encrypt seals: its value would go out in clear', () => {
+    expect(optionError(() => createLogger({
+      destination: '/dev/null', encrypt: { paths: ['user.email'], key: 'ab'.repeat(32) },
+      alerts: [{ ...rule, groupBy: 'user.email' }],
+    }))).toContain('option alerts[0].groupBy: "user.email"; expected a field that encrypt does not seal')
   })
 
   it('two rules with one name', () => {

@@ -7,11 +7,11 @@
  */
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createLogger } from '../dist/src/index.js'
+import { createLogger, verifyLogs } from '../dist/src/index.js'
 import { keyRing } from '../dist/src/encryption/key-material.js'
 import { verifyFiles } from '../dist/src/integrity/verify-files.js'
 import { cli } from './helpers/cli.js'
@@ -153,6 +153,33 @@ describe('the chain across processes', () => {
   }, 60_000)
 })
 
+describe('reopening and old logs', () => {
+  it('log.reopen() after logrotate renamed the file: the renamed file is sealed, the new one continues the chain', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'app.log')
+    const log = createLogger({ sinks: [{ type: 'file', path, integrity: { key: KEY } }] })
+    for (let i = 0; i < 3; i++) log.info({ i }, 'before')
+    await log.flush()
+    renameSync(path, `${path}.1`)
+    await log.reopen()
+    for (let i = 0; i < 3; i++) log.info({ i }, 'after')
+    await log.close()
+    expect(await verifyFiles([path, `${path}.1`], keys)).toMatchObject({ ok: true, lines: 6, files: [`${path}.1`, path] })
+  })
+
+  it('integrity turned on for a large log written without it: the first write does not read it all, and the chain starts after it', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'old.log')
+    writeFileSync(path, `${'{"level":30,"msg":"written before integrity"}\n'.repeat(200_000)}`)
+    const started = performance.now()
+    const log = createLogger({ sinks: [{ type: 'file', path, integrity: { key: KEY } }] })
+    log.info('the first sealed line')
+    await log.close()
+    expect(performance.now() - started).toBeLessThan(5000)
+    expect(await verifyFiles([path], keys)).toMatchObject({ ok: false, line: 1, message: 'lines 1-200000 come before the first checkpoint: the chain does not cover them' })
+  })
+})
+
 describe('Ed25519', () => {
   it('checkpoints signed with the private key verify with the public key, and only with it', async () => {
     const dir = tempDir()
@@ -198,6 +225,12 @@ describe('integrity options', () => {
     expectOptionError(file({ privateKey: rsa }), 'option sinks[0].integrity.privateKey', 'an Ed25519 private key in PEM (this one is rsa)')
     expectOptionError(file({ key: KEY, checkpointLines: 0 }), 'option sinks[0].integrity.checkpointLines', 'a whole number of lines, 1 or more')
     expectOptionError(file({ key: KEY, keyId: 'a:b' }), 'option sinks[0].integrity.keyId', 'a key id')
+    // A key under a misspelt name, or where the object goes, is not shown either.
+    expect(file({ Key: KEY })).toThrow(/invalid option sinks\[0\]\.integrity\.Key: "\(hidden\)"/)
+    expect(file(KEY)).toThrow(/invalid option sinks\[0\]\.integrity: "\(hidden\)"/)
+    expect(file({ Key: KEY })).not.toThrow(new RegExp(KEY))
+    expect(() => verifyLogs(['x.log'], { key: KEY } as never)).toThrow(/\(hidden: key\)/)
+    expect(() => verifyLogs(['x.log'], { key: KEY } as never)).not.toThrow(new RegExp(KEY))
     expectOptionError(() => createLogger({ sinks: [{ type: 'stdout', integrity: { key: KEY } } as never] }), 'option sinks[0].integrity', 'file')
   })
 })

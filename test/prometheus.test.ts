@@ -11,6 +11,7 @@ import { Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { createLogger, type RingLogger } from '../dist/src/index.js'
 import { CONTENT_TYPE, prometheusHandler, prometheusText, registerMetrics } from '../dist/src/prometheus.js'
+import { RingViews } from '../dist/src/ring.js'
 import { tempDir } from './helpers/files.js'
 
 const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter((line) => line !== '')
@@ -76,6 +77,16 @@ describe.each([{ worker: true }, { worker: false }])('metrics agree with the fil
     expect(m.latency.count).toBe(50)
     await log.close()
   })
+})
+
+it('a long last error stays in its place: the metrics after it in shared memory are untouched', () => {
+  const ring = RingViews.create(4096)
+  ring.metrics.wrote(0, Uint8Array.of(30), Float64Array.of(0), 1, 1, 10, 5)
+  ring.lastError = `write EIO: ${'x'.repeat(3000)}`
+  expect(ring.metrics.written(30)).toBe(1)
+  expect(ring.metrics.sink(0)).toEqual({ written: 1, failed: 0, bytes: 10 })
+  expect(ring.lastError!.length).toBeLessThan(600)
+  expect(ring.lastError!.startsWith('write EIO: xxx')).toBe(true)
 })
 
 describe('ringlog/prometheus', () => {

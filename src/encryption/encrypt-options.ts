@@ -1,6 +1,6 @@
 import { moduleOptions, type ModuleOptions } from '../shipping/module-options.js'
 import { invalid, type Where } from '../validate.js'
-import { compilePaths } from '../worker/policy/redact.js'
+import { compilePaths, ends, step, type RedactNode } from '../worker/policy/redact.js'
 import { keyBytes, keyId } from './key-material.js'
 
 /** The variable a key is read from when `encrypt` gives neither `key` nor `keyProvider`: `<key id>:<key>`, or a key alone (id 'k1'). */
@@ -84,3 +84,15 @@ export function encryptOption(where: Where, value: unknown, env: NodeJS.ProcessE
   const id = fields.keyId !== undefined ? keyId(`${where}.keyId`, fields.keyId) : colon < 0 ? DEFAULT_KEY_ID : keyId(`variable ${KEY_VARIABLE} (its key id)`, variable.slice(0, colon))
   return { ...config, key: keyBytes(`variable ${KEY_VARIABLE}`, colon < 0 ? variable : variable.slice(colon + 1)).toString('base64'), keyId: id, provider: undefined }
 }
+
+/** Whether the value at a dotted field path is sealed, itself or inside a value that is. */
+export function sealsPath(config: EncryptConfig, path: string): boolean {
+  let nodes: readonly RedactNode[] = [compilePaths(config.paths)]
+  for (const key of path.split('.')) {
+    nodes = step(nodes, key)
+    if (nodes.length === 0) return false
+    if (ends(nodes)) return true
+  }
+  return false
+}
+

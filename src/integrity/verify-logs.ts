@@ -30,6 +30,6 @@ export function verifyLogs(files: readonly string[], options: VerifyOptions): Pr
     if (key.asymmetricKeyType !== 'ed25519') invalid('verifyLogs publicKey', key.asymmetricKeyType, 'an Ed25519 public key')
     keys.publicKey = key
   }
-  if (keys.hmac === undefined && keys.publicKey === undefined) invalid('verifyLogs options', options, '{ keys } or { publicKey }')
+  if (keys.hmac === undefined && keys.publicKey === undefined) invalid('verifyLogs options', `(hidden: ${Object.keys(options ?? {}).join(', ') || 'no keys'})`, '{ keys } or { publicKey }')
   return verifyFiles(files, keys, options.open === true)
 }

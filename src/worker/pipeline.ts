@@ -98,7 +98,7 @@ export class Pipeline {
         processors, view, stats, this.encryptor?.frame ?? this.whole, (error) => this.report('process', error), loaded)
       const afterPolicy = this.processors?.frame ?? this.encryptor?.frame ?? this.whole
       const rules = options.policy.alerts
-      const alerts = rules === undefined ? undefined : new Alerts(rules, view, this.whole, (error) => this.report('alert', error))
+      const alerts = rules === undefined ? undefined : new Alerts(rules, view, this.whole, (error) => this.report('alert', error), () => this.write())
       this.alerts = alerts
       // The record first, then what it made an alert say.
       const policy = new RecordPolicy(options.policy, options.keys, stats, alerts === undefined ? afterPolicy : (src, offset, length) => {

@@ -143,11 +143,15 @@ export class Alerts {
     /** Where the alert's own records go: to the sinks. */
     private readonly next: FrameSink,
     private readonly report: (error: unknown) => void,
+    /** Called after the timer's look made an alert record: the pipeline writes it now, not with the next records. */
+    private readonly written: () => void,
   ) {
     this.rules = configs.map((config) => new Rule(config))
     this.webhooks = configs.map((config) => config.webhooks.map((ship) => shippedSink(ship)))
     this.callbacks = configs.map((config) => config.callbacks.map((stream) => streamSink(stream)))
-    this.tick = setInterval(() => this.evaluate(this.lastTime + (wallClock() - this.lastWall)), TICK_MS).unref()
+    this.tick = setInterval(() => {
+      if (this.evaluate(this.lastTime + (wallClock() - this.lastWall))) this.written()
+    }, TICK_MS).unref()
   }
 
   /** A whole frame past the record policy: records are counted; nothing is changed. */
@@ -178,26 +182,33 @@ export class Alerts {
     }
   }
 
-  /** Resolves what no longer holds, when no record comes to tell. */
-  private evaluate(now: number): void {
-    if (!Number.isFinite(now)) return
+  /** Resolves what no longer holds, when no record comes to tell; true when an alert changed. */
+  private evaluate(now: number): boolean {
+    if (!Number.isFinite(now)) return false
+    let changed = false
     for (const rule of this.rules) {
       const index = Math.floor(now / rule.slotMs)
-      for (const [group, window] of rule.groups) if (window.firing) this.judge(rule, group, window, index, now)
+      for (const [group, window] of rule.groups) if (window.firing && this.judge(rule, group, window, index, now)) changed = true
     }
+    return changed
   }
 
-  private judge(rule: Rule, group: string, window: Window, index: number, time: number): void {
+  /** Fires or resolves the alert of `group` as its window says at slot `index`; true when it changed. */
+  private judge(rule: Rule, group: string, window: Window, index: number, time: number): boolean {
     const observed = rule.observed(window.sums(index))
     const holds = rule.holds(observed)
     if (holds && !window.firing && time >= window.quietUntil) {
       window.firing = true
       window.quietUntil = time + rule.config.cooldownMs
       this.emit(rule, group, 'firing', observed!, time)
-    } else if (!holds && window.firing) {
+      return true
+    }
+    if (!holds && window.firing) {
       window.firing = false
       this.emit(rule, group, 'resolved', observed ?? 0, time)
+      return true
     }
+    return false
   }
 
   private emit(rule: Rule, group: string, state: AlertEvent['state'], observed: number, time: number): void {

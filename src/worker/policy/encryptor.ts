@@ -12,6 +12,7 @@ import { compilePaths, ends, PathKeyScan, step, type RedactNode } from './redact
 import type { FrameSink } from './record-policy.js'
 import { WHOLE, type RecordView } from './record-view.js'
 import { reencode } from './reencode.js'
+import { wallClock } from '../../wall-clock.js'
 
 
 /** Frames held while a key provider answers, at most; past this, records are dropped and counted as failed. */
@@ -140,7 +141,7 @@ export class Encryptor {
     if (fields === undefined) return this.next(src, offset, length)
     const subject = this.config.perSubject === undefined ? undefined : view.get(this.config.perSubject)
     const message = view.message
-    if (this.seal(fields, this.root, subject, view.time) === 0) return this.next(src, offset, length)
+    if (this.seal(fields, this.root, subject, wallClock()) === 0) return this.next(src, offset, length)
     const encoded = reencode(this.packr, src, offset, length, message, fields)
     this.next(encoded, 0, encoded.length)
   }
@@ -150,7 +151,7 @@ export class Encryptor {
     const path = this.config.perSubject
     let subject: Plain | undefined = fields
     if (path !== undefined) for (const part of path.split('.')) subject = subject !== null && typeof subject === 'object' ? (subject as PlainObject)[part] : undefined
-    if (this.seal(fields, this.root, path === undefined ? undefined : subject, Date.now()) === 0) return this.next(src, offset, length)
+    if (this.seal(fields, this.root, path === undefined ? undefined : subject, wallClock()) === 0) return this.next(src, offset, length)
     const packed = this.packr.pack(fields)
     const frame = Buffer.allocUnsafe(HEADER_BYTES + packed.length)
     src.copy(frame, 0, offset, offset + HEADER_BYTES)

@@ -93,38 +93,48 @@ export class Chain {
       return
     }
     try {
-      let tail = Buffer.alloc(0)
-      let from = size
+      // Back from the end a chunk at a time, each searched with the few bytes after it (a match may
+      // cross the boundary); nothing is kept of a chunk without a checkpoint.
       let at = -1
-      while (from > 0 && at < 0) {
+      let carry = Buffer.alloc(0)
+      for (let from = size; from > 0 && at < 0;) {
         const start = Math.max(0, from - READ_BACK)
         const chunk = Buffer.allocUnsafe(from - start)
         const read = readSync(fd, chunk, 0, chunk.length, start)
-        tail = Buffer.concat([chunk.subarray(0, read), tail])
+        const window = Buffer.concat([chunk.subarray(0, read), carry])
+        const found = window.lastIndexOf(CHECKPOINT_AT)
+        if (found >= 0) at = start + found + 1
+        else if (start === 0 && window.subarray(0, CHECKPOINT_AT.length - 1).equals(CHECKPOINT_AT.subarray(1))) at = 0
+        carry = chunk.subarray(0, Math.min(read, CHECKPOINT_AT.length - 1))
         from = start
-        const found = tail.lastIndexOf(CHECKPOINT_AT)
-        if (found >= 0) at = found + 1
-        else if (from === 0 && tail.subarray(0, CHECKPOINT_AT.length - 1).equals(CHECKPOINT_AT.subarray(1))) at = 0
       }
       if (at < 0) {
         // Lines written without integrity: the chain starts after them.
         this.seq = 0
         this.total = 0
         this.prev = ''
-      } else {
-        const end = tail.indexOf(LINE_FEED, at)
-        const line = tail.subarray(at, end < 0 ? tail.length : end)
-        const read = readCheckpoint(line.toString('utf8'))
-        this.seq = read === undefined ? 0 : read.checkpoint.seq + 1
-        this.total = read === undefined ? 0 : read.checkpoint.total
-        this.prev = lineHash(line)
-        const lastLine = tail.lastIndexOf(LINE_FEED)
-        if (end >= 0 && lastLine > end) this.add(tail, end + 1, lastLine + 1, now)
+        this.knownSize = size
+        return
       }
-      this.knownSize = from + tail.length
+      const tail = Buffer.allocUnsafe(size - at)
+      const read = readSync(fd, tail, 0, tail.length, at)
+      const end = tail.indexOf(LINE_FEED)
+      const line = tail.subarray(0, end < 0 ? read : end)
+      const checkpoint = readCheckpoint(line.toString('utf8'))
+      this.seq = checkpoint === undefined ? 0 : checkpoint.checkpoint.seq + 1
+      this.total = checkpoint === undefined ? 0 : checkpoint.checkpoint.total
+      this.prev = lineHash(line)
+      const lastLine = tail.lastIndexOf(LINE_FEED, read - 1)
+      if (end >= 0 && lastLine > end) this.add(tail, end + 1, lastLine + 1, now)
+      this.knownSize = at + read
     } finally {
       closeSync(fd)
     }
+  }
+
+  /** Whether the chain has a checkpoint (a fresh one, or one read back from the file). */
+  get started(): boolean {
+    return this.seq > 0 || this.prev !== ''
   }
 
   /** A new file: lines of the block that went to the file before unsealed (another process renamed it) are left out. */

@@ -72,7 +72,12 @@ export class FileSink {
       this.size += out.pos
       if (chain !== undefined) {
         chain.knownSize = this.size
-        if (chain.due(now)) this.writeCheckpoint(chain, 'interval', now)
+        try {
+          if (chain.due(now)) this.writeCheckpoint(chain, 'interval', now)
+        } catch (error) {
+          // The records are in the file: only the checkpoint after them is not (the next writer seals them).
+          throw new WriteFailed(error, out.pos)
+        }
       }
       if (this.fsync) fdatasyncSync(this.fd)
     } catch (error) {
@@ -99,7 +104,12 @@ export class FileSink {
   /** The file's chain as this writer left it, or read back from the file when someone else wrote since. */
   private takeUp(chain: Chain, now: number): void {
     if (chain.knownSize === this.size) return
-    if (this.size > 0) return chain.recover(this.path, this.size, now)
+    if (this.size > 0) {
+      chain.recover(this.path, this.size, now)
+      // A file with no checkpoint in it (written without integrity): the chain starts here, after what it holds.
+      if (!chain.started) this.writeCheckpoint(chain, 'start', now)
+      return
+    }
     // A new file starts with a checkpoint: it links the file to the one before (rotation), or begins a chain.
     chain.restart()
     this.writeCheckpoint(chain, 'start', now)
@@ -115,6 +125,22 @@ export class FileSink {
     }
     this.size += line.length
     chain.knownSize = this.size
+  }
+
+  /**
+   * Before the open file is let go for the one at the path (logrotate renamed it, log.reopen(),
+   * another process rotated it): what this writer wrote into it since its last checkpoint is sealed
+   * there, unless someone else wrote to it since (this writer's block is not all it holds then).
+   */
+  private sealOpenFile(): void {
+    const chain = this.chain
+    if (chain === undefined || this.fd < 0 || !chain.pending) return
+    if (this.stat()?.size !== chain.knownSize) return
+    try {
+      this.writeCheckpoint(chain, 'rotate', wallClock())
+    } catch {
+      // Unsealed: a verifier says where.
+    }
   }
 
   /** The process ends: what was written since the last checkpoint is sealed, if it can be. */
@@ -164,6 +190,7 @@ export class FileSink {
 
   /** Opens the path again: for logrotate (SIGHUP), after a rotation, and when another process rotated it. */
   reopen(): void {
+    this.sealOpenFile()
     this.closeFd()
     try {
       this.open()
