@@ -46,8 +46,12 @@ describe('plugin sinks (type: module)', () => {
     for (const start = Date.now(); !(existsSync(stalled) && readFileSync(stalled, 'utf8').startsWith('send 0')) && Date.now() - start < 10_000;) await new Promise((resolve) => setTimeout(resolve, 5))
     for (let i = 10; i < 200; i++) stuck.info('r', { i })
     await stuck.close()
-    // The first batch never ends: one batch after it was prepared, not each of those the small buffer dropped in turn.
-    expect(readFileSync(stalled, 'utf8')).toMatch(/^send 0 fresh\nprepare \d+\n$/)
+    // The first batch never ends: at most one batch after it was prepared, not each of those the small
+    // buffer dropped in turn. (On a loaded machine the try of the first can be given up before close,
+    // and the last batch sent fresh then: seen once in CI.)
+    const stalledCalls = readFileSync(stalled, 'utf8')
+    expect(stalledCalls.startsWith('send 0 fresh\n')).toBe(true)
+    expect(stalledCalls.split('\n').filter((l) => l.startsWith('prepare')).length).toBeLessThanOrEqual(1)
     expect(stuck.metrics().sinks[0].dropped).toBeGreaterThan(100)
   })
 
