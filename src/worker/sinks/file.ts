@@ -143,7 +143,7 @@ export class FileSink {
     }
   }
 
-  /** The process ends: what was written since the last checkpoint is sealed, if it can be. */
+  /** The process ends (the calling thread's pipeline, after the exit drain; close() too): what was written since the last checkpoint is sealed, if it can be. */
   abandon(): void {
     try {
       this.checkpoint('close')
