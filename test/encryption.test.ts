@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { createLogger, eraseSubject, withContext, type EncryptOption, type RingLogger } from '../dist/src/index.js'
-import { CLI } from './helpers/cli.js'
+import { CLI, node } from './helpers/cli.js'
 import { fixture, readRecords, tempDir } from './helpers/files.js'
 import { optionError } from './helpers/option-error.js'
 import { Random } from './helpers/random.js'
@@ -616,15 +616,7 @@ describe('where the key comes from', () => {
     ]
     await Promise.all(cases.map(async ({ options, reason }, i) => {
       const file = join(dir, `out-${i}.log`)
-      const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script(file, options)], { stdio: ['ignore', 'pipe', 'pipe'] })
-        let stdout = ''
-        let stderr = ''
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-        child.on('error', reject)
-        child.on('close', (code) => resolve({ code, stdout, stderr }))
-      })
+      const result = await node(['--input-type=module', '-e', script(file, options)])
       expect(result.code).toBe(0)
       expect((JSON.parse(result.stdout) as { failed: number }).failed).toBe(5)
       expect(result.stderr).toMatch(reason)

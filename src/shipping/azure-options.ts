@@ -1,6 +1,5 @@
-import { parseDuration } from '../units.js'
 import { invalid, type Where } from '../validate.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, timeoutOption, jsonFormatOnly } from './options-reader.js'
 import { textFields } from './text-fields.js'
 
 /**
@@ -49,7 +48,7 @@ export const azureOptions: OptionsReader<AzureConfig> = {
     if (typeof ruleId !== 'string' || !/^dcr-[0-9a-f]{32}$/.test(ruleId)) invalid(where('ruleId'), ruleId, "a data collection rule's immutable id: dcr- and 32 hexadecimal digits")
     if (typeof streamName !== 'string' || !/^(Custom|Microsoft)-\w+$/.test(streamName)) invalid(where('streamName'), streamName, "a stream of the rule: 'Custom-' or 'Microsoft-' and its name")
     // The records are objects of the stream: the json format's, read back.
-    if (fields.format !== undefined && fields.format !== 'json') invalid(where('format'), fields.format, "'json' (each record is sent as a JSON object of the stream)")
+    jsonFormatOnly(where('format'), fields.format, "each record is sent as a JSON object of the stream")
     return {
       endpoint: httpsUrl(where('endpoint'), fields.endpoint),
       ruleId,
@@ -57,7 +56,7 @@ export const azureOptions: OptionsReader<AzureConfig> = {
       credential: fields.credential === undefined ? undefined : textFields(where('credential'), fields.credential, ['tenantId', 'clientId', 'clientSecret'], [], ['clientSecret']),
       authorityHost: fields.authorityHost === undefined ? undefined : httpsUrl(where('authorityHost'), fields.authorityHost),
       audience: fields.audience === undefined ? undefined : httpsUrl(where('audience'), fields.audience),
-      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      timeoutMs: timeoutOption(where('timeout'), fields.timeout),
     }
   },
 }

@@ -1,6 +1,5 @@
-import { parseDuration } from '../units.js'
 import { flag, invalid } from '../validate.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, timeoutOption } from './options-reader.js'
 import { textFields } from './text-fields.js'
 
 /**
@@ -64,7 +63,7 @@ export const cloudwatchOptions: OptionsReader<CloudWatchConfig> = {
       credentials: fields.credentials === undefined ? undefined : textFields(where('credentials'), fields.credentials, ['accessKeyId', 'secretAccessKey'], ['sessionToken'], ['secretAccessKey', 'sessionToken']),
       createLogGroup: fields.createLogGroup === undefined ? false : flag(where('createLogGroup'), fields.createLogGroup),
       createLogStream: fields.createLogStream === undefined ? true : flag(where('createLogStream'), fields.createLogStream),
-      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      timeoutMs: timeoutOption(where('timeout'), fields.timeout),
     }
   },
 }

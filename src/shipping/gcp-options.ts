@@ -1,6 +1,5 @@
-import { parseDuration } from '../units.js'
 import { invalid, type Where } from '../validate.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, timeoutOption } from './options-reader.js'
 import { textFields } from './text-fields.js'
 
 /**
@@ -69,7 +68,7 @@ export const gcpOptions: OptionsReader<GcpConfig> = {
       credentials: fields.credentials === undefined ? undefined : credentials(where('credentials'), fields.credentials),
       keyFilename,
       apiEndpoint: endpoint,
-      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      timeoutMs: timeoutOption(where('timeout'), fields.timeout),
     }
   },
 }

@@ -1,6 +1,5 @@
-import { parseDuration } from '../units.js'
 import { invalid } from '../validate.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, timeoutOption } from './options-reader.js'
 import { compression, headers } from './request-options.js'
 
 /** `{ type: 'http', url }`: batches POSTed to a URL. */
@@ -39,7 +38,7 @@ export const httpOptions: OptionsReader<HttpConfig> = {
       headers: fields.headers === undefined ? {} : headers(where('headers'), fields.headers),
       body,
       gzip: compression(where('compression'), fields.compression),
-      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      timeoutMs: timeoutOption(where('timeout'), fields.timeout),
     }
   },
 }

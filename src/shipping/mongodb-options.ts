@@ -1,6 +1,6 @@
 import { parseDuration, parseSize } from '../units.js'
 import { invalid, type Where } from '../validate.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, timeoutOption, jsonFormatOnly } from './options-reader.js'
 
 /**
  * `{ type: 'mongodb', url, database, collection }`: records into a MongoDB collection with the
@@ -39,13 +39,13 @@ export const mongoOptions: OptionsReader<MongoConfig> = {
     if (typeof database !== 'string' || !NAME.test(database)) invalid(where('database'), database, 'a database name: 1 to 63 characters, none of /\\. "$*<>:|?')
     if (typeof collection !== 'string' || !/^[^\0$]{1,120}$/.test(collection) || collection.startsWith('system.')) invalid(where('collection'), collection, 'a collection name: no $ nor NUL, not system.*')
     // Each document is made from the json format's record.
-    if (fields.format !== undefined && fields.format !== 'json') invalid(where('format'), fields.format, "'json' (each document is made from the record's JSON)")
+    jsonFormatOnly(where('format'), fields.format, "each document is made from the record's JSON")
     return {
       url,
       database,
       collection,
       create: fields.create === undefined ? undefined : create(where('create'), fields.create),
-      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      timeoutMs: timeoutOption(where('timeout'), fields.timeout),
     }
   },
 }

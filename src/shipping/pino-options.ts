@@ -1,6 +1,5 @@
-import { invalid } from '../validate.js'
 import { pluginOptions, resolveModule } from './module-specifier.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, jsonFormatOnly } from './options-reader.js'
 
 /** `{ type: 'pino', target, options }`'s own options. */
 export interface PinoSinkOptions {
@@ -31,7 +30,7 @@ export const pinoOptions: OptionsReader<PinoOptions> = {
   keys: ['target', 'options'],
   read(fields, where) {
     // A transport parses JSON lines: another format would reach it as lines it cannot read.
-    if (fields.format !== undefined && fields.format !== 'json') invalid(where('format'), fields.format, "'json' (a pino transport reads pino's JSON lines)")
+    jsonFormatOnly(where('format'), fields.format, "a pino transport reads pino's JSON lines")
     return {
       target: String(fields.target),
       url: resolveModule(where('target'), fields.target),

@@ -1,6 +1,5 @@
-import { parseDuration } from '../units.js'
 import { flag, invalid } from '../validate.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, timeoutOption, jsonFormatOnly } from './options-reader.js'
 
 /**
  * `{ type: 'postgres', connectionString }`: records into a PostgreSQL table with `pg` (an optional
@@ -42,13 +41,13 @@ export const postgresOptions: OptionsReader<PostgresConfig> = {
     if (typeof table !== 'string' || !NAME.test(table)) invalid(where('table'), table, 'a table name: letters, digits, _ and $, up to 63, not starting with a digit')
     if (typeof schema !== 'string' || !NAME.test(schema)) invalid(where('schema'), schema, 'a schema name: letters, digits, _ and $, up to 63, not starting with a digit')
     // Each row is made from the json format's record.
-    if (fields.format !== undefined && fields.format !== 'json') invalid(where('format'), fields.format, "'json' (each row is made from the record's JSON)")
+    jsonFormatOnly(where('format'), fields.format, "each row is made from the record's JSON")
     return {
       connectionString,
       table,
       schema,
       createTable: fields.createTable === undefined ? true : flag(where('createTable'), fields.createTable),
-      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      timeoutMs: timeoutOption(where('timeout'), fields.timeout),
     }
   },
 }

@@ -1,6 +1,5 @@
-import { parseDuration } from '../units.js'
 import { choice, invalid } from '../validate.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, timeoutOption, jsonFormatOnly } from './options-reader.js'
 
 /**
  * `{ type: 'redis', url, key }`: records into a Redis stream or list with the official client
@@ -36,13 +35,13 @@ export const redisOptions: OptionsReader<RedisConfig> = {
     if (typeof key !== 'string' || key === '') invalid(where('key'), key, 'a non-empty key')
     if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 0) invalid(where('maxLength'), maxLength, 'a whole number of entries, 0 for no trimming')
     // Each entry is made from the json format's record.
-    if (fields.format !== undefined && fields.format !== 'json') invalid(where('format'), fields.format, "'json' (each entry is made from the record's JSON)")
+    jsonFormatOnly(where('format'), fields.format, "each entry is made from the record's JSON")
     return {
       url,
       key,
       structure: fields.structure === undefined ? 'stream' : choice(where('structure'), fields.structure, ['stream', 'list'] as const),
       maxLength,
-      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      timeoutMs: timeoutOption(where('timeout'), fields.timeout),
     }
   },
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { delay, parseDuration, parseSize } from '../units.js'
+import { delay, parseSize } from '../units.js'
 import { choice, flag, invalid, type Where } from '../validate.js'
-import type { OptionsReader } from './options-reader.js'
+import { type OptionsReader, timeoutOption } from './options-reader.js'
 
 export type SyslogProtocol = 'udp' | 'tcp' | 'tls'
 export type SyslogRfc = '5424' | '3164'
@@ -220,7 +220,7 @@ export const syslogOptions: OptionsReader<SyslogOptions> = {
       key: fields.key === undefined ? undefined : pem(where('key'), fields.key),
       rejectUnauthorized: fields.rejectUnauthorized === undefined ? true : flag(where('rejectUnauthorized'), fields.rejectUnauthorized),
       servername,
-      timeoutMs: fields.timeout === undefined ? 10_000 : parseDuration(where('timeout'), fields.timeout),
+      timeoutMs: timeoutOption(where('timeout'), fields.timeout),
       settleMs: delay(where('settleTime'), fields.settleTime, DEFAULT_SETTLE_MS),
     }
   },

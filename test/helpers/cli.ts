@@ -10,12 +10,12 @@ export interface CliRun {
 }
 
 /**
- * Runs `node dist/src/cli.js ...args` with `input` on stdin, in an environment that says nothing
- * about colors. `input` null: stdin is left open (a command that must end without reading it).
+ * Runs `node ...args` with `input` on stdin, in an environment that says nothing about colors.
+ * `input` null: stdin is left open (a command that must end without reading it).
  */
-export function cli(args: string[], input: string | null = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export function node(args: string[], input: string | null = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
@@ -27,4 +27,9 @@ export function cli(args: string[], input: string | null = '', env: NodeJS.Proce
     child.on('close', (code) => resolve({ code, stdout, stderr }))
     if (input !== null) child.stdin.end(input)
   })
+}
+
+/** Runs `node dist/src/cli.js ...args` (see node()). */
+export function cli(args: string[], input: string | null = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return node([CLI, ...args], input, env)
 }

@@ -78,10 +78,15 @@ class Rule {
   readonly filter: Filter | undefined
   readonly slotMs: number
   readonly groups = new Map<string, Window>()
+  /** Where its events go besides a record: webhooks (http sinks) and callbacks (streams handed back). */
+  readonly webhooks: Sink[]
+  readonly callbacks: Sink[]
 
   constructor(readonly config: AlertConfig) {
     this.filter = config.filter === undefined ? undefined : compileFilter(config.filter)
     this.slotMs = config.windowMs / SLOTS
+    this.webhooks = config.webhooks.map((ship) => shippedSink(ship))
+    this.callbacks = config.callbacks.map((stream) => streamSink(stream))
   }
 
   /** The group of the record before, whose window is not looked up again (a rule without groupBy has one). */
@@ -128,8 +133,6 @@ export class Alerts {
   private readonly rules: Rule[]
   private readonly encoder = new FrameEncoder()
   private readonly out = new Output(1024)
-  private readonly webhooks: Sink[][]
-  private readonly callbacks: Sink[][]
   private readonly tick: NodeJS.Timeout
   /** The latest record time, and the wall clock when it came. */
   private lastTime = -Infinity
@@ -147,8 +150,6 @@ export class Alerts {
     private readonly written: () => void,
   ) {
     this.rules = configs.map((config) => new Rule(config))
-    this.webhooks = configs.map((config) => config.webhooks.map((ship) => shippedSink(ship)))
-    this.callbacks = configs.map((config) => config.callbacks.map((stream) => streamSink(stream)))
     this.tick = setInterval(() => {
       if (this.evaluate(this.lastTime + (wallClock() - this.lastWall))) this.written()
     }, TICK_MS).unref()
@@ -222,8 +223,7 @@ export class Alerts {
       const length = this.encoder.record(level, time, 0, 0, `alert ${config.name} ${state}`, { alert: event })
       this.next(this.encoder.buffer, 0, length)
     }
-    const index = this.rules.indexOf(rule)
-    for (const sink of [...this.webhooks[index], ...this.callbacks[index]]) {
+    for (const sink of [...rule.webhooks, ...rule.callbacks]) {
       const out = this.out
       out.utf8(JSON.stringify(event))
       out.byte(10)
@@ -240,19 +240,19 @@ export class Alerts {
 
   /** A flush: webhooks send what they hold now. */
   seal(): void {
-    for (const sinks of this.webhooks) for (const sink of sinks) sink.seal?.()
+    for (const rule of this.rules) for (const sink of rule.webhooks) sink.seal?.()
   }
 
   idle(): Promise<void> {
-    return Promise.all(this.webhooks.flat().map((sink) => sink.idle?.())).then(() => undefined)
+    return Promise.all(this.rules.flatMap((rule) => rule.webhooks.map((sink) => sink.idle?.()))).then(() => undefined)
   }
 
   close(): void {
     clearInterval(this.tick)
-    for (const sink of [...this.webhooks.flat(), ...this.callbacks.flat()]) sink.close()
+    for (const rule of this.rules) for (const sink of [...rule.webhooks, ...rule.callbacks]) sink.close()
   }
 
   abandon(): void {
-    for (const sink of this.webhooks.flat()) sink.abandon?.()
+    for (const rule of this.rules) for (const sink of rule.webhooks) sink.abandon?.()
   }
 }

@@ -11,7 +11,7 @@ import { importFunction } from '../plugin-import.js'
 import { compilePaths, ends, PathKeyScan, step, type RedactNode } from './redact.js'
 import type { FrameSink } from './record-policy.js'
 import { WHOLE, type RecordView } from './record-view.js'
-import { reencode } from './reencode.js'
+import { reencode, reencodeBindings } from './reencode.js'
 import { wallClock } from '../../wall-clock.js'
 
 
@@ -152,11 +152,7 @@ export class Encryptor {
     let subject: Plain | undefined = fields
     if (path !== undefined) for (const part of path.split('.')) subject = subject !== null && typeof subject === 'object' ? (subject as PlainObject)[part] : undefined
     if (this.seal(fields, this.root, path === undefined ? undefined : subject, wallClock()) === 0) return this.next(src, offset, length)
-    const packed = this.packr.pack(fields)
-    const frame = Buffer.allocUnsafe(HEADER_BYTES + packed.length)
-    src.copy(frame, 0, offset, offset + HEADER_BYTES)
-    packed.copy(frame, HEADER_BYTES)
-    frame.writeInt32LE(frame.length, 0)
+    const frame = reencodeBindings(this.packr, src, offset, fields)
     this.next(frame, 0, frame.length)
   }
 

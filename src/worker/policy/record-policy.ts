@@ -13,7 +13,7 @@ import { compileFilter, type Filter, type FilterConfig } from './filter.js'
 import { FingersCrossed, type FingersCrossedConfig } from './fingers-crossed.js'
 import { RateLimiter, type RateLimitConfig, type Suppressed } from './rate-limit.js'
 import { RecordView, type RecordKeys } from './record-view.js'
-import { reencode } from './reencode.js'
+import { reencode, reencodeBindings } from './reencode.js'
 import { PathKeyScan, Redactor, type RedactConfig } from './redact.js'
 import { Sampler, type SampleConfig } from './sampler.js'
 import type { EncryptConfig } from '../../encryption/encrypt-options.js'
@@ -242,11 +242,7 @@ export class RecordPolicy {
     const redactor = this.redactor
     if (redactor !== undefined && redactor.fields(fields) > 0) {
       if (!this.replaying) this.stats[STAT_REDACTED]++
-      const packed = this.packr.pack(fields)
-      const frame = Buffer.allocUnsafe(HEADER_BYTES + packed.length)
-      src.copy(frame, 0, offset, offset + HEADER_BYTES)
-      packed.copy(frame, HEADER_BYTES)
-      frame.writeInt32LE(frame.length, 0)
+      const frame = reencodeBindings(this.packr, src, offset, fields)
       this.tables.set(id, fields)
       this.next(frame, 0, frame.length)
       return

@@ -14,3 +14,13 @@ export function reencode(packr: Packr, src: Buffer, offset: number, length: numb
   frame.writeInt32LE(frame.length, 0)
   return frame
 }
+
+/** A bindings frame with the same header (and id), and the fields given: a changed child's bindings or request context. */
+export function reencodeBindings(packr: Packr, src: Buffer, offset: number, fields: PlainObject): Buffer {
+  const packed = packr.pack(fields)
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + packed.length)
+  src.copy(frame, 0, offset, offset + HEADER_BYTES)
+  packed.copy(frame, HEADER_BYTES)
+  frame.writeInt32LE(frame.length, 0)
+  return frame
+}
