@@ -331,15 +331,18 @@ function changes(report: AnalysisReport): string {
   const fresh = report.newTemplates
   const newList = fresh === null
     ? '<p>No baseline to compare with.</p>'
-    : `<p>First seen at or after ${iso(fresh.since)}, which the lines before never had: ${num(fresh.templateIds.length)}.</p>${list('new-templates', fresh.templateIds.map(named))}`
-  const bursts = report.errorBursts.map((b) => `${iso(b.start)} – ${iso(b.end)} (${duration(b.end - b.start)}): ${num(b.errors)} errors, ${num(b.expected)} expected`)
-  const rates = report.rateChanges.map((r) => `${named(r.templateId)} at ${iso(r.time)}: ${num(r.before)} → ${num(r.after)} lines/min`)
+    : `<p>${num(fresh.templateIds.length)} first seen at or after ${when(fresh.since)} that the lines before never had.</p>${list('new-templates', fresh.templateIds.map(named))}`
+  const bursts = report.errorBursts.map((b) => `${when(b.start)} – ${when(b.end)} (${duration(b.end - b.start)}): ${num(b.errors)} errors, ${num(b.expected)} expected`)
+  const rates = report.rateChanges.map((r) => `${named(r.templateId)} at ${when(r.time)}: ${num(r.before)} → ${num(r.after)} lines/min`)
   return `<section class="changes">
 <div><h2>New templates</h2>${newList}</div>
 <div><h2>Error bursts</h2>${list('error-bursts', bursts)}</div>
 <div><h2>Rate changes</h2>${list('rate-changes', rates)}</div>
 </section>`
 }
+
+/** A time in running text, kept on one line. */
+const when = (t: number): string => `<time>${iso(t)}</time>`
 
 function list(name: string, items: string[]): string {
   return items.length === 0 ? `<p data-${name}>None.</p>` : `<ul data-${name}>${items.map((item) => `<li>${item}</li>`).join('')}</ul>`
@@ -395,6 +398,7 @@ figcaption code{overflow:hidden;text-overflow:ellipsis;flex:1}
 .changes{display:grid;grid-template-columns:repeat(3,1fr);gap:24px}
 .changes ul{margin:0;padding-left:18px}
 .changes li{margin-bottom:4px}
+time{white-space:nowrap}
 table{border-collapse:collapse;width:100%;table-layout:fixed}
 th,td{text-align:left;vertical-align:baseline;padding:5px 8px;border-bottom:1px solid #e6e6e6}
 th{background:#f5f5f5;font-weight:600}
