@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { AnalysisReport, ReportedAnomaly, TemplateSummary } from '../dist/src/analytics/analysis-report.js'
 import { htmlReport } from '../dist/src/analytics/html-report.js'
 import { launchChromium, openWatched, type PageProblems } from './helpers/browser.js'
@@ -100,11 +100,9 @@ function dayReport(): AnalysisReport {
   })
 }
 
-let browser: Browser
-
-beforeAll(async () => {
-  browser = await launchChromium()
-})
+// Launched by the first test, not in beforeAll: without chromium each test fails with the reason,
+// where a failed beforeAll reports them skipped.
+let browser: Browser | undefined
 
 afterAll(async () => {
   await browser?.close()
@@ -112,6 +110,7 @@ afterAll(async () => {
 
 /** Writes the report's page to a temporary file and opens it. */
 async function open(report: AnalysisReport): Promise<{ page: Page; problems: PageProblems }> {
+  browser ??= await launchChromium()
   const path = join(tempDir(), 'report.html')
   writeFileSync(path, htmlReport(report))
   return openWatched(browser, pathToFileURL(path).href)
@@ -156,6 +155,7 @@ describe('analyze HTML report', () => {
       const expected = a.kind === 'error-ratio' ? `expected ${(a.expected * 100).toFixed(1)} %, observed ${(a.observed * 100).toFixed(1)} %` : `expected ${a.expected}, observed ${a.observed}`
       expect(titles.some((title) => title.startsWith(`${a.kind}: `) && title.includes(expected) && title.includes(new Date(a.time).toISOString())), `${a.kind} on ${chart}: ${titles.join(' | ')}`).toBe(true)
     }
+    expect(await page.locator('[data-template-chart="t003"] [data-anomaly] title').textContent()).toContain(HOSTILE)
     // A marker sits over its window: the spike at bucket 200 of 288 is about 200/288 of the way across.
     const plot = (await page.locator('[data-template-chart="t003"] svg').boundingBox())!
     const spike = (await page.locator('[data-template-chart="t003"] [data-anomaly="spike"] path').boundingBox())!
@@ -185,6 +185,8 @@ describe('analyze HTML report', () => {
       anomaly('spike', templates[0].template, DAY_START + 1500 * MINUTE, 100, 900, templates[0].id),
       // Past the last bucket: pulled to the chart's edge, not lost.
       anomaly('drop', 'info', DAY_START + 2100 * MINUTE, 300, 2),
+      // Of a template evicted since: it has no chart, so it goes on the levels'.
+      anomaly('silence', 'evicted <*>', DAY_START + 10 * MINUTE, 5, 0, 'gone'),
     ])
     const { page, problems } = await open(report)
     const counts = [...await pointCounts(page, '[data-level-chart]'), ...await pointCounts(page, '[data-template-chart]')]
@@ -195,7 +197,8 @@ describe('analyze HTML report', () => {
     }
     expect(await page.locator('body *').count()).toBeLessThan(3000)
     const markers = page.locator('[data-anomaly]')
-    expect(await markers.count()).toBe(2)
+    expect(await markers.count()).toBe(3)
+    expect(await page.locator('[data-level-chart] [data-anomaly="silence"][data-template-id="gone"]').count()).toBe(1)
     for (const marker of await markers.all()) expect(await marker.isVisible()).toBe(true)
     expectInert(problems)
   })
