@@ -3,11 +3,13 @@
  * `<*>`, with a stable id. Drain's fixed-depth tree (He et al., ICWS 2017), with one setting for
  * every kind of log (no per-log tuning: the defaults are what the Loghub benchmark in
  * bench/template-mining.ts measures):
- * - masks find the shapes variables take (dates, quoted strings, URLs, ids, IPs, paths, hex,
- *   numbers with units); a message is then cut at whitespace only, as Drain cuts it;
+ * - masks find the variables a digit does not give away, or that hold spaces or punctuation (dates,
+ *   quoted strings, URLs, IPs, paths, sizes with a unit); a message is then cut at whitespace only,
+ *   as Drain cuts it;
  * - a token with a variable in it keeps the punctuation that glues it to a name (`uid=<*>,`,
  *   `index:<*>`, `x[<*>]=<*>`): its parts between `= , : ( ) [ ] { } " ' ; |` that hold a digit, a
- *   masked span or a dotted name (`com.example.Main`) become `<*>`, the rest stays;
+ *   masked span or a dotted name (`com.example.app.Main`) become `<*>`, the rest stays. So numbers,
+ *   hex and ids (`0x1f`, `blk_-42`, UUIDs) are variables without a mask of their own;
  * - the token count and the first `depth` tokens lead to a leaf; the message joins the leaf's
  *   template with which it shares the largest share of constant tokens, if that share reaches
  *   `similarity`, and the positions where they differ become `<*>`;
@@ -185,7 +187,7 @@ export class TemplateMiner {
   private readonly tree = new Map<string, Group[]>()
   /** Every group, in the order they were last seen (Map order). */
   private readonly groups = new Map<string, Group>()
-  /** Groups let go because of maxTemplates. */
+  /** Templates let go because of maxTemplates, since the miner was made. */
   evicted = 0
 
   constructor(options: MinerOptions = {}) {
@@ -196,6 +198,7 @@ export class TemplateMiner {
     this.masks = [...masks, ...MASKS]
   }
 
+  /** How many templates the miner holds. */
   get size(): number {
     return this.groups.size
   }
@@ -259,11 +262,9 @@ export class TemplateMiner {
         values.push(original)
         continue
       }
-      const shape = templateToken(spans[i][0].replace(/\u0001+/g, MASKED))
-      if (!wanted[i].includes(WILDCARD)) {
-        if (shape !== wanted[i]) return []
-        continue
-      }
+      // A masked span is one variable however long: the form add() gave the token.
+      if (templateToken(spans[i][0].replace(/\u0001+/g, MASKED)) !== wanted[i]) return []
+      if (!wanted[i].includes(WILDCARD)) continue
       const parts = new RegExp(`^${wanted[i].split(WILDCARD).map(escapeRegExp).join('(.*?)')}$`, 's').exec(original)
       if (parts === null) return []
       values.push(...parts.slice(1))
