@@ -123,6 +123,15 @@ describe('bounded memory', () => {
     expect(miner.add('alpha event happened')).toEqual({ id: a.id, template: 'alpha event happened', count: 3 })
   })
 
+  it('finds a template again whose branch of the tree the eviction it caused had emptied', () => {
+    const miner = new TemplateMiner({ maxTemplates: 1 })
+    miner.add('cache hit alpha')
+    const beta = miner.add('cache hit beta')
+    expect(miner.evicted).toBe(1)
+    expect(miner.add('cache hit beta')).toEqual({ id: beta.id, template: 'cache hit beta', count: 2 })
+    expect(miner.evicted).toBe(1)
+  })
+
   it('1,000,000 distinct messages through maxTemplates 1000: size never above 1000, every other template evicted, the heap flat', async () => {
     // A process of its own, to force garbage collection (--expose-gc) before each heap reading.
     const script = `const { TemplateMiner } = await import(${JSON.stringify(MINER)})
@@ -179,6 +188,7 @@ describe('variables()', () => {
     expect(miner.variables('login failed for <*> from <*>', 'login succeeded for carol from 10.0.0.3')).toEqual([])
     expect(miner.variables('login failed for <*> from <*>', 'login failed for carol')).toEqual([])
     expect(miner.variables('uid=<*> tty=ssh', 'uid=0 tty=pts')).toEqual([])
+    expect(miner.variables('uid=<*> tty=ssh', 'uid=root tty=ssh')).toEqual([])
   })
 })
 
