@@ -61,7 +61,7 @@ export interface MinerOptions {
  * Messages a template takes before its constants settle. On the Loghub benchmark the goal holds from
  * 40 to 300: below, events whose variable repeats one value at first are split (OpenSSH's
  * `Failed password for root`, then `for admin`); above, a rare constant is taken for a variable
- * (Windows' `client SPP.` after 308 `client WindowsUpdateAgent.`). 64 is well inside.
+ * (Windows' `client SPP.` after 308 `client WindowsUpdateAgent.`). 64 keeps clear of both ends.
  */
 const SETTLED = 64
 
