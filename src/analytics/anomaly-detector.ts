@@ -4,26 +4,30 @@
  * never reads the clock, so `ringlog analyze` replaying a file and a logging worker watching live
  * records judge alike.
  *
- * The model, per series: expected count = level × seasonal factor. The level is an exponentially
- * weighted mean of the deseasonalized counts with about an hour's memory (1/60 per window), which
- * follows a smooth daily swing (at 4× between night and day it is at most a few percent behind)
- * without following a spike of a few windows. The seasonal factors, one per slot of the season
- * (24 hourly slots of a day by default, interpolated between slot centres), learn over days what
- * the level cannot follow: the same step at the same hour every day. A window is judged against
- * that expectation with Poisson tail probabilities, which are what make low counts safe: one
- * record of a template expected 0.1 times is not unlikely enough to report, whereas 30 records of
- * one expected 3 times are; the expectation is first moved by how much more the series has been
- * spreading than Poisson noise would (bursty series), and a count must also be `factor` times away
- * from it, so that in high-volume series, where a 20% wobble is already improbable, only what
- * is far from usual is reported. Memory per series is fixed (a few numbers and the seasonal
- * factors, about 300 bytes), so `maxSeries` bounds the whole.
+ * The model, per series: two baselines, and a window is judged against the band between them. The
+ * recent level is an exponentially weighted mean with about an hour's memory (1/60 per window); it
+ * follows a smooth daily swing (4× between night and day moves less than 2% in a minute) and a
+ * lasting change of level, but not a spike of a few windows. The seasonal profile is the mean count
+ * in each slot of the season (48 half hours of a day by default), learned across days; it knows
+ * what the level cannot: the batch job that starts at 02:00 every night. A spike must be far above
+ * both, a drop or a silence far below both, so a daily step is not reported once its hour has been
+ * seen, and the first day, before any slot is learned, is judged on the level alone. Judging uses
+ * Poisson tail probabilities, which is what makes low counts safe: one record of a template
+ * expected 0.1 times is not unlikely enough to report, 30 of one expected 3 times are. The band is
+ * first widened by how much more the series has been spreading than Poisson noise (bursty series),
+ * and a count must also be `factor` times outside it: in high-volume series, where a 20% wobble is
+ * already improbable, only what is far from usual is reported. A silence is judged by the chance
+ * of that many empty windows in a row given the series' mean and dispersion, which tells a timer
+ * (never empty) from Poisson traffic of the same mean (empty now and then). Memory per series is
+ * fixed (a dozen numbers and 5 bytes per slot: about 750 bytes in all with 48 slots), so
+ * `maxSeries` bounds the whole.
  *
  * An anomaly is reported when it starts; the series then stays in that state, not reported again,
- * until its counts are back near the expectation; meanwhile it learns the threshold instead of the
- * anomalous count, so an ongoing event is learned slowly (a level shift still becomes normal within
- * hours). Nothing is reported for a series' first `learningWindows` windows, nor `new` for the
- * templates seen in the detector's own first `learningWindows`. A template seen again after being
- * let go for `maxSeries` is new again.
+ * until its counts are back near the band; meanwhile both baselines learn the threshold passed
+ * instead of the count, so an ongoing event is learned slowly (a lasting change of level still
+ * becomes normal within hours). Nothing is reported for a series' first `learningWindows` windows,
+ * nor `new` for the templates seen in the detector's own first `learningWindows`. A template seen
+ * again after being let go for `maxSeries` is new again.
  */
 import { show } from '../validate.js'
 import type { AnomalyKind } from './analysis-report.js'
@@ -33,7 +37,7 @@ export interface AnomalyOptions {
   windowMs?: number
   /** Seasonality period, in ms; 0 for none. @default 86_400_000 (a day) */
   seasonMs?: number
-  /** How many slots the season is cut into, each with its own learned factor. @default 24 */
+  /** How many slots the season is cut into, each with its own learned mean. @default 48 (half hours of a day) */
   seasonSlots?: number
   /** Series (templates + levels) kept at most; the least recently seen are let go and counted in `evicted`. @default 10_000 */
   maxSeries?: number
@@ -73,10 +77,10 @@ export interface Anomaly {
 const ERROR_LEVEL = 50
 /** The level's weight per window: about an hour's memory at 1-minute windows. */
 const LEVEL_WEIGHT = 1 / 60
-/** A seasonal factor's weight per window in its slot: it keeps about a day and a half of history. */
-const SEASON_WEIGHT = 0.02
-/** Seasonal factors stay above this: a slot that was always empty must not make a later count infinitely unlikely. */
-const MIN_FACTOR = 0.05
+/** A slot mean's weight per window in the slot: with 60 windows a slot, a day keeps 30% of the days before. */
+const SLOT_WEIGHT = 0.02
+/** A slot's mean is used once it has learned this many windows (or half of a slot's windows, if fewer). */
+const SLOT_LEARNED = 30
 /** The share of empty windows' weight per window: regularity is judged over about 100 windows. */
 const MISS_WEIGHT = 0.01
 /** A series is regular (it can fall silent) when fewer than this share of its windows were empty. */
@@ -156,7 +160,7 @@ class Series {
   newer: Series | undefined
   /** Windows learned. */
   age = 0
-  /** Deseasonalized count per window (per record, for the error ratio). */
+  /** The recent level: count per window (per record, for the error ratio). */
   level = 0
   /** Mean absolute deviation of counts from the expectation, per unit of exposure. */
   spread = 0
@@ -170,7 +174,9 @@ class Series {
   state = 0
   /** A template first seen after the detector's learning: reported `new` when its window closes. */
   fresh: boolean
-  readonly season: Float32Array
+  /** The mean per slot of the season, and how many windows each has learned (up to 255). */
+  readonly profile: Float32Array
+  readonly learned: Uint8Array
 
   constructor(
     /** A template's id, or a level's number. */
@@ -183,7 +189,10 @@ class Series {
     this.older = undefined
     this.newer = undefined
     this.fresh = fresh
-    this.season = new Float32Array(slots).fill(1)
+    // One buffer for both: a buffer costs about as much as 30 slots.
+    const buffer = new ArrayBuffer(slots * 5)
+    this.profile = new Float32Array(buffer, 0, slots)
+    this.learned = new Uint8Array(buffer, slots * 4, slots)
   }
 }
 
@@ -210,7 +219,7 @@ function settings(options: AnomalyOptions): Settings {
   return {
     windowMs,
     seasonMs: number('seasonMs', 86_400_000, (n) => n === 0 || (Number.isFinite(n) && n >= windowMs), `0 or a number of ms at least windowMs (${windowMs})`),
-    seasonSlots: number('seasonSlots', 24, integer(1, 1024), 'an integer from 1 to 1024'),
+    seasonSlots: number('seasonSlots', 48, integer(1, 1024), 'an integer from 1 to 1024'),
     maxSeries: number('maxSeries', 10_000, integer(1, 2 ** 31), 'a positive integer'),
     learningWindows: number('learningWindows', 60, integer(1, 2 ** 31), 'a positive integer'),
     threshold: number('threshold', 1e-7, (n) => n > 0 && n < 1, 'a probability between 0 and 1 (exclusive)'),
@@ -224,7 +233,9 @@ const NONE = Object.freeze([]) as readonly Anomaly[] as Anomaly[]
 export class AnomalyDetector {
   private readonly windowMs: number
   private readonly seasonMs: number
+  /** Slots of the season: 0 without one. */
   private readonly slots: number
+  private readonly slotLearned: number
   private readonly maxSeries: number
   private readonly learningWindows: number
   private readonly logThreshold: number
@@ -248,10 +259,9 @@ export class AnomalyDetector {
   /** Windows closed so far. */
   private closed = 0
   private found: Anomaly[] = []
-  /** The open window's place in the season: the two slots around it and the second one's weight. */
-  private slot0 = 0
-  private slot1 = 0
-  private slotWeight = 0
+  /** The seasonal slot the open window is in, and it with the slots either side. */
+  private slot = 0
+  private readonly near = new Int32Array(3)
   /** The expectation judge() last computed, for the report. */
   private expected = 0
   private evictions = 0
@@ -260,7 +270,8 @@ export class AnomalyDetector {
     const s = settings(options)
     this.windowMs = s.windowMs
     this.seasonMs = s.seasonMs
-    this.slots = s.seasonMs === 0 ? 1 : s.seasonSlots
+    this.slots = s.seasonMs === 0 ? 0 : s.seasonSlots
+    this.slotLearned = Math.min(SLOT_LEARNED, Math.ceil(s.seasonMs / s.seasonSlots / s.windowMs / 2))
     this.maxSeries = s.maxSeries
     this.learningWindows = s.learningWindows
     this.logThreshold = Math.log(s.threshold)
@@ -364,7 +375,12 @@ export class AnomalyDetector {
 
   /** Judges the open window of every series and of the error ratio, and learns from it. */
   private close(): void {
-    this.place(this.start + this.windowMs / 2)
+    if (this.slots > 0) {
+      this.slot = Math.floor((this.phase(this.start + this.windowMs / 2) / this.seasonMs) * this.slots)
+      this.near[0] = (this.slot + this.slots - 1) % this.slots
+      this.near[1] = this.slot
+      this.near[2] = (this.slot + 1) % this.slots
+    }
     for (let series = this.oldest; series !== undefined; series = series.newer) {
       const observed = series.count
       series.count = 0
@@ -383,7 +399,6 @@ export class AnomalyDetector {
     }
     this.total = 0
     this.closed++
-    if (this.slots > 1 && this.phase(this.start + this.windowMs) < this.windowMs) this.renormalize()
   }
 
   /** Where `time` is in the season, in ms from its start. */
@@ -391,34 +406,38 @@ export class AnomalyDetector {
     return ((time % this.seasonMs) + this.seasonMs) % this.seasonMs
   }
 
-  /** Sets the two seasonal slots whose centres are around `time`, and how near the second one it is. */
-  private place(time: number): void {
-    if (this.slots === 1) return
-    const position = (this.phase(time) / this.seasonMs) * this.slots - 0.5
-    const below = Math.floor(position)
-    this.slotWeight = position - below
-    this.slot0 = (below + this.slots) % this.slots
-    this.slot1 = (this.slot0 + 1) % this.slots
-  }
-
   /**
    * Judges one series' window (`observed` records, for `exposure` records in all: 1 but for the
    * error ratio), learns from it, and returns the kind of anomaly that starts in it, if any.
    */
   private judge(series: Series, observed: number, exposure: number, ratio: boolean): AnomalyKind | undefined {
-    const season = series.season
-    const w = this.slotWeight
-    const factor = Math.max(season[this.slot0] * (1 - w) + season[this.slot1] * w, MIN_FACTOR)
-    const expected = exposure * series.level * factor
-    this.expected = expected
+    // The band: the recent level, and the learned means of this slot and of the slots either side
+    // (a daily step that comes a few minutes early or late, or within a slot, is still usual).
+    const recent = series.level
+    let top = recent
+    let bottom = recent
+    let usualRate = recent
+    if (this.slots > 0) {
+      if (series.learned[this.slot] >= this.slotLearned) usualRate = series.profile[this.slot]
+      for (let i = 0; i < 3; i++) {
+        const slot = this.near[i]
+        if (series.learned[slot] < this.slotLearned) continue
+        top = Math.max(top, series.profile[slot])
+        bottom = Math.min(bottom, series.profile[slot])
+      }
+    }
+    const usual = exposure * usualRate
     let learned = observed
     let kind: AnomalyKind | undefined
     const judged = series.age >= this.learningWindows
     if (judged) {
-      // What the series spreads beyond Poisson noise moves the expectation (bursty series).
-      const excess = Math.max(0, MAD_TO_SD * series.spread * exposure - Math.sqrt(expected))
-      const high = Math.max(expected + excess, MIN_EXPECTED)
-      const low = expected - excess
+      const upper = exposure * top
+      const lower = exposure * bottom
+      // What the series spreads beyond Poisson noise widens the band (bursty series).
+      const excess = Math.max(0, MAD_TO_SD * series.spread * exposure - Math.sqrt(usual))
+      const high = Math.max(upper + excess, MIN_EXPECTED)
+      const low = lower - excess
+      this.expected = upper
       if (observed >= this.factor * high && logUpperTail(observed, high) < this.logThreshold) {
         learned = this.factor * high
         if ((series.state & SPIKE) === 0) kind = ratio ? 'error-ratio' : 'spike'
@@ -427,17 +446,20 @@ export class AnomalyDetector {
         series.state &= ~SPIKE
       }
       if (!ratio) {
-        const lowKind = this.judgeLow(series, observed, expected, low)
-        kind ??= lowKind
+        const lowKind = this.judgeLow(series, observed, lower, low)
+        if (kind === undefined && lowKind !== undefined) {
+          kind = lowKind
+          this.expected = lower
+        }
       }
       if ((series.state & (DROP | SILENT)) !== 0) learned = Math.max(observed, low / this.factor)
     }
-    this.learn(series, observed, learned, expected, exposure, factor, judged)
+    this.learn(series, observed, exposure, learned / exposure, usualRate)
     return kind
   }
 
   /** A drop, or a regular series' silence (empty windows: told apart from a drop, which still has records). */
-  private judgeLow(series: Series, observed: number, expected: number, low: number): AnomalyKind | undefined {
+  private judgeLow(series: Series, observed: number, lower: number, low: number): AnomalyKind | undefined {
     if (observed > 0) {
       series.run = 0
       series.runChance = 0
@@ -445,7 +467,7 @@ export class AnomalyDetector {
     } else {
       if (series.run === 0) series.runMiss = series.miss
       series.run++
-      series.runChance += Math.log(Math.max(emptyChance(expected, series.spread), MIN_MISS))
+      series.runChance += Math.log(Math.max(emptyChance(lower, series.spread), MIN_MISS))
       if (series.runMiss < REGULAR) {
         if ((series.state & SILENT) === 0 && series.runChance < this.logThreshold) {
           series.state |= SILENT
@@ -464,30 +486,23 @@ export class AnomalyDetector {
   }
 
   /**
-   * Moves the baseline toward the window (toward `learned`, the count or the threshold it passed):
-   * fast while young (a running mean), then with fixed weights.
+   * Moves the baselines toward the window, fast while young (running means), then with fixed
+   * weights. The level and the spread learn `limited` (the rate per unit of exposure, or the
+   * threshold it passed): an ongoing event is learned slowly. The slot's mean learns what came:
+   * what comes at the same time every day is usual the next day, and a one-off event fades from
+   * its slot in a few days. `usual` is the rate the series was expected to have.
    */
-  private learn(series: Series, observed: number, learned: number, expected: number, exposure: number, factor: number, judged: boolean): void {
+  private learn(series: Series, observed: number, exposure: number, limited: number, usual: number): void {
     const weight = Math.max(LEVEL_WEIGHT, 1 / (series.age + 1))
-    if (series.age > 0) series.spread += weight * (Math.abs(learned - expected) / exposure - series.spread)
-    series.level += weight * (learned / (exposure * factor) - series.level)
+    if (series.age > 0) series.spread += weight * (Math.abs(limited - usual) - series.spread)
+    series.level += weight * (limited - series.level)
     series.miss += Math.max(MISS_WEIGHT, 1 / (series.age + 1)) * ((observed === 0 ? 1 : 0) - series.miss)
-    // The factors learn only from judged, ordinary windows: a young level is not yet a reference, and an
-    // ongoing anomaly must not become the usual for its hour.
-    if (judged && series.state === 0 && this.slots > 1 && series.level > 0) {
-      const ratio = learned / (exposure * series.level)
-      const season = series.season
-      const w = this.slotWeight
-      season[this.slot0] += SEASON_WEIGHT * (1 - w) * (ratio - season[this.slot0])
-      season[this.slot1] += SEASON_WEIGHT * w * (ratio - season[this.slot1])
+    if (this.slots > 0) {
+      const windows = series.learned[this.slot]
+      series.profile[this.slot] += Math.max(SLOT_WEIGHT, 1 / (windows + 1)) * (observed / exposure - series.profile[this.slot])
+      if (windows < 255) series.learned[this.slot] = windows + 1
     }
     series.age++
-  }
-
-  /** Once a season, each series' factors are scaled back to a mean of 1 (the level takes the scale), so they cannot drift apart. */
-  private renormalize(): void {
-    for (let series = this.oldest; series !== undefined; series = series.newer) rescale(series)
-    rescale(this.errorRatio)
   }
 
   private report(kind: AnomalyKind, series: Series, expected: number, observed: number): void {
@@ -496,14 +511,4 @@ export class AnomalyDetector {
     else anomaly.level = series.key
     this.found.push(anomaly)
   }
-}
-
-function rescale(series: Series): void {
-  const season = series.season
-  let sum = 0
-  for (let i = 0; i < season.length; i++) sum += season[i]
-  const mean = sum / season.length
-  if (mean <= 0) return
-  for (let i = 0; i < season.length; i++) season[i] = Math.max(season[i] / mean, MIN_FACTOR)
-  series.level *= mean
 }
