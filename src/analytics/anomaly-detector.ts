@@ -23,9 +23,11 @@
  * `maxSeries` bounds the whole.
  *
  * An anomaly is reported when it starts; the series then stays in that state, not reported again,
- * until its counts are back near the band; meanwhile both baselines learn the threshold passed
- * instead of the count, so an ongoing event is learned slowly (a lasting change of level still
- * becomes normal within hours). Nothing is reported for a series' first `learningWindows` windows,
+ * until its counts are back near the band. Meanwhile the level learns the threshold passed instead
+ * of the count, at a tenth of its weight, so an ongoing event does not become the usual within the
+ * hour; the slot means learn the counts, so one that comes back at the same time the next day is
+ * usual, and a lasting change of level is learned slot by slot as the day goes on (the band takes
+ * the slots either side). Nothing is reported for a series' first `learningWindows` windows,
  * nor `new` for the templates seen in the detector's own first `learningWindows`. A template seen
  * again after being let go for `maxSeries` is new again.
  */
@@ -77,10 +79,10 @@ export interface Anomaly {
 const ERROR_LEVEL = 50
 /** The level's weight per window: about an hour's memory at 1-minute windows. */
 const LEVEL_WEIGHT = 1 / 60
-/** A slot mean's weight per window in the slot: with 60 windows a slot, a day keeps 30% of the days before. */
-const SLOT_WEIGHT = 0.02
-/** A slot's mean is used once it has learned this many windows (or half of a slot's windows, if fewer). */
-const SLOT_LEARNED = 30
+/** The weight of a day's pass over a slot in its mean: the mean keeps about three days. */
+const PASS_WEIGHT = 1 / 3
+/** A pass over a slot is learned when it had at least this many windows (or half of a slot's windows, if fewer). */
+const PASS_WINDOWS = 30
 /** The share of empty windows' weight per window: regularity is judged over about 100 windows. */
 const MISS_WEIGHT = 0.01
 /** A series is regular (it can fall silent) when fewer than this share of its windows were empty. */
@@ -174,9 +176,12 @@ class Series {
   state = 0
   /** A template first seen after the detector's learning: reported `new` when its window closes. */
   fresh: boolean
-  /** The mean per slot of the season, and how many windows each has learned (up to 255). */
+  /** The mean per slot of the season, and how many passes over each it has learned (up to 255). */
   readonly profile: Float32Array
-  readonly learned: Uint8Array
+  readonly passes: Uint8Array
+  /** The open pass over a slot: the sum of its rates and its windows, learned when it ends. */
+  passSum = 0
+  passWindows = 0
 
   constructor(
     /** A template's id, or a level's number. */
@@ -192,7 +197,7 @@ class Series {
     // One buffer for both: a buffer costs about as much as 30 slots.
     const buffer = new ArrayBuffer(slots * 5)
     this.profile = new Float32Array(buffer, 0, slots)
-    this.learned = new Uint8Array(buffer, slots * 4, slots)
+    this.passes = new Uint8Array(buffer, slots * 4, slots)
   }
 }
 
@@ -235,7 +240,7 @@ export class AnomalyDetector {
   private readonly seasonMs: number
   /** Slots of the season: 0 without one. */
   private readonly slots: number
-  private readonly slotLearned: number
+  private readonly passWindows: number
   private readonly maxSeries: number
   private readonly learningWindows: number
   private readonly logThreshold: number
@@ -259,8 +264,8 @@ export class AnomalyDetector {
   /** Windows closed so far. */
   private closed = 0
   private found: Anomaly[] = []
-  /** The seasonal slot the open window is in, and it with the slots either side. */
-  private slot = 0
+  /** The seasonal slot of the window last closed (-1 before the first), and it with the slots either side. */
+  private slot = -1
   private readonly near = new Int32Array(3)
   /** The expectation judge() last computed, for the report. */
   private expected = 0
@@ -271,7 +276,7 @@ export class AnomalyDetector {
     this.windowMs = s.windowMs
     this.seasonMs = s.seasonMs
     this.slots = s.seasonMs === 0 ? 0 : s.seasonSlots
-    this.slotLearned = Math.min(SLOT_LEARNED, Math.ceil(s.seasonMs / s.seasonSlots / s.windowMs / 2))
+    this.passWindows = Math.min(PASS_WINDOWS, Math.ceil(s.seasonMs / s.seasonSlots / s.windowMs / 2))
     this.maxSeries = s.maxSeries
     this.learningWindows = s.learningWindows
     this.logThreshold = Math.log(s.threshold)
@@ -376,7 +381,9 @@ export class AnomalyDetector {
   /** Judges the open window of every series and of the error ratio, and learns from it. */
   private close(): void {
     if (this.slots > 0) {
-      this.slot = Math.floor((this.phase(this.start + this.windowMs / 2) / this.seasonMs) * this.slots)
+      const slot = Math.floor((this.phase(this.start + this.windowMs / 2) / this.seasonMs) * this.slots)
+      if (slot !== this.slot) this.endPass()
+      this.slot = slot
       this.near[0] = (this.slot + this.slots - 1) % this.slots
       this.near[1] = this.slot
       this.near[2] = (this.slot + 1) % this.slots
@@ -418,10 +425,10 @@ export class AnomalyDetector {
     let bottom = recent
     let usualRate = recent
     if (this.slots > 0) {
-      if (series.learned[this.slot] >= this.slotLearned) usualRate = series.profile[this.slot]
+      if (series.passes[this.slot] > 0) usualRate = series.profile[this.slot]
       for (let i = 0; i < 3; i++) {
         const slot = this.near[i]
-        if (series.learned[slot] < this.slotLearned) continue
+        if (series.passes[slot] === 0) continue
         top = Math.max(top, series.profile[slot])
         bottom = Math.min(bottom, series.profile[slot])
       }
@@ -442,7 +449,7 @@ export class AnomalyDetector {
         learned = this.factor * high
         if ((series.state & SPIKE) === 0) kind = ratio ? 'error-ratio' : 'spike'
         series.state |= SPIKE
-      } else if (observed < ((1 + this.factor) / 2) * high) {
+      } else if (observed <= high) {
         series.state &= ~SPIKE
       }
       if (!ratio) {
@@ -481,28 +488,47 @@ export class AnomalyDetector {
       series.state |= DROP
       return starts ? 'drop' : undefined
     }
-    if (observed > ((1 + 1 / this.factor) / 2) * low) series.state &= ~DROP
+    if (observed >= low) series.state &= ~DROP
     return undefined
   }
 
   /**
    * Moves the baselines toward the window, fast while young (running means), then with fixed
    * weights. The level and the spread learn `limited` (the rate per unit of exposure, or the
-   * threshold it passed): an ongoing event is learned slowly. The slot's mean learns what came:
-   * what comes at the same time every day is usual the next day, and a one-off event fades from
-   * its slot in a few days. `usual` is the rate the series was expected to have.
+   * threshold it passed), and during an anomaly at a tenth of their weight: an ongoing event takes
+   * hours to become the usual. The slot's mean learns what came: what comes at the same time every
+   * day is usual the next day, and a one-off event fades from its slot in a few days. `usual` is
+   * the rate the series was expected to have.
    */
   private learn(series: Series, observed: number, exposure: number, limited: number, usual: number): void {
-    const weight = Math.max(LEVEL_WEIGHT, 1 / (series.age + 1))
+    const weight = series.state !== 0 ? LEVEL_WEIGHT / 10 : Math.max(LEVEL_WEIGHT, 1 / (series.age + 1))
     if (series.age > 0) series.spread += weight * (Math.abs(limited - usual) - series.spread)
     series.level += weight * (limited - series.level)
     series.miss += Math.max(MISS_WEIGHT, 1 / (series.age + 1)) * ((observed === 0 ? 1 : 0) - series.miss)
-    if (this.slots > 0) {
-      const windows = series.learned[this.slot]
-      series.profile[this.slot] += Math.max(SLOT_WEIGHT, 1 / (windows + 1)) * (observed / exposure - series.profile[this.slot])
-      if (windows < 255) series.learned[this.slot] = windows + 1
-    }
+    series.passSum += observed / exposure
+    series.passWindows++
     series.age++
+  }
+
+  /**
+   * The season has moved to another slot: each series learns its pass over the slot just ended.
+   * Learned only now, so that within a slot the band holds what earlier days had in it, not the
+   * event going on.
+   */
+  private endPass(): void {
+    for (let series = this.oldest; series !== undefined; series = series.newer) this.learnPass(series)
+    this.learnPass(this.errorRatio)
+  }
+
+  private learnPass(series: Series): void {
+    // A pass seen in part (the detector or the series began during it) is left out.
+    if (this.slot >= 0 && series.passWindows >= this.passWindows) {
+      const passes = series.passes[this.slot]
+      series.profile[this.slot] += Math.max(PASS_WEIGHT, 1 / (passes + 1)) * (series.passSum / series.passWindows - series.profile[this.slot])
+      if (passes < 255) series.passes[this.slot] = passes + 1
+    }
+    series.passSum = 0
+    series.passWindows = 0
   }
 
   private report(kind: AnomalyKind, series: Series, expected: number, observed: number): void {
