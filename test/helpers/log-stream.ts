@@ -22,8 +22,12 @@ export interface Injection {
   templateId?: string
   start: number
   end: number
-  /** The templates whose rates it changes: their own alarms during it are its effects, not false alarms. */
+  /**
+   * The templates whose rates it changes, and their levels: alarms of these series (and of the
+   * error ratio, for errors) during it are its effects, not false alarms.
+   */
   templates: readonly string[]
+  levels: readonly number[]
 }
 
 export interface StreamOptions {
@@ -81,8 +85,8 @@ const TEMPLATES: readonly Template[] = [
 const ERROR_TEMPLATES = TEMPLATES.filter((t) => t.level >= 50).map((t) => t.id)
 export const NEW_ERROR = 'db-failover'
 
-/** Poisson counts and normal noise on top of the seeded PRNG. */
-class Noise extends Random {
+/** Poisson counts and normal noise on top of the seeded PRNG (the tests' own small streams use it too). */
+export class Noise extends Random {
   uniform(): number {
     return this.next()
   }
@@ -114,13 +118,13 @@ export function logStream(options: StreamOptions): LogStream {
   const injections: Injection[] = []
   if (options.injections ?? true) {
     const spike = at(1, 14)
-    injections.push({ kind: 'spike', templateId: 'checkout', start: spike, end: spike + 15 * MINUTE, templates: ['checkout'] })
+    injections.push({ kind: 'spike', templateId: 'checkout', start: spike, end: spike + 15 * MINUTE, templates: ['checkout'], levels: [30] })
     const fresh = at(2, 3)
-    injections.push({ kind: 'new', templateId: NEW_ERROR, start: fresh, end: fresh + 30 * MINUTE, templates: [NEW_ERROR] })
+    injections.push({ kind: 'new', templateId: NEW_ERROR, start: fresh, end: fresh + 30 * MINUTE, templates: [NEW_ERROR], levels: [50] })
     const silence = at(2, 10)
-    injections.push({ kind: 'silence', templateId: HEARTBEAT, start: silence, end: silence + 40 * MINUTE, templates: [HEARTBEAT] })
+    injections.push({ kind: 'silence', templateId: HEARTBEAT, start: silence, end: silence + 40 * MINUTE, templates: [HEARTBEAT], levels: [30] })
     const errors = at(3, 13)
-    injections.push({ kind: 'error-ratio', start: errors, end: errors + 20 * MINUTE, templates: ERROR_TEMPLATES })
+    injections.push({ kind: 'error-ratio', start: errors, end: errors + 20 * MINUTE, templates: ERROR_TEMPLATES, levels: [50] })
   }
   const during = (kind: AnomalyKind, time: number) => injections.some((i) => i.kind === kind && time >= i.start && time < i.end)
 
