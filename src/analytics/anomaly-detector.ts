@@ -25,9 +25,10 @@
  * An anomaly is reported when it starts; the series then stays in that state, not reported again,
  * until its counts are back near the band. Meanwhile the level learns the threshold passed instead
  * of the count, at a tenth of its weight, so an ongoing event does not become the usual within the
- * hour; the slot means learn the counts, so one that comes back at the same time the next day is
- * usual, and a lasting change of level is learned slot by slot as the day goes on (the band takes
- * the slots either side). Nothing is reported for a series' first `learningWindows` windows,
+ * hour. The slot means learn the counts, each slot's when its pass ends: an event that comes back
+ * at the same time the next day is usual, and a lasting change of level is the usual after a few
+ * hours, once the slot before has had it (a fivefold rise: about three hours); going back to what
+ * earlier days had at that time is no drop. Nothing is reported for a series' first `learningWindows` windows,
  * nor `new` for the templates seen in the detector's own first `learningWindows`. A template seen
  * again after being let go for `maxSeries` is new again.
  */
@@ -164,7 +165,7 @@ class Series {
   age = 0
   /** The recent level: count per window (per record, for the error ratio). */
   level = 0
-  /** Mean absolute deviation of counts from the expectation, per unit of exposure. */
+  /** Mean absolute deviation of counts from the level, per unit of exposure. */
   spread = 0
   /** Weighted share of empty windows. */
   miss = 0
@@ -423,9 +424,7 @@ export class AnomalyDetector {
     const recent = series.level
     let top = recent
     let bottom = recent
-    let usualRate = recent
     if (this.slots > 0) {
-      if (series.passes[this.slot] > 0) usualRate = series.profile[this.slot]
       for (let i = 0; i < 3; i++) {
         const slot = this.near[i]
         if (series.passes[slot] === 0) continue
@@ -433,7 +432,6 @@ export class AnomalyDetector {
         bottom = Math.min(bottom, series.profile[slot])
       }
     }
-    const usual = exposure * usualRate
     let learned = observed
     let kind: AnomalyKind | undefined
     const judged = series.age >= this.learningWindows
@@ -441,7 +439,7 @@ export class AnomalyDetector {
       const upper = exposure * top
       const lower = exposure * bottom
       // What the series spreads beyond Poisson noise widens the band (bursty series).
-      const excess = Math.max(0, MAD_TO_SD * series.spread * exposure - Math.sqrt(usual))
+      const excess = Math.max(0, MAD_TO_SD * series.spread * exposure - Math.sqrt(exposure * recent))
       const high = Math.max(upper + excess, MIN_EXPECTED)
       const low = lower - excess
       this.expected = upper
@@ -461,7 +459,7 @@ export class AnomalyDetector {
       }
       if ((series.state & (DROP | SILENT)) !== 0) learned = Math.max(observed, low / this.factor)
     }
-    this.learn(series, observed, exposure, learned / exposure, usualRate)
+    this.learn(series, observed, exposure, learned / exposure)
     return kind
   }
 
@@ -497,12 +495,13 @@ export class AnomalyDetector {
    * weights. The level and the spread learn `limited` (the rate per unit of exposure, or the
    * threshold it passed), and during an anomaly at a tenth of their weight: an ongoing event takes
    * hours to become the usual. The slot's mean learns what came: what comes at the same time every
-   * day is usual the next day, and a one-off event fades from its slot in a few days. `usual` is
-   * the rate the series was expected to have.
+   * day is usual the next day, and a one-off event fades from its slot in a few days. The spread
+   * is taken from the level, not from the slot's mean: it is the noise from window to window, which
+   * a change of level since earlier days must not inflate.
    */
-  private learn(series: Series, observed: number, exposure: number, limited: number, usual: number): void {
+  private learn(series: Series, observed: number, exposure: number, limited: number): void {
     const weight = series.state !== 0 ? LEVEL_WEIGHT / 10 : Math.max(LEVEL_WEIGHT, 1 / (series.age + 1))
-    if (series.age > 0) series.spread += weight * (Math.abs(limited - usual) - series.spread)
+    if (series.age > 0) series.spread += weight * (Math.abs(limited - series.level) - series.spread)
     series.level += weight * (limited - series.level)
     series.miss += Math.max(MISS_WEIGHT, 1 / (series.age + 1)) * ((observed === 0 ? 1 : 0) - series.miss)
     series.passSum += observed / exposure
