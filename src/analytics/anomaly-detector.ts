@@ -18,19 +18,20 @@
  * and a count must also be `factor` times outside it: in high-volume series, where a 20% wobble is
  * already improbable, only what is far from usual is reported. A silence is judged by the chance
  * of that many empty windows in a row given the series' mean and dispersion, which tells a timer
- * (never empty) from Poisson traffic of the same mean (empty now and then). Memory per series is
- * fixed (a dozen numbers and 5 bytes per slot: about 750 bytes in all with 48 slots), so
- * `maxSeries` bounds the whole.
+ * (never empty) from Poisson traffic of the same mean (empty now and then). The error ratio is
+ * the same model on shares: the window's errors (level 50 and above) against its records times the
+ * usual share. Memory per series is fixed (a dozen numbers and 5 bytes per slot: about 750 bytes in
+ * all with 48 slots), so `maxSeries` bounds the whole.
  *
  * An anomaly is reported when it starts; the series then stays in that state, not reported again,
- * until its counts are back near the band. Meanwhile the level learns the threshold passed instead
+ * until its counts are back within the band. Meanwhile the level learns the threshold passed instead
  * of the count, at a tenth of its weight, so an ongoing event does not become the usual within the
  * hour. The slot means learn the counts, each slot's when its pass ends: an event that comes back
  * at the same time the next day is usual, and a lasting change of level is the usual after a few
  * hours, once the slot before has had it (a fivefold rise: about three hours); going back to what
- * earlier days had at that time is no drop. Nothing is reported for a series' first `learningWindows` windows,
- * nor `new` for the templates seen in the detector's own first `learningWindows`. A template seen
- * again after being let go for `maxSeries` is new again.
+ * earlier days had at that time is no drop. Nothing is reported for a series' first
+ * `learningWindows` windows, nor `new` for the templates seen in the detector's own first
+ * `learningWindows`. A template seen again after being let go for `maxSeries` is new again.
  */
 import { show } from '../validate.js'
 import type { AnomalyKind } from './analysis-report.js'
