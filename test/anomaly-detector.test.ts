@@ -3,7 +3,7 @@
  * templates of every volume with a daily swing and Poisson noise, into which a rate spike, a new
  * error template, a silenced heartbeat and a rise of the error share are injected. Each must be
  * found within two windows, with at most one false alarm a day. Then, on small streams made for
- * one behaviour each: low counts, an ongoing event, a daily step, the learning period, the clock
+ * one behaviour each: low counts, an ongoing event, a drop, a daily step, the learning period, the clock
  * given by advance() alone, late records, the cap on series, the options.
  */
 import { describe, expect, it } from 'vitest'
@@ -19,8 +19,8 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 const windowOf = (time: number): number => Math.floor(time / MINUTE) * MINUTE
 
 /** The stream as a logging worker sees it: the records as they come, and advance() from a 1 s timer. */
-function watch(stream: LogStream, options?: AnomalyOptions): Anomaly[] {
-  const detector = new AnomalyDetector(options)
+function watch(stream: LogStream): Anomaly[] {
+  const detector = new AnomalyDetector()
   const found: Anomaly[] = []
   let tick = stream.start + SECOND
   for (const record of stream.records()) {
