@@ -11,6 +11,7 @@ import { FlagError, PRETTY_USAGE, prettyFlags, type PrettyCommand } from './cli/
 import { decrypt, DECRYPT_USAGE } from './cli/decrypt.js'
 import { erase, ERASE_USAGE } from './cli/erase.js'
 import { verifyCommand, VERIFY_USAGE } from './cli/verify.js'
+import { analyze, ANALYZE_USAGE } from './cli/analyze.js'
 import { Output } from './worker/output.js'
 import { PrettyFormat } from './worker/format/pretty.js'
 import type { PlainObject } from './worker/format/values.js'
@@ -28,7 +29,7 @@ const SCHEMA_USAGE = `usage: ringlog schema [--check <stored.json>] <module>...
   retyped, made optional, or an enum value removed).
 `
 
-const USAGE = `${PRETTY_USAGE}\n${SCHEMA_USAGE}\n${VERIFY_USAGE}\n${DECRYPT_USAGE}\n${ERASE_USAGE}\nusage: ringlog --version
+const USAGE = `${PRETTY_USAGE}\n${SCHEMA_USAGE}\n${VERIFY_USAGE}\n${DECRYPT_USAGE}\n${ERASE_USAGE}\n${ANALYZE_USAGE}\nusage: ringlog --version
 `
 
 /** The installed package's version: package.json is two levels above dist/src/cli.js. */
@@ -134,8 +135,8 @@ if (command === 'pretty') {
     // A module that also makes a logger keeps the process alive: what was asked for is printed.
     process.stdout.write('', () => process.exit())
   })
-} else if (command === 'decrypt' || command === 'verify') {
-  (command === 'decrypt' ? decrypt(rest) : verifyCommand(rest)).then((code) => {
+} else if (command === 'decrypt' || command === 'verify' || command === 'analyze') {
+  (command === 'decrypt' ? decrypt(rest) : command === 'verify' ? verifyCommand(rest) : analyze(rest)).then((code) => {
     process.exitCode = code
   }, (error: unknown) => {
     process.stderr.write(`ringlog ${command}: ${error instanceof Error ? error.message : String(error)}\n`)
