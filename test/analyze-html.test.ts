@@ -237,4 +237,12 @@ describe('analyze HTML report', () => {
     expect(header).toContain(`info ${info.toLocaleString('en-US')}`)
     expectInert(problems)
   })
+
+  it('lists at most 1,000 templates in its table, and says how many more --json lists', () => {
+    const timed = dayReport()
+    const many = Array.from({ length: 1005 }, (_, i) => ({ ...timed.templates[0], id: `m${i}`, count: 1005 - i }))
+    const html = htmlReport({ ...timed, templates: many, anomalies: [], newTemplates: null, rateChanges: [] })
+    expect(html.match(/<tr data-template-row=/g)).toHaveLength(1000)
+    expect(html).toContain('<p data-more-templates>And 5 templates with fewer lines: <code>ringlog analyze --json</code> lists every one.</p>')
+  })
 })

@@ -8,6 +8,8 @@ import type { AnalysisReport, AnomalyKind, ReportedAnomaly, TemplateSummary } fr
 
 /** Templates that get a chart of their own, most lines first (plus any with an anomaly). */
 const TOP_TEMPLATES = 20
+/** Rows of the templates table at most: a log of many thousand templates still makes a page a browser opens. */
+const TABLE_ROWS = 1000
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND
@@ -349,7 +351,7 @@ function list(name: string, items: string[]): string {
 }
 
 function templateTable(report: AnalysisReport): string {
-  const rows = report.templates.map((t) => {
+  const rows = report.templates.slice(0, TABLE_ROWS).map((t) => {
     const levels = Object.entries(t.levels).sort((a, b) => b[1] - a[1]).map(([label, n]) => `${esc(levelName(label))} ${num(n)}`).join('<br>')
     const examples = t.examples.length === 0
       ? '—'
@@ -366,6 +368,7 @@ function templateTable(report: AnalysisReport): string {
 ${rows.join('\n')}
 </tbody>
 </table>
+${report.templates.length > TABLE_ROWS ? `<p data-more-templates>And ${num(report.templates.length - TABLE_ROWS)} templates with fewer lines: <code>ringlog analyze --json</code> lists every one.</p>` : ''}
 </section>`
 }
 
