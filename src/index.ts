@@ -4,7 +4,8 @@ export type { LevelName, LevelOption } from './levels.js'
 export type {
   PolicyOptions, FilterOption, SampleOption, RateLimitOption, DedupeOption, RedactOption, FingersCrossedOption, DetectorName, Duration,
 } from './policy-options.js'
-export type { Metrics, LevelMetrics, SinkWrites } from './transport.js'
+export type { Metrics, LevelMetrics, SinkWrites, AnalyticsMetrics } from './transport.js'
+export type { AnalyticsOption, AnalyticsTemplatesOption, AnalyticsAnomaliesOption } from './analytics-options.js'
 export type { LatencyMetrics } from './ring-metrics.js'
 export type { Health, HealthStatus, HealthReason, HealthOption } from './health.js'
 export type { AlertEvent, AlertRuleOption, AlertAction } from './alert-options.js'

@@ -186,7 +186,7 @@ class Core {
   }
 
   /** What the metrics say beyond the transport's counters: per level and sink, the ring now, the latencies, the errors. */
-  detailedMetrics(): Pick<Metrics, 'levels' | 'bySink' | 'ringUsed' | 'ringSize' | 'latency' | 'errorsLastMinute'> {
+  detailedMetrics(): Pick<Metrics, 'levels' | 'bySink' | 'ringUsed' | 'ringSize' | 'latency' | 'errorsLastMinute' | 'analytics'> {
     const { transport, counts } = this
     const ring = transport.ringMetrics
     const levels: Record<string, LevelMetrics> = {}
@@ -202,6 +202,7 @@ class Core {
       ringSize: transport.ringSize,
       latency: ring.latency(now),
       errorsLastMinute: counts.errorsLastMinute(now),
+      analytics: ring.analyticsCounts(),
     }
   }
 

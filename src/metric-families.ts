@@ -56,6 +56,9 @@ export const FAMILIES: readonly Family[] = [
   { name: 'ringlog_ring_high_water_bytes', help: 'The most bytes the ring has held at once.', type: 'gauge', labels: LOGGER, samples: one((m) => m.ringHighWater) },
   { name: 'ringlog_worker_restarts_total', help: 'Drain workers started to replace one that died.', type: 'counter', labels: LOGGER, samples: one((m) => m.workerRestarts) },
   { name: 'ringlog_errors_last_minute', help: 'Records at error level or above logged in the last minute.', type: 'gauge', labels: LOGGER, samples: one((m) => m.errorsLastMinute) },
+  { name: 'ringlog_analytics_templates', help: 'Message templates the live analytics knows now.', type: 'gauge', labels: LOGGER, samples: one((m) => m.analytics.templates) },
+  { name: 'ringlog_analytics_templates_evicted_total', help: 'Templates let go to stay within analytics.templates.maxTemplates.', type: 'counter', labels: LOGGER, samples: one((m) => m.analytics.evicted) },
+  { name: 'ringlog_analytics_anomalies_total', help: 'Anomalies the live analytics reported.', type: 'counter', labels: LOGGER, samples: one((m) => m.analytics.anomalies) },
 ]
 
 export const LATENCY = 'ringlog_write_latency_seconds'

@@ -9,6 +9,7 @@ import { redactOption, type DetectorName } from './worker/policy/redact.js'
 import { sampleOption } from './worker/policy/sampler.js'
 import { encryptOption, sealsPath, type EncryptOption } from './encryption/encrypt-options.js'
 import { alertsOption, type AlertRuleOption } from './alert-options.js'
+import { analyticsOption, type AnalyticsOption } from './analytics-options.js'
 
 export type { DetectorName }
 
@@ -102,9 +103,11 @@ export interface PolicyOptions<Custom extends string = never> {
   encrypt?: EncryptOption
   /** Rules on the records that pass the policy: a count or a rate over a window fires actions, and resolves. */
   alerts?: AlertRuleOption[]
+  /** Template mining and anomaly detection on the records that pass the policy (docs/analytics.md). */
+  analytics?: AnalyticsOption
 }
 
-export const POLICY_KEYS = ['filter', 'dedupe', 'sample', 'rateLimit', 'redact', 'fingersCrossed', 'encrypt', 'alerts']
+export const POLICY_KEYS = ['filter', 'dedupe', 'sample', 'rateLimit', 'redact', 'fingersCrossed', 'encrypt', 'alerts', 'analytics']
 
 /** The record policy options, checked, as data for the pipeline. */
 export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable, env: NodeJS.ProcessEnv): PolicyConfig {
@@ -125,5 +128,6 @@ export function resolvePolicy(options: PolicyOptions<string>, table: LevelTable,
     fingersCrossed: fingersCrossedOption(where('fingersCrossed'), options.fingersCrossed, threshold),
     encrypt,
     alerts,
+    analytics: analyticsOption(where('analytics'), options.analytics, table),
   }
 }

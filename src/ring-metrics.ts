@@ -29,7 +29,9 @@ const CUMULATIVE = SINKS + COUNTED_SINKS * SINK_FIELDS
 const LATENCY_SUM = CUMULATIVE + BUCKETS
 /** Per window slot: the window's number (time / WINDOW_MS), then its buckets. */
 const WINDOWS = LATENCY_SUM + 1
-const FLOATS = WINDOWS + WINDOW_SLOTS * (1 + BUCKETS)
+/** Live analytics: templates known, templates evicted, anomalies reported. */
+const ANALYTICS = WINDOWS + WINDOW_SLOTS * (1 + BUCKETS)
+const FLOATS = ANALYTICS + 3
 
 if (FLOATS * F64 > METRICS_BYTES) throw new Error('ring metrics do not fit their region')
 
@@ -89,6 +91,17 @@ export class RingMetrics {
       f[slot + 1 + b]++
       f[LATENCY_SUM] += latency
     }
+  }
+
+  /** Live analytics' counts, as they are now. */
+  analytics(templates: number, evicted: number, anomalies: number): void {
+    this.f[ANALYTICS] = templates
+    this.f[ANALYTICS + 1] = evicted
+    this.f[ANALYTICS + 2] = anomalies
+  }
+
+  analyticsCounts(): { templates: number; evicted: number; anomalies: number } {
+    return { templates: this.f[ANALYTICS], evicted: this.f[ANALYTICS + 1], anomalies: this.f[ANALYTICS + 2] }
   }
 
   written(level: number): number {

@@ -55,6 +55,14 @@ export interface Metrics {
   latency: LatencyMetrics
   /** Records at error level or above (pino's 50) logged in the last minute. */
   errorsLastMinute: number
+  /** With the `analytics` option: templates known now, templates let go to stay within maxTemplates, anomalies reported; zeros without it. */
+  analytics: AnalyticsMetrics
+}
+
+export interface AnalyticsMetrics {
+  templates: number
+  evicted: number
+  anomalies: number
 }
 
 export interface LevelMetrics {
@@ -71,7 +79,7 @@ export interface SinkWrites {
 }
 
 /** What a transport counts itself; the logger adds what its calling thread and the ring's metrics say. */
-export type TransportMetrics = Omit<Metrics, 'invalidEvents' | 'levels' | 'bySink' | 'ringUsed' | 'ringSize' | 'latency' | 'errorsLastMinute'>
+export type TransportMetrics = Omit<Metrics, 'invalidEvents' | 'levels' | 'bySink' | 'ringUsed' | 'ringSize' | 'latency' | 'errorsLastMinute' | 'analytics'>
 
 /** The record policy's counters, from the consumer's stats. */
 export function policyMetrics(stats: Float64Array): Pick<Metrics, 'filtered' | 'deduplicated' | 'sampled' | 'rateLimited' | 'discarded' | 'redacted'> {

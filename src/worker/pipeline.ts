@@ -10,6 +10,7 @@ import { InlineFields } from './inline-fields.js'
 import { eventSchema } from './frames.js'
 import { compileFilter, type Filter } from './policy/filter.js'
 import { Alerts } from './policy/alerts.js'
+import { LiveAnalytics } from './policy/live-analytics.js'
 import { Encryptor } from './policy/encryptor.js'
 import { Processors, type ProcessorConfig } from './policy/processors.js'
 import { RecordPolicy, type PolicyConfig } from './policy/record-policy.js'
@@ -70,6 +71,8 @@ export class Pipeline {
   private readonly encryptor: Encryptor | undefined
   /** There when `alerts` are configured: they watch what the policy passes on. */
   private readonly alerts: Alerts | undefined
+  /** There when `analytics` is configured: it watches what the policy passes on, after the alerts. */
+  private readonly analytics: LiveAnalytics | undefined
   /** Where a whole frame goes: the policy, or straight to the branches. */
   private readonly entry: (src: Buffer, offset: number, length: number) => void
   /** Before the entry: fields records carry inline become announced ones. */
@@ -100,10 +103,18 @@ export class Pipeline {
       const rules = options.policy.alerts
       const alerts = rules === undefined ? undefined : new Alerts(rules, view, this.whole, (error) => this.report('alert', error), () => this.write())
       this.alerts = alerts
-      // The record first, then what it made an alert say.
-      const policy = new RecordPolicy(options.policy, options.keys, stats, alerts === undefined ? afterPolicy : (src, offset, length) => {
-        afterPolicy(src, offset, length)
+      const analyticsConfig = options.policy.analytics
+      // An anomaly's record is written, and alert rules may act on it.
+      const analytics = analyticsConfig === undefined ? undefined : new LiveAnalytics(analyticsConfig, view, alerts === undefined ? this.whole : (src, offset, length) => {
+        this.whole(src, offset, length)
         alerts.frame(src, offset, length)
+      }, metrics, () => this.write())
+      this.analytics = analytics
+      // The record first, then what it made an alert or an anomaly say.
+      const policy = new RecordPolicy(options.policy, options.keys, stats, alerts === undefined && analytics === undefined ? afterPolicy : (src, offset, length) => {
+        afterPolicy(src, offset, length)
+        alerts?.frame(src, offset, length)
+        analytics?.frame(src, offset, length)
       })
       const events = new EventRecords()
       this.policy = policy
@@ -279,6 +290,7 @@ export class Pipeline {
     this.processors?.close()
     this.encryptor?.close()
     this.alerts?.close()
+    this.analytics?.close()
     this.write()
     for (const branch of this.branches) branch.close()
   }

@@ -18,6 +18,7 @@ import { PathKeyScan, Redactor, type RedactConfig } from './redact.js'
 import { Sampler, type SampleConfig } from './sampler.js'
 import type { EncryptConfig } from '../../encryption/encrypt-options.js'
 import type { AlertConfig } from '../../alert-options.js'
+import type { AnalyticsConfig } from '../../analytics-options.js'
 
 /** What happens to records between the ring and the sinks, as plain data (it crosses into the worker). */
 export interface PolicyConfig {
@@ -31,6 +32,8 @@ export interface PolicyConfig {
   encrypt?: EncryptConfig
   /** Not a stage either: the alert rules, which watch what the policy passes on (src/worker/policy/alerts.ts). */
   alerts?: AlertConfig[]
+  /** Not a stage either: live template mining and anomaly detection (src/worker/policy/live-analytics.ts). */
+  analytics?: AnalyticsConfig
 }
 
 export type FrameSink = (src: Buffer, offset: number, length: number) => void

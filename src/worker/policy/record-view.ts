@@ -13,6 +13,14 @@ export interface RecordKeys {
 /** msgpack str32: the encoder writes every message so. */
 const STR32 = 0xdb
 
+/** A byte's class for a message's shape: 1 a hex letter, 2 a decimal digit, 0 anything else. */
+const HEX_CLASS = new Uint8Array(256)
+for (let c = 0x30; c <= 0x39; c++) HEX_CLASS[c] = 2
+for (let c = 0x61; c <= 0x66; c++) HEX_CLASS[c] = HEX_CLASS[c - 0x20] = 1
+const FNV_PRIME = 16777619
+/** What a run with a digit stands as in the shape. */
+const VARIABLE = 0x23
+
 /** Policies see every value whole: the size limits are the formats' business. */
 export const WHOLE = { maxDepth: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity }
 
@@ -82,6 +90,53 @@ export class RecordView {
       this.remember(src, p)
     }
     return this.decodedMessage
+  }
+
+  /**
+   * A 53-bit hash of the message's shape, read from its bytes without decoding it: each run of hex
+   * digits with a decimal digit in it counts as one variable, whatever its value. Two messages of
+   * one shape are one template's (the miner makes such runs variables), so a template already
+   * mined is found by its shape. NaN for a record whose message is not a string.
+   */
+  messageShape(): number {
+    const { src } = this
+    const p = this.offset + HEADER_BYTES
+    if (src[p] !== STR32) return NaN
+    const end = p + 5 + src.readUInt32BE(p + 1)
+    // FNV-1a over the shape's bytes, and the shape's length above it: 53 bits.
+    let hash = 0x811c9dc5
+    let length = 0
+    // The hash and length where the current run of hex digits began, and its classes or'ed (2: a decimal digit).
+    let runHash = hash
+    let runLength = 0
+    let inRun = false
+    let classes = 0
+    for (let i = p + 5; i < end; i++) {
+      const c = src[i]
+      const k = HEX_CLASS[c]
+      if (k !== 0) {
+        if (!inRun) {
+          inRun = true
+          classes = 0
+          runHash = hash
+          runLength = length
+        }
+        classes |= k
+      } else if (inRun) {
+        inRun = false
+        if ((classes & 2) !== 0) {
+          hash = Math.imul(runHash ^ VARIABLE, FNV_PRIME)
+          length = runLength + 1
+        }
+      }
+      hash = Math.imul(hash ^ c, FNV_PRIME)
+      length++
+    }
+    if (inRun && (classes & 2) !== 0) {
+      hash = Math.imul(runHash ^ VARIABLE, FNV_PRIME)
+      length = runLength + 1
+    }
+    return (length & 0x1fffff) * 0x100000000 + (hash >>> 0)
   }
 
   /** The record's own fields (not its bindings' or context's), decoded: a fresh object each record, safe to change. */

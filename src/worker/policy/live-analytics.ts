@@ -1,0 +1,130 @@
+import type { AnalyticsConfig } from '../../analytics-options.js'
+import { AnomalyDetector, type Anomaly } from '../../analytics/anomaly-detector.js'
+import { TemplateMiner } from '../../analytics/template-miner.js'
+import { FrameEncoder } from '../../encode.js'
+import { KIND_RECORD, OFFSET_KIND } from '../../frame.js'
+import { LEVELS } from '../../levels.js'
+import type { RingMetrics } from '../../ring-metrics.js'
+import { wallClock } from '../../wall-clock.js'
+import type { FrameSink } from './record-policy.js'
+import type { RecordView } from './record-view.js'
+
+/** Message shapes whose template is remembered, so a message of a known shape is not mined again; emptied when full. */
+const KNOWN_SHAPES = 4096
+/** How often windows that no record comes to close are looked at. */
+const TICK_MS = 1000
+
+const LABELS = new Map<number, string>(Object.entries(LEVELS).map(([name, value]) => [value, name]))
+
+/**
+ * Template mining and anomaly detection on the records that pass the record policy: each record's
+ * message is mined into its template (a structured log repeats its messages, so a message seen
+ * recently costs a lookup), and counted per window by template and level. Each anomaly becomes a
+ * record through the sinks and goes past the alert rules, which can act on it. Time is the
+ * records', carried on by the wall clock between records, as the alerts' is.
+ */
+export class LiveAnalytics {
+  private readonly miner: TemplateMiner | undefined
+  private readonly detector: AnomalyDetector | undefined
+  private readonly known = new Map<number, string>()
+  /** The template text of each id the detector may name. */
+  private readonly texts = new Map<string, string>()
+  private readonly encoder = new FrameEncoder()
+  private readonly tick: NodeJS.Timeout | undefined
+  private lastTime = -Infinity
+  private lastWall = 0
+  /** When the open window ends: a record at or past it closes it. */
+  private closes = -Infinity
+  private anomalies = 0
+
+  constructor(
+    private readonly config: AnalyticsConfig,
+    private readonly view: (src: Buffer, offset: number, length: number) => RecordView,
+    /** Where the anomaly records go: the sinks, then the alert rules. */
+    private readonly next: FrameSink,
+    private readonly metrics: RingMetrics,
+    /** Called after the timer closed a window with anomalies: the pipeline writes their records now. */
+    private readonly written: () => void,
+  ) {
+    this.miner = config.templates === undefined ? undefined : new TemplateMiner({ maxTemplates: config.templates.maxTemplates, masks: config.templates.masks })
+    const anomalies = config.anomalies
+    if (anomalies !== undefined) {
+      this.detector = new AnomalyDetector({ windowMs: anomalies.windowMs, seasonMs: anomalies.seasonMs, maxSeries: anomalies.maxSeries })
+      this.tick = setInterval(() => {
+        if (Number.isFinite(this.lastTime) && this.judge(this.lastTime + (wallClock() - this.lastWall))) this.written()
+      }, TICK_MS).unref()
+    }
+  }
+
+  readonly frame = (src: Buffer, offset: number, length: number): void => {
+    if (src[offset + OFFSET_KIND] !== KIND_RECORD) return
+    const view = this.view(src, offset, length)
+    const time = view.time
+    const level = view.level
+    const id = this.miner === undefined ? '' : this.template(view)
+    const detector = this.detector
+    if (detector === undefined) return
+    if (time > this.lastTime) {
+      this.lastTime = time
+      this.lastWall = wallClock()
+    }
+    if (time >= this.closes) this.judge(time)
+    detector.observe(time, id, level)
+  }
+
+  /** The template id of the record's message (a declared event without a message: its name and version). */
+  private template(view: RecordView): string {
+    const shape = view.messageShape()
+    const known = this.known.get(shape)
+    if (known !== undefined) return known
+    const mined = this.miner!.add(view.message ?? `${String(view.get('event'))}@v${String(view.get('v'))}`)
+    if (!Number.isNaN(shape)) {
+      if (this.known.size >= KNOWN_SHAPES) this.known.clear()
+      this.known.set(shape, mined.id)
+    }
+    this.texts.set(mined.id, mined.template)
+    if (this.texts.size > this.miner!.size * 2 + KNOWN_SHAPES) this.forgetEvicted()
+    this.metrics.analytics(this.miner!.size, this.miner!.evicted, this.anomalies)
+    return mined.id
+  }
+
+  /** The texts of templates the miner let go. */
+  private forgetEvicted(): void {
+    const live = new Set(this.miner!.templates().map((template) => template.id))
+    for (const id of this.texts.keys()) if (!live.has(id)) this.texts.delete(id)
+  }
+
+  /** Judges the windows that ended by `now`; true when an anomaly was written. */
+  private judge(now: number): boolean {
+    const detector = this.detector!
+    const { windowMs } = this.config.anomalies!
+    this.closes = Math.floor(now / windowMs) * windowMs + windowMs
+    const found = detector.advance(now)
+    for (const anomaly of found) this.emit(anomaly)
+    return found.length > 0
+  }
+
+  private emit(anomaly: Anomaly): void {
+    const template = anomaly.templateId === undefined ? undefined : this.texts.get(anomaly.templateId)
+    const series = anomaly.templateId !== undefined ? template ?? anomaly.templateId : anomaly.kind === 'error-ratio' ? 'the share of errors' : `level ${LABELS.get(anomaly.level ?? NaN) ?? String(anomaly.level)}`
+    const fields = {
+      anomaly: {
+        kind: anomaly.kind,
+        ...(anomaly.templateId === undefined ? {} : { templateId: anomaly.templateId, template: template ?? null }),
+        ...(anomaly.level === undefined ? {} : { level: LABELS.get(anomaly.level) ?? anomaly.level }),
+        expected: Math.round(anomaly.expected * 1000) / 1000,
+        observed: Math.round(anomaly.observed * 1000) / 1000,
+        window: new Date(anomaly.time).toISOString(),
+        windowMs: anomaly.windowMs,
+      },
+    }
+    this.anomalies++
+    this.metrics.analytics(this.miner?.size ?? 0, this.miner?.evicted ?? 0, this.anomalies)
+    const length = this.encoder.record(this.config.anomalies!.logLevel, anomaly.time + anomaly.windowMs, 0, 0, `anomaly ${anomaly.kind}: ${series}`, fields)
+    this.next(this.encoder.buffer, 0, length)
+  }
+
+  close(): void {
+    if (this.tick !== undefined) clearInterval(this.tick)
+  }
+}
