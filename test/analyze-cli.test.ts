@@ -149,6 +149,20 @@ describe('ringlog analyze', () => {
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i)
   })
 
+  it('finds a template whose rate moved and stayed, at the minute it moved', async () => {
+    const file = join(dir, 'step.log')
+    const lines: string[] = []
+    // Two hours: 5 retries a minute, then 20 from minute 60 on; a steady 10 requests a minute.
+    for (let minute = 0; minute < 120; minute++) {
+      for (let i = 0; i < (minute < 60 ? 5 : 20); i++) lines.push(`{"level":40,"time":${T0 + minute * 60_000 + i * 1000},"msg":"retry ${i} of upload"}`)
+      for (let i = 0; i < 10; i++) lines.push(`{"level":30,"time":${T0 + minute * 60_000 + i * 1500},"msg":"request ${i} served"}`)
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`)
+    const report = await json(['--bucket', '1m', file])
+    expect(report.rateChanges).toEqual([{ templateId: report.templates.find((t) => t.template === 'retry <*> of upload')!.id, template: 'retry <*> of upload', time: T0 + 60 * 60_000, before: 5, after: 20 }])
+    expect(report.errorBursts).toEqual([])
+  })
+
   it('names a binary file and analyses the other inputs; exit code 1', async () => {
     const binary = join(dir, 'core.bin')
     writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 10, 0, 0, 0]))

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
@@ -6,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { AnalysisReport, ReportedAnomaly, TemplateSummary } from '../dist/src/analytics/analysis-report.js'
 import { htmlReport } from '../dist/src/analytics/html-report.js'
 import { launchChromium, openWatched, type PageProblems } from './helpers/browser.js'
+import { cli } from './helpers/cli.js'
+import { logStream } from './helpers/log-stream.js'
 import { tempDir } from './helpers/files.js'
 
 /**
@@ -244,5 +247,48 @@ describe('analyze HTML report', () => {
     const html = htmlReport({ ...timed, templates: many, anomalies: [], newTemplates: null, rateChanges: [] })
     expect(html.match(/<tr data-template-row=/g)).toHaveLength(1000)
     expect(html).toContain('<p data-more-templates>And 5 templates with fewer lines: <code>ringlog analyze --json</code> lists every one.</p>')
+  })
+
+  it('ringlog analyze on four generated days: finds each injected anomaly, and its page draws them with no error', async () => {
+    const stream = logStream({ seed: 7 })
+    const dir = tempDir()
+    const file = join(dir, 'app.log')
+    const out = createWriteStream(file)
+    let n = 0
+    // Each template is a sentence of its own (its id's words), with a value in it.
+    for (const r of stream.records()) {
+      if (!out.write(`{"level":${r.level},"time":${r.time},"msg":"${r.templateId.replaceAll('-', ' ')} done for user ${n++ % 977}"}\n`)) await once(out, 'drain')
+    }
+    out.end()
+    await once(out, 'close')
+    const json = await cli(['analyze', '--json', '--bucket', '1m', file])
+    expect(json.stderr).toBe('')
+    const report = JSON.parse(json.stdout) as AnalysisReport
+    expect(report.templates.length).toBe(18)
+    const found = (kind: string, series: string | undefined, start: number): boolean => report.anomalies.some((a) =>
+      a.kind === kind && (series === undefined || a.series === series) && a.time >= Math.floor(start / MINUTE) * MINUTE && a.time <= Math.floor(start / MINUTE) * MINUTE + 2 * MINUTE)
+    for (const injection of stream.injections) {
+      const series = injection.templateId === undefined ? undefined : `${injection.templateId.replaceAll('-', ' ')} done for user <*>`
+      expect(found(injection.kind, series, injection.start), `${injection.kind} ${series ?? ''} at ${new Date(injection.start).toISOString()}`).toBe(true)
+    }
+    const explained = (a: ReportedAnomaly): boolean => stream.injections.some((i) => a.time >= i.start - MINUTE && a.time < i.end + 60 * MINUTE)
+    expect(report.anomalies.filter((a) => !explained(a)).length).toBeLessThanOrEqual(4)
+    // The errors' burst is the injected one; the daily swing is neither a burst nor a change of rate.
+    const errors = stream.injections.find((i) => i.kind === 'error-ratio')!
+    expect(report.errorBursts.map((b) => b.start < errors.end && b.end > errors.start)).toEqual([true])
+    expect(report.rateChanges).toEqual([])
+
+    const page = join(dir, 'report.html')
+    const html = await cli(['analyze', '--html', '--bucket', '1m', '--output', page, file])
+    expect(html.code).toBe(0)
+    browser ??= await launchChromium()
+    const opened = await openWatched(browser, pathToFileURL(page).href)
+    expect(await opened.page.locator('[data-anomaly]').count()).toBe(report.anomalies.length)
+    expect(await opened.page.locator('[data-template-chart]').count()).toBeGreaterThanOrEqual(18)
+    expect(await opened.page.locator('[data-templates] tbody tr').count()).toBe(18)
+    expect(readFileSync(page, 'utf8')).not.toMatch(/https?:\/\//)
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await opened.page.screenshot({ path: join(ARTIFACTS, 'analyze-cli-report.png'), fullPage: true })
+    expectInert(opened.problems)
   })
 })

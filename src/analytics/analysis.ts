@@ -1,6 +1,7 @@
 import { LEVELS } from '../levels.js'
 import type { AnalysisReport, ErrorBurst, RateChange, ReportedAnomaly, TemplateSummary } from './analysis-report.js'
 import { AnomalyDetector, type AnomalyOptions } from './anomaly-detector.js'
+import { logUpperTail } from './poisson.js'
 import { TemplateMiner, type MinerOptions } from './template-miner.js'
 
 /**
@@ -33,6 +34,7 @@ export interface AnalysisOptions {
 /** Round bucket lengths, the shortest that cuts the span into at most MAX_BUCKETS. */
 const ROUND_MS = [1000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000]
 const MAX_BUCKETS = 240
+const DAY_MS = 86_400_000
 /** Stored sample messages per template, from which example values are read at the end. */
 const SAMPLES = 8
 const EXAMPLES = 3
@@ -284,23 +286,34 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
+/** Buckets on each side of a bucket whose median is its usual count: the traffic's own swing over the day moves it along. */
+const AROUND = 30
+
+/** How unlikely a bucket's errors must be at the usual rate around it (a Poisson tail) to be a burst. */
+const BURST_ODDS = Math.log(1e-6)
+
 /**
- * Runs of buckets with far more errors (and fatals) than the span's usual bucket: more than its
- * median plus four Poisson deviations, and at least 3. The median, not the mean, so that the
- * bursts themselves do not raise the bar.
+ * Runs of buckets with far more errors (and fatals) than usual around them: the median of the 61
+ * buckets centred on each, its errors at least twice that and at least 3, and as many less likely
+ * than one in a million at that rate (so that a day of 1,440 quiet buckets has none). A median,
+ * so that a burst shorter than half of them does not raise its own bar; centred, so that the
+ * errors of a busy afternoon are measured against that afternoon.
  */
 function errorBursts(buckets: number[], bucketMs: number, levels: Record<string, number[]>): ErrorBurst[] {
-  if (buckets.length === 0) return []
   const errors = buckets.map((_, b) => (levels.error?.[b] ?? 0) + (levels.fatal?.[b] ?? 0))
-  const usual = median(errors)
-  const bar = Math.max(3, usual + 4 * Math.sqrt(Math.max(usual, 1)))
+  const usual = errors.map((_, b) => median(errors.slice(Math.max(0, b - AROUND), b + AROUND + 1)))
+  const burst = (b: number): boolean => errors[b] >= Math.max(3, 2 * usual[b]) && logUpperTail(errors[b], Math.max(usual[b], 0.5)) < BURST_ODDS
   const bursts: ErrorBurst[] = []
   for (let b = 0; b < errors.length; b++) {
-    if (errors[b] < bar) continue
+    if (!burst(b)) continue
     const from = b
     let count = 0
-    for (; b < errors.length && errors[b] >= bar; b++) count += errors[b]
-    bursts.push({ start: buckets[from], end: buckets[b - 1] + bucketMs, errors: count, expected: usual * (b - from) })
+    let expected = 0
+    for (; b < errors.length && burst(b); b++) {
+      count += errors[b]
+      expected += usual[b]
+    }
+    bursts.push({ start: buckets[from], end: buckets[b - 1] + bucketMs, errors: count, expected })
   }
   return bursts
 }
@@ -310,16 +323,33 @@ function fitted(count: number, span: number): number {
   return count === 0 ? 0 : count * Math.log(count / span)
 }
 
+/** Parts of each side of a rate change that must all be on their side of the change. */
+const CHUNKS = 4
+
+/** The rate over each of CHUNKS equal parts of `counts`. */
+function chunkRates(counts: readonly number[]): number[] {
+  const size = counts.length / CHUNKS
+  return Array.from({ length: CHUNKS }, (_, k) => {
+    const part = counts.slice(Math.round(k * size), Math.max(Math.round((k + 1) * size), Math.round(k * size) + 1))
+    return part.reduce((sum, c) => sum + c, 0) / part.length
+  })
+}
+
 /**
  * Each template's one strongest change of rate: the split of its series where two Poisson rates,
  * before and after, explain the counts far better than one (log-likelihood ratio over 10), the
- * rates at least 2x apart, each side at least 3 buckets long.
+ * rates at least 2x apart, each side at least 3 buckets long (a day, when the logs span two days or
+ * more); and a change that stayed: every
+ * quarter of the time after it is above (or below) every quarter before it, which a daily swing
+ * on both sides never is.
  */
 function rateChanges(summaries: readonly TemplateSummary[], buckets: number[], bucketMs: number): RateChange[] {
   const changes: RateChange[] = []
   const n = buckets.length
   if (n < 6) return changes
   const perMinute = 60_000 / bucketMs
+  // Over two days or more, each side is a day at least: a night against the days after it is the daily swing, not a change.
+  const side = n * bucketMs >= 2 * DAY_MS ? Math.max(3, Math.ceil(DAY_MS / bucketMs)) : 3
   for (const summary of summaries) {
     const total = summary.series.reduce((sum, c) => sum + c, 0)
     if (total < 20) continue
@@ -329,7 +359,7 @@ function rateChanges(summaries: readonly TemplateSummary[], buckets: number[], b
     let before = 0
     for (let b = 1; b < n; b++) {
       before += summary.series[b - 1]
-      if (b < 3 || n - b < 3) continue
+      if (b < side || n - b < side) continue
       const gain = fitted(before, b) + fitted(total - before, n - b) - whole
       if (gain > best) {
         best = gain
@@ -343,6 +373,10 @@ function rateChanges(summaries: readonly TemplateSummary[], buckets: number[], b
     const ratio = Math.max(rateBefore, rateAfter) / Math.max(Math.min(rateBefore, rateAfter), 1e-9)
     // From or to nothing is a new or a silenced template, which are told apart.
     if (ratio < 2 || rateBefore === 0 || rateAfter === 0) continue
+    const partsBefore = chunkRates(summary.series.slice(0, at))
+    const partsAfter = chunkRates(summary.series.slice(at))
+    const stayed = rateAfter > rateBefore ? Math.min(...partsAfter) > Math.max(...partsBefore) : Math.max(...partsAfter) < Math.min(...partsBefore)
+    if (!stayed) continue
     const round = (rate: number): number => Number((rate * perMinute).toPrecision(3))
     changes.push({ templateId: summary.id, template: summary.template, time: buckets[at], before: round(rateBefore), after: round(rateAfter) })
   }

@@ -35,6 +35,7 @@
  */
 import { show } from '../validate.js'
 import type { AnomalyKind } from './analysis-report.js'
+import { logLowerTail, logUpperTail } from './poisson.js'
 
 export interface AnomalyOptions {
   /** Window length, in ms: the counts judged are per window. @default 60_000 */
@@ -103,42 +104,6 @@ const MAX_GAP = 1440
 const SPIKE = 1
 const DROP = 2
 const SILENT = 4
-
-/** ln(n!) for the counts most windows have; Stirling's series beyond. */
-const LOG_FACTORIALS = new Float64Array(256)
-for (let n = 2; n < LOG_FACTORIALS.length; n++) LOG_FACTORIALS[n] = LOG_FACTORIALS[n - 1] + Math.log(n)
-
-function logFactorial(n: number): number {
-  if (n < LOG_FACTORIALS.length) return LOG_FACTORIALS[n]
-  return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + 1 / (12 * n) - 1 / (360 * n ** 3)
-}
-
-/** ln P(X = k), X ~ Poisson(mean), mean > 0. */
-function logPoisson(k: number, mean: number): number {
-  return k * Math.log(mean) - mean - logFactorial(k)
-}
-
-/** ln P(X ≥ k), X ~ Poisson(mean), for k above the mean (the terms then shrink at least geometrically). */
-function logUpperTail(k: number, mean: number): number {
-  let term = 1
-  let sum = 1
-  for (let i = k + 1; term > 1e-12 * sum; i++) {
-    term *= mean / i
-    sum += term
-  }
-  return logPoisson(k, mean) + Math.log(sum)
-}
-
-/** ln P(X ≤ k), X ~ Poisson(mean), for k below the mean. */
-function logLowerTail(k: number, mean: number): number {
-  let term = 1
-  let sum = 1
-  for (let i = k; i > 0 && term > 1e-12 * sum; i--) {
-    term *= i / mean
-    sum += term
-  }
-  return logPoisson(k, mean) + Math.log(sum)
-}
 
 /**
  * The chance of an empty window for counts of this mean and spread (mean absolute deviation): with
