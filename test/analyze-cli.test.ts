@@ -149,6 +149,23 @@ describe('ringlog analyze', () => {
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i)
   })
 
+  it('takes a declared event (event and v) as its own template, nothing mined', async () => {
+    const file = join(dir, 'events.log')
+    writeFileSync(file, [
+      `{"level":30,"time":${T0},"msg":"user logged in","event":"user.logged_in","v":2,"userId":42}`,
+      `{"level":30,"time":${T0 + 1},"msg":"user logged in","event":"user.logged_in","v":2,"userId":43}`,
+      `{"level":30,"time":${T0 + 2},"msg":"user logged in","event":"user.logged_in","v":3,"userId":44}`,
+      `{"level":30,"time":${T0 + 3},"msg":"user logged in","userId":45}`,
+      '',
+    ].join('\n'))
+    const report = await json([file])
+    expect(report.templates.map(({ id, template, event, count, examples }) => ({ id, template, event, count, examples }))).toEqual([
+      { id: 'user.logged_in@v2', template: 'user.logged_in@v2', event: true, count: 2, examples: [] },
+      { id: report.templates[1].id, template: 'user logged in', event: false, count: 1, examples: [] },
+      { id: 'user.logged_in@v3', template: 'user.logged_in@v3', event: true, count: 1, examples: [] },
+    ])
+  })
+
   it('finds a template whose rate moved and stayed, at the minute it moved', async () => {
     const file = join(dir, 'step.log')
     const lines: string[] = []

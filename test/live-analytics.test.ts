@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createLogger, type AlertEvent } from '../dist/src/index.js'
+import { createLogger, defineEvent, type AlertEvent } from '../dist/src/index.js'
 
 const T0 = Date.UTC(2026, 11, 6, 0, 0, 0)
 const MINUTE = 60_000
@@ -82,6 +82,27 @@ describe('live analytics', () => {
     while (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
     await log.close()
     expect(events[0]).toMatchObject({ alert: 'new-templates', state: 'firing', observed: 1, threshold: 1 })
+  })
+
+  it('takes a declared event as its own template, named by its name and version', async () => {
+    const OrderPlaced = defineEvent({ name: 'order.placed', version: 3, level: 'info', message: 'order placed', fields: { orderId: 'u32' } })
+    const dir = mkdtempSync(join(tmpdir(), 'ringlog-analytics-'))
+    const file = join(dir, 'app.log')
+    let now = T0
+    const log = createLogger({ worker: true, destination: file, now: () => now, analytics: { templates: true, anomalies: { window: '1m', season: 0 } } })
+    for (let minute = 0; minute <= 80; minute++) {
+      for (let i = 0; i < 20; i++) {
+        now = T0 + minute * MINUTE + i * 100
+        log.info(`user ${i} logged in from 10.0.0.${i}`)
+      }
+      if (minute >= 75) log.event(OrderPlaced, { orderId: minute })
+    }
+    await log.flush()
+    const { templates } = log.metrics().analytics
+    await log.close()
+    const fresh = lines(file).filter((line) => line.anomaly?.kind === 'new')
+    expect(fresh.map((line) => [line.msg, line.anomaly!.templateId, line.anomaly!.template])).toEqual([['anomaly new: order.placed@v3', 'order.placed@v3', 'order.placed@v3']])
+    expect(templates).toBe(2)
   })
 
   it('names a bad option and its value', () => {

@@ -29,6 +29,8 @@ export class LiveAnalytics {
   private readonly known = new Map<number, string>()
   /** The template text of each id the detector may name. */
   private readonly texts = new Map<string, string>()
+  /** The declared events seen, each its own template (a program declares a few). */
+  private readonly events = new Set<string>()
   private readonly encoder = new FrameEncoder()
   private readonly tick: NodeJS.Timeout | undefined
   private lastTime = -Infinity
@@ -72,26 +74,43 @@ export class LiveAnalytics {
     detector.observe(time, id, level)
   }
 
-  /** The template id of the record's message (a declared event without a message: its name and version). */
+  /**
+   * The template id of the record's message; a declared event's is its name and version, as
+   * `ringlog analyze` has it (its message is the event's, one for all its records).
+   */
   private template(view: RecordView): string {
     const shape = view.messageShape()
     const known = this.known.get(shape)
     if (known !== undefined) return known
-    const mined = this.miner!.add(view.message ?? `${String(view.get('event'))}@v${String(view.get('v'))}`)
+    const event = view.get('event')
+    const version = view.get('v')
+    let id: string
+    if (typeof event === 'string' && typeof version === 'number') {
+      id = `${event}@v${version}`
+      this.events.add(id)
+      this.texts.set(id, id)
+    } else {
+      const mined = this.miner!.add(view.message ?? '')
+      id = mined.id
+      this.texts.set(id, mined.template)
+    }
     if (!Number.isNaN(shape)) {
       if (this.known.size >= KNOWN_SHAPES) this.known.clear()
-      this.known.set(shape, mined.id)
+      this.known.set(shape, id)
     }
-    this.texts.set(mined.id, mined.template)
-    if (this.texts.size > this.miner!.size * 2 + KNOWN_SHAPES) this.forgetEvicted()
-    this.metrics.analytics(this.miner!.size, this.miner!.evicted, this.anomalies)
-    return mined.id
+    if (this.texts.size > this.miner!.size * 2 + this.events.size + KNOWN_SHAPES) this.forgetEvicted()
+    this.count()
+    return id
+  }
+
+  private count(): void {
+    this.metrics.analytics((this.miner?.size ?? 0) + this.events.size, this.miner?.evicted ?? 0, this.anomalies)
   }
 
   /** The texts of templates the miner let go. */
   private forgetEvicted(): void {
     const live = new Set(this.miner!.templates().map((template) => template.id))
-    for (const id of this.texts.keys()) if (!live.has(id)) this.texts.delete(id)
+    for (const id of this.texts.keys()) if (!live.has(id) && !this.events.has(id)) this.texts.delete(id)
   }
 
   /** Judges the windows that ended by `now`; true when an anomaly was written. */
@@ -119,7 +138,7 @@ export class LiveAnalytics {
       },
     }
     this.anomalies++
-    this.metrics.analytics(this.miner?.size ?? 0, this.miner?.evicted ?? 0, this.anomalies)
+    this.count()
     const length = this.encoder.record(this.config.anomalies!.logLevel, anomaly.time + anomaly.windowMs, 0, 0, `anomaly ${anomaly.kind}: ${series}`, fields)
     this.next(this.encoder.buffer, 0, length)
   }
