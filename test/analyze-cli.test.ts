@@ -180,6 +180,17 @@ describe('ringlog analyze', () => {
     expect(report.errorBursts).toEqual([])
   })
 
+  it('analyses logs that span a year, in buckets longer than a day, without a daily season', async () => {
+    const file = join(dir, 'year.log')
+    writeFileSync(file, [0, 100, 200, 400].map((day) => `{"level":30,"time":${T0 + day * 86_400_000},"msg":"backup ${day} done"}`).join('\n'))
+    const report = await json([file])
+    expect(report.bucketMs).toBe(2 * 86_400_000)
+    expect(report.templates.map((t) => [t.template, t.count])).toEqual([['backup <*> done', 4]])
+    const short = await cli(['analyze', '--window', '1h', '--season', '30m', file])
+    expect(short.code).toBe(2)
+    expect(short.stderr.split('\n')[0]).toBe('ringlog analyze: --season 30m is shorter than --window 1h: give a longer season, or 0 for none')
+  })
+
   it('names a binary file and analyses the other inputs; exit code 1', async () => {
     const binary = join(dir, 'core.bin')
     writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 10, 0, 0, 0]))

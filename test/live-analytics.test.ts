@@ -110,6 +110,7 @@ describe('live analytics', () => {
     expect(() => createLogger({ destination: '/dev/null', analytics: { anomalies: { window: '-1m' } } })).toThrow(/^ringlog: invalid option analytics\.anomalies\.window: "-1m"/)
     expect(() => createLogger({ destination: '/dev/null', analytics: { anomalies: { level: 'loud' } } })).toThrow(/^ringlog: invalid option analytics\.anomalies\.level: "loud"; expected one of 'trace'/)
     expect(() => createLogger({ destination: '/dev/null', analytics: { anomaly: true } as never })).toThrow('ringlog: invalid option analytics.anomaly: true; expected one of templates, anomalies')
+    expect(() => createLogger({ destination: '/dev/null', analytics: { anomalies: { window: '2d' } } })).toThrow('ringlog: invalid option analytics.anomalies.season: "1d"; expected a season at least as long as the window (2d), or 0 for none')
     expect(() => createLogger({ destination: '/dev/null', analytics: {} })).toThrow('ringlog: invalid option analytics: {}; expected templates or anomalies turned on (or leave analytics out)')
   })
 })

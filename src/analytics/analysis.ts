@@ -243,7 +243,10 @@ export class Analysis {
   private anomalies(order: number[], bucketMs: number): ReportedAnomaly[] {
     if (order.length === 0) return []
     const windowMs = this.options.anomalies?.windowMs ?? bucketMs
-    const detector = new AnomalyDetector({ ...this.options.anomalies, windowMs })
+    // A daily season needs windows shorter than a day: logs over months are cut into longer buckets.
+    const seasonMs = this.options.anomalies?.seasonMs ?? (windowMs <= DAY_MS ? DAY_MS : 0)
+    if (seasonMs !== 0 && seasonMs < windowMs) throw new Error(`a season of ${seasonMs} ms is shorter than the window, ${windowMs} ms: give a longer season, or 0 for none`)
+    const detector = new AnomalyDetector({ ...this.options.anomalies, windowMs, seasonMs })
     const found: ReportedAnomaly[] = []
     const report = (anomalies: ReturnType<AnomalyDetector['advance']>): void => {
       for (const anomaly of anomalies) {

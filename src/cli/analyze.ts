@@ -140,6 +140,7 @@ export async function analyze(args: string[]): Promise<number> {
       since: time('since', flags.since as string | undefined),
       anomalies: { ...(window === undefined ? {} : { windowMs: window }), ...(season === undefined ? {} : { seasonMs: season }) },
     })
+    if (season !== undefined && season !== 0 && window !== undefined && season < window) throw new Error(`--season ${String(flags.season)} is shorter than --window ${String(flags.window)}: give a longer season, or 0 for none`)
     top = count('top', flags.top as string | undefined, 20)
     readOptions = { text: flags.text === true, maxLine: count('max-line', flags['max-line'] as string | undefined, MAX_LINE), year: new Date().getFullYear() }
   } catch (error) {
