@@ -70,7 +70,7 @@ export function analyticsOption(where: Where, value: unknown, table: LevelTable)
     const given = fields.anomalies === true ? {} : object(at, fields.anomalies, ANOMALY_KEYS, 'true or { window?, season?, maxSeries?, level? }')
     const season = given.season === 0 || given.season === '0' ? 0 : parseDuration(`${at}.season`, given.season ?? '1d')
     const windowMs = parseDuration(`${at}.window`, given.window ?? '1m')
-    if (season !== 0 && season < windowMs) invalid(`${at}.season`, given.season ?? '1d', `a season at least as long as the window (${String(given.window)}), or 0 for none`)
+    if (season !== 0 && season < windowMs) invalid(`${at}.season`, given.season ?? '1d', `a season at least as long as the window (${String(given.window ?? '1m')}), or 0 for none`)
     return {
       windowMs,
       seasonMs: season,

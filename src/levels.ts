@@ -8,6 +8,9 @@ export const LEVELS = {
   fatal: 60,
 } as const
 
+/** The standard levels' names by number. */
+export const LEVEL_LABELS: ReadonlyMap<number, string> = new Map(Object.entries(LEVELS).map(([name, value]) => [value, name]))
+
 export type LevelName = keyof typeof LEVELS
 /** A level name, or `silent` to turn every level off. */
 export type LevelOption = LevelName | 'silent'

@@ -103,7 +103,7 @@ export interface PolicyOptions<Custom extends string = never> {
   encrypt?: EncryptOption
   /** Rules on the records that pass the policy: a count or a rate over a window fires actions, and resolves. */
   alerts?: AlertRuleOption[]
-  /** Template mining and anomaly detection on the records that pass the policy (docs/analytics.md). */
+  /** Template mining and anomaly detection on the records that pass the policy (README, Log analytics). */
   analytics?: AnalyticsOption
 }
 

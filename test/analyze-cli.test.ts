@@ -112,7 +112,7 @@ describe('ringlog analyze', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toBe([
       `3 of 3 lines analysed from ${file}`,
-      'from 2026-12-06T10:00:00.000Z to 2026-12-06T10:00:02.000Z, in 3 buckets of 1s',
+      'from 2026-12-06T10:00:00.000Z to 2026-12-06T10:00:02.000Z, in 3 buckets of 1 s',
       '2 templates',
       '',
       'top 2 templates:',
@@ -189,6 +189,50 @@ describe('ringlog analyze', () => {
     const short = await cli(['analyze', '--window', '1h', '--season', '30m', file])
     expect(short.code).toBe(2)
     expect(short.stderr.split('\n')[0]).toBe('ringlog analyze: --season 30m is shorter than --window 1h: give a longer season, or 0 for none')
+  })
+
+  it('keeps counting a template let go for --max-templates in its own series: no false new, no nameless anomaly', async () => {
+    const file = join(dir, 'thrash.log')
+    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel']
+    const lines: string[] = []
+    for (let minute = 0; minute < 180; minute++) {
+      for (let i = 0; i < 10; i++) lines.push(`{"level":30,"time":${T0 + minute * 60_000 + i * 5000},"msg":"${words[(minute * 10 + i) % 8]} task ${i} ran"}`)
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`)
+    const report = await json(['--bucket', '1m', '--max-templates', '2', file])
+    expect(report.evicted).toBeGreaterThan(0)
+    expect(report.analysed).toBe(1800)
+    expect(report.anomalies.filter((a) => a.kind === 'new' || a.templateId === '' || a.series === 'nan')).toEqual([])
+  })
+
+  it('keeps level labels from the logs as they are, __proto__ too, and shows them escaped on a terminal', async () => {
+    const file = join(dir, 'labels.log')
+    writeFileSync(file, [
+      `{"level":"__proto__","time":${T0},"msg":"odd one"}`,
+      `{"level":"constructor","time":${T0 + 1},"msg":"odd two"}`,
+      `{"level":"\\u001b[31mRED","time":${T0 + 2},"msg":"odd three","event":"x\\u001b[2J","v":1}`,
+      '',
+    ].join('\n'))
+    const report = await json([file])
+    expect(Object.entries(report.levels).map(([label, counts]) => [label, counts.reduce((a, b) => a + b, 0)]).sort()).toEqual([['\u001b[31mred', 1], ['__proto__', 1], ['constructor', 1]])
+    const text = await cli(['analyze', file])
+    expect(text.code).toBe(0)
+    expect(text.stdout).not.toContain('\u001b')
+    expect(text.stdout).toContain('\\u001b[31mred 1')
+    expect(text.stdout).toContain('[x\\u001b[2J@v1]')
+    const html = await cli(['analyze', '--html', file])
+    expect(html.code).toBe(0)
+  })
+
+  it('refuses buckets that would cut the span into more than 100,000, and an --output it cannot write, naming them', async () => {
+    const file = join(dir, 'sparse.log')
+    writeFileSync(file, `{"level":30,"time":${T0},"msg":"first"}\n{"level":30,"time":${T0 + 365 * 86_400_000},"msg":"last"}\n`)
+    const fine = await cli(['analyze', '--bucket', '1s', file])
+    expect(fine.code).toBe(2)
+    expect(fine.stderr).toBe('ringlog analyze: buckets of 1 s cut the 365 d of these logs into 31536001 buckets, more than 100000: give longer ones\n')
+    const out = await cli(['analyze', '--output', join(dir, 'no-such-dir', 'r.txt'), file])
+    expect(out.code).toBe(2)
+    expect(out.stderr.split('\n')[0]).toBe(`ringlog analyze: --output ${join(dir, 'no-such-dir', 'r.txt')} cannot be written: ENOENT: no such file or directory, open '${join(dir, 'no-such-dir', 'r.txt')}'`)
   })
 
   it('names a binary file and analyses the other inputs; exit code 1', async () => {

@@ -105,12 +105,25 @@ describe('live analytics', () => {
     expect(templates).toBe(2)
   })
 
+  it('without templates, finds anomalies per level and in the error share only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringlog-analytics-'))
+    const file = join(dir, 'app.log')
+    let now = T0
+    const log = createLogger({ worker: true, destination: file, now: () => now, analytics: { anomalies: { window: '1m', season: 0 } } })
+    traffic(log, (ms) => (now = ms))
+    await log.close()
+    const anomalies = lines(file).filter((line) => line.anomaly !== undefined)
+    expect(anomalies.find((line) => line.anomaly!.kind === 'spike')).toMatchObject({ msg: 'anomaly spike: level info', anomaly: { level: 'info', observed: 205 } })
+    expect(anomalies.filter((line) => line.anomaly!.templateId !== undefined || line.anomaly!.template !== undefined)).toEqual([])
+  })
+
   it('names a bad option and its value', () => {
     expect(() => createLogger({ destination: '/dev/null', analytics: { templates: 'yes' } as never })).toThrow('ringlog: invalid option analytics.templates: "yes"; expected true or { maxTemplates?, masks? }')
     expect(() => createLogger({ destination: '/dev/null', analytics: { anomalies: { window: '-1m' } } })).toThrow(/^ringlog: invalid option analytics\.anomalies\.window: "-1m"/)
     expect(() => createLogger({ destination: '/dev/null', analytics: { anomalies: { level: 'loud' } } })).toThrow(/^ringlog: invalid option analytics\.anomalies\.level: "loud"; expected one of 'trace'/)
     expect(() => createLogger({ destination: '/dev/null', analytics: { anomaly: true } as never })).toThrow('ringlog: invalid option analytics.anomaly: true; expected one of templates, anomalies')
     expect(() => createLogger({ destination: '/dev/null', analytics: { anomalies: { window: '2d' } } })).toThrow('ringlog: invalid option analytics.anomalies.season: "1d"; expected a season at least as long as the window (2d), or 0 for none')
+    expect(() => createLogger({ destination: '/dev/null', analytics: { anomalies: { season: '30s' } } })).toThrow('ringlog: invalid option analytics.anomalies.season: "30s"; expected a season at least as long as the window (1m), or 0 for none')
     expect(() => createLogger({ destination: '/dev/null', analytics: {} })).toThrow('ringlog: invalid option analytics: {}; expected templates or anomalies turned on (or leave analytics out)')
   })
 })

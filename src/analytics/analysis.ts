@@ -1,4 +1,5 @@
-import { LEVELS } from '../levels.js'
+import { LEVEL_LABELS } from '../levels.js'
+import { durationText } from './duration-text.js'
 import type { AnalysisReport, ErrorBurst, RateChange, ReportedAnomaly, TemplateSummary } from './analysis-report.js'
 import { AnomalyDetector, type AnomalyOptions } from './anomaly-detector.js'
 import { logUpperTail } from './poisson.js'
@@ -6,7 +7,7 @@ import { TemplateMiner, type MinerOptions } from './template-miner.js'
 
 /**
  * The report of `ringlog analyze`, built from records in any order: each is mined into its
- * template as it comes and kept as (time, template, level) in typed arrays, 13 bytes a record; the
+ * template as it comes and kept as (time, template, level) in typed arrays, 16 bytes a record; the
  * rate series, the new templates and the anomalies need the whole time span, so they are made at
  * the end, in time order.
  */
@@ -34,6 +35,8 @@ export interface AnalysisOptions {
 /** Round bucket lengths, the shortest that cuts the span into at most MAX_BUCKETS. */
 const ROUND_MS = [1000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000]
 const MAX_BUCKETS = 240
+/** Buckets at most when their length is given: each template's series has one number per bucket. */
+const MOST_BUCKETS = 100_000
 const DAY_MS = 86_400_000
 /** Stored sample messages per template, from which example values are read at the end. */
 const SAMPLES = 8
@@ -41,7 +44,6 @@ const EXAMPLES = 3
 /** The templates whose rate is searched for a change: the most frequent ones. */
 const RATE_CHANGE_TEMPLATES = 200
 
-const LABELS = new Map<number, string>(Object.entries(LEVELS).map(([name, value]) => [value, name]))
 
 interface Template {
   id: string
@@ -58,7 +60,7 @@ interface Template {
 
 /** A level's label as reports show it: the standard name for a standard number, else as written. */
 function labelOf(level: number, label: string): string {
-  return LABELS.get(level) ?? label.toLowerCase()
+  return LEVEL_LABELS.get(level) ?? label.toLowerCase()
 }
 
 export class Analysis {
@@ -66,7 +68,11 @@ export class Analysis {
   private readonly cap: number
   private readonly byId = new Map<string, number>()
   private readonly templates: (Template | undefined)[] = []
-  private evictedTemplates = 0
+  /**
+   * Every template's id by index, kept when its summary is let go: the records it had still count
+   * in its series of the anomaly detector, which would otherwise take it for new when it came back.
+   */
+  private readonly ids: string[] = []
   private times = new Float64Array(1024)
   private kinds = new Int32Array(1024)
   private levels = new Float32Array(1024)
@@ -101,6 +107,7 @@ export class Analysis {
       index = this.templates.length
       template = { id, template: text, event: record.event !== undefined, count: 0, first: Infinity, last: -Infinity, levels: new Map(), samples: [], seen: 0 }
       this.templates.push(template)
+      this.ids.push(id)
       this.byId.set(id, index)
       if (this.byId.size > 2 * this.cap) this.evictLeastRecent()
     }
@@ -151,7 +158,6 @@ export class Analysis {
     for (const { template, index } of live.slice(0, live.length - this.cap)) {
       this.byId.delete(template!.id)
       this.templates[index] = undefined
-      this.evictedTemplates++
     }
   }
 
@@ -164,10 +170,12 @@ export class Analysis {
     const bucketMs = this.options.bucketMs ?? roundBucket(start === null ? 0 : end! - start)
     const first = start === null ? 0 : Math.floor(start / bucketMs) * bucketMs
     const bucketCount = start === null ? 0 : Math.floor((end! - first) / bucketMs) + 1
+    if (bucketCount > MOST_BUCKETS) throw new Error(`buckets of ${durationText(bucketMs)} cut the ${durationText(end! - start!)} of these logs into ${bucketCount} buckets, more than ${MOST_BUCKETS}: give longer ones`)
     const buckets = Array.from({ length: bucketCount }, (_, i) => first + i * bucketMs)
     const bucketOf = (time: number): number => Math.floor((time - first) / bucketMs)
 
-    const levels: Record<string, number[]> = {}
+    // Labels come from the logs: `__proto__` is a label like any other.
+    const levels = Object.create(null) as Record<string, number[]>
     const series = new Map<number, number[]>()
     for (const i of order) {
       const b = bucketOf(this.times[i])
@@ -180,9 +188,7 @@ export class Analysis {
       counts[b]++
     }
 
-    const analysed = n
     const summaries: TemplateSummary[] = []
-    const kept: { summary: TemplateSummary; index: number }[] = []
     this.templates.forEach((template, index) => {
       if (template === undefined) return
       const summary: TemplateSummary = {
@@ -190,15 +196,14 @@ export class Analysis {
         template: template.template,
         event: template.event,
         count: template.count,
-        share: analysed === 0 ? 0 : template.count / analysed,
+        share: template.count / n,
         firstSeen: Number.isFinite(template.first) ? template.first : null,
         lastSeen: Number.isFinite(template.last) ? template.last : null,
-        levels: Object.fromEntries(template.levels),
+        levels: Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(template.levels)),
         examples: template.event ? [] : this.examples(template),
         series: series.get(index) ?? new Array<number>(bucketCount).fill(0),
       }
       summaries.push(summary)
-      kept.push({ summary, index })
     })
     summaries.sort((a, b) => b.count - a.count || a.id.localeCompare(b.id))
 
@@ -210,7 +215,7 @@ export class Analysis {
     return {
       inputs,
       lines: this.lines,
-      analysed,
+      analysed: n,
       skipped: { ...this.skipped },
       start,
       end,
@@ -218,7 +223,7 @@ export class Analysis {
       buckets,
       levels,
       templates: summaries,
-      evicted: this.evictedTemplates + this.miner.evicted,
+      evicted: this.miner.evicted,
       newTemplates,
       errorBursts: errorBursts(buckets, bucketMs, levels),
       rateChanges: rateChanges(summaries.slice(0, RATE_CHANGE_TEMPLATES), buckets, bucketMs),
@@ -245,7 +250,7 @@ export class Analysis {
     const windowMs = this.options.anomalies?.windowMs ?? bucketMs
     // A daily season needs windows shorter than a day: logs over months are cut into longer buckets.
     const seasonMs = this.options.anomalies?.seasonMs ?? (windowMs <= DAY_MS ? DAY_MS : 0)
-    if (seasonMs !== 0 && seasonMs < windowMs) throw new Error(`a season of ${seasonMs} ms is shorter than the window, ${windowMs} ms: give a longer season, or 0 for none`)
+    if (seasonMs !== 0 && seasonMs < windowMs) throw new Error(`a season of ${durationText(seasonMs)} is shorter than the window, ${durationText(windowMs)}: give a longer season or a shorter window or bucket, or a season of 0 for none`)
     const detector = new AnomalyDetector({ ...this.options.anomalies, windowMs, seasonMs })
     const found: ReportedAnomaly[] = []
     const report = (anomalies: ReturnType<AnomalyDetector['advance']>): void => {
@@ -254,7 +259,7 @@ export class Analysis {
         found.push({
           kind: anomaly.kind,
           ...(anomaly.templateId === undefined ? {} : { templateId: anomaly.templateId }),
-          series: template?.template ?? (anomaly.kind === 'error-ratio' ? 'error ratio' : this.levelLabel(anomaly.level ?? NaN)),
+          series: anomaly.templateId !== undefined ? template?.template ?? `(a template let go: ${anomaly.templateId})` : anomaly.kind === 'error-ratio' ? 'error ratio' : this.levelLabel(anomaly.level ?? NaN),
           time: anomaly.time,
           windowMs: anomaly.windowMs,
           expected: anomaly.expected,
@@ -269,9 +274,8 @@ export class Analysis {
         report(detector.advance(time))
         closes = Math.floor(time / windowMs) * windowMs + windowMs
       }
-      const template = this.templates[this.kinds[i]]
       const level = this.levels[i]
-      detector.observe(time, template?.id ?? '', level < 0 ? NaN : level)
+      detector.observe(time, this.ids[this.kinds[i]], level < 0 ? NaN : level)
     }
     report(detector.advance(closes))
     return found
@@ -279,10 +283,10 @@ export class Analysis {
 }
 
 function roundBucket(spanMs: number): number {
-  return ROUND_MS.find((ms) => spanMs / ms < MAX_BUCKETS) ?? Math.ceil(spanMs / MAX_BUCKETS / 86_400_000) * 86_400_000
+  return ROUND_MS.find((ms) => spanMs / ms < MAX_BUCKETS) ?? Math.ceil(spanMs / MAX_BUCKETS / DAY_MS) * DAY_MS
 }
 
-/** The median of the values. */
+/** The middle value: a usual count that a few bursts do not move. */
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1

@@ -260,13 +260,14 @@ export class AnomalyDetector {
     return this.series.size
   }
 
-  /** One record at `time` (ms), of template `templateId`, at `level`. Records older than the open window count in the open window. */
-  observe(time: number, templateId: string, level: number): void {
+  /** One record at `time` (ms), of template `templateId` (undefined: levels only, templates not mined), at `level` (NaN: none). Records older than the open window count in the open window. */
+  observe(time: number, templateId: string | undefined, level: number): void {
     if (time >= this.end) this.roll(time)
     this.total++
     if (level >= ERROR_LEVEL) this.errorRatio.count++
-    this.count(templateId)
-    this.count(level)
+    if (templateId !== undefined) this.count(templateId)
+    // A record without a level (a plain-text line names none) counts in no level's series.
+    if (!Number.isNaN(level)) this.count(level)
   }
 
   /**

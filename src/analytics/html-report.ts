@@ -4,6 +4,7 @@
  * reaches nothing. Every string that came from a log (templates, values, file names, level labels,
  * skip reasons) goes through esc(): a log line can hold markup, and must show as text.
  */
+import { durationText } from './duration-text.js'
 import type { AnalysisReport, AnomalyKind, ReportedAnomaly, TemplateSummary } from './analysis-report.js'
 
 /** Templates that get a chart of their own, most lines first (plus any with an anomaly). */
@@ -38,17 +39,6 @@ const num = (n: number): string => NUMBER.format(n)
 const percent = (share: number): string => `${(share * 100).toFixed(share < 0.001 && share > 0 ? 3 : 1)} %`
 const iso = (t: number | null): string => (t === null || !Number.isFinite(t) ? '—' : new Date(t).toISOString())
 
-function duration(ms: number): string {
-  if (ms < SECOND) return `${num(ms)} ms`
-  const parts: string[] = []
-  for (const [unit, name] of [[DAY, 'd'], [HOUR, 'h'], [MINUTE, 'min'], [SECOND, 's']] as const) {
-    const n = Math.floor(ms / unit)
-    ms -= n * unit
-    if (n > 0) parts.push(`${n} ${name}`)
-  }
-  return parts.slice(0, 2).join(' ')
-}
-
 const levelName = (label: string): string => (label === '' ? '(no level)' : label)
 
 export function htmlReport(report: AnalysisReport): string {
@@ -80,7 +70,7 @@ function header(report: AnalysisReport, levelColor: (label: string) => string): 
   const skippedTotal = skipped.reduce((sum, [, n]) => sum + n, 0)
   const span = report.start === null || report.end === null
     ? 'no readable times'
-    : `${iso(report.start)} – ${iso(report.end)} (${duration(report.end - report.start)}), in buckets of ${duration(report.bucketMs)}`
+    : `${iso(report.start)} – ${iso(report.end)} (${durationText(report.end - report.start)}), in buckets of ${durationText(report.bucketMs)}`
   const totals = levelTotals(report)
   return `<header>
 <h1>ringlog analyze</h1>
@@ -107,8 +97,8 @@ function levelTotals(report: AnalysisReport): [string, number][] {
 }
 
 function levelColors(labels: string[]): (label: string) => string {
-  const others = labels.filter((label) => !(label in LEVEL_COLORS)).sort()
-  return (label) => LEVEL_COLORS[label] ?? OTHER_COLORS[Math.max(0, others.indexOf(label)) % OTHER_COLORS.length]
+  const others = labels.filter((label) => !Object.hasOwn(LEVEL_COLORS, label)).sort()
+  return (label) => (Object.hasOwn(LEVEL_COLORS, label) ? LEVEL_COLORS[label] : undefined) ?? OTHER_COLORS[Math.max(0, others.indexOf(label)) % OTHER_COLORS.length]
 }
 
 /** The top templates, and any other the anomalies name: each anomaly must land on a chart. */
@@ -130,7 +120,7 @@ function charts(report: AnalysisReport, levelColor: (label: string) => string, c
     }
   }
   const levels = Object.entries(report.levels).map(([label, values]): Series => ({ label, values, color: levelColor(label) }))
-  const per = `lines per ${duration(report.bucketMs)}`
+  const per = `lines per ${durationText(report.bucketMs)}`
   const kinds = (Object.keys(KIND_COLORS) as AnomalyKind[])
     .map((kind) => `<span class="key"><i style="background:${KIND_COLORS[kind]}"></i>${kind}</span>`).join(' ')
   return `<section>
@@ -316,7 +306,7 @@ function marker(anomaly: ReportedAnomaly, scale: Scale): string {
 function tooltip(a: ReportedAnomaly): string {
   const value = a.kind === 'error-ratio' ? percent : num
   const series = a.templateId === undefined ? a.series : `template ${a.templateId} (${a.series})`
-  return `${a.kind}: ${series}\n${iso(a.time)}, over ${duration(a.windowMs)}\nexpected ${value(a.expected)}, observed ${value(a.observed)}`
+  return `${a.kind}: ${series}\n${iso(a.time)}, over ${durationText(a.windowMs)}\nexpected ${value(a.expected)}, observed ${value(a.observed)}`
 }
 
 /** A template's text, its variables set apart. */
@@ -334,7 +324,7 @@ function changes(report: AnalysisReport): string {
   const newList = fresh === null
     ? '<p>No baseline to compare with.</p>'
     : `<p>${num(fresh.templateIds.length)} first seen at or after ${when(fresh.since)} that the lines before never had.</p>${list('new-templates', fresh.templateIds.map(named))}`
-  const bursts = report.errorBursts.map((b) => `${when(b.start)} – ${when(b.end)} (${duration(b.end - b.start)}): ${num(b.errors)} errors, ${num(b.expected)} expected`)
+  const bursts = report.errorBursts.map((b) => `${when(b.start)} – ${when(b.end)} (${durationText(b.end - b.start)}): ${num(b.errors)} errors, ${num(b.expected)} expected`)
   const rates = report.rateChanges.map((r) => `${named(r.templateId)} at ${when(r.time)}: ${num(r.before)} → ${num(r.after)} lines/min`)
   return `<section class="changes">
 <div><h2>New templates</h2>${newList}</div>

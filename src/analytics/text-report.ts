@@ -1,10 +1,11 @@
 import type { AnalysisReport, ReportedAnomaly } from './analysis-report.js'
+import { durationText } from './duration-text.js'
 
 /**
  * The report for a terminal: the span, the most frequent templates with their share, levels and
  * example values, then what changed (new templates, error bursts, rate changes, anomalies).
- * Templates come from the logs: control characters in them are shown escaped, so a line cannot
- * move the cursor or recolour the terminal.
+ * Everything that came from the logs (templates, values, ids of events, level labels, file names)
+ * has its control characters shown escaped, so a line cannot move the cursor or recolour the terminal.
  */
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
@@ -17,13 +18,6 @@ function iso(time: number | null): string {
   return time === null ? '-' : new Date(time).toISOString()
 }
 
-function duration(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
-}
-
 function percent(share: number): string {
   return `${(share * 100).toFixed(share < 0.001 ? 3 : 1)}%`
 }
@@ -33,21 +27,21 @@ function value(n: number): string {
 }
 
 function anomalyLine(anomaly: ReportedAnomaly): string {
-  return `  ${iso(anomaly.time)}  ${anomaly.kind.padEnd(11)} expected ${value(anomaly.expected)}, observed ${value(anomaly.observed)}  ${anomaly.templateId === undefined ? '' : `[${anomaly.templateId}] `}${safe(anomaly.series)}`
+  return `  ${iso(anomaly.time)}  ${anomaly.kind.padEnd(11)} expected ${value(anomaly.expected)}, observed ${value(anomaly.observed)}  ${anomaly.templateId === undefined ? '' : `[${safe(anomaly.templateId)}] `}${safe(anomaly.series)}`
 }
 
 export function textReport(report: AnalysisReport, top = 20): string {
   const lines: string[] = []
   const skipped = Object.entries(report.skipped).map(([reason, n]) => `${n} ${reason}`)
-  lines.push(`${report.analysed} of ${report.lines} lines analysed${skipped.length === 0 ? '' : ` (left out: ${skipped.join(', ')})`} from ${report.inputs.join(', ')}`)
-  lines.push(report.start === null ? 'no line had a time: no rates over time' : `from ${iso(report.start)} to ${iso(report.end)}, in ${report.buckets.length} buckets of ${duration(report.bucketMs)}`)
+  lines.push(`${report.analysed} of ${report.lines} lines analysed${skipped.length === 0 ? '' : ` (left out: ${skipped.join(', ')})`} from ${report.inputs.map(safe).join(', ')}`)
+  lines.push(report.start === null ? 'no line had a time: no rates over time' : `from ${iso(report.start)} to ${iso(report.end)}, in ${report.buckets.length} buckets of ${durationText(report.bucketMs)}`)
   lines.push(`${report.templates.length} templates${report.evicted > 0 ? ` (${report.evicted} more were evicted to stay within the cap)` : ''}`)
   lines.push('')
   lines.push(`top ${Math.min(top, report.templates.length)} templates:`)
   const byId = new Map(report.templates.map((t) => [t.id, t]))
   for (const t of report.templates.slice(0, top)) {
-    const levels = Object.entries(t.levels).sort((a, b) => b[1] - a[1]).map(([label, n]) => `${label || '-'} ${n}`).join(', ')
-    lines.push(`${String(t.count).padStart(9)} ${percent(t.share).padStart(7)}  [${t.id}] ${safe(t.template)}`)
+    const levels = Object.entries(t.levels).sort((a, b) => b[1] - a[1]).map(([label, n]) => `${safe(label) || '-'} ${n}`).join(', ')
+    lines.push(`${String(t.count).padStart(9)} ${percent(t.share).padStart(7)}  [${safe(t.id)}] ${safe(t.template)}`)
     lines.push(`${' '.repeat(18)}levels: ${levels}; first ${iso(t.firstSeen)}, last ${iso(t.lastSeen)}`)
     t.examples.forEach((values, i) => lines.push(`${' '.repeat(18)}<*>${i + 1}: ${values.map((v) => safe(JSON.stringify(v))).join(', ')}`))
   }
@@ -57,7 +51,7 @@ export function textReport(report: AnalysisReport, top = 20): string {
     lines.push(`new since ${iso(report.newTemplates.since)}: ${ids.length === 0 ? 'none' : ''}`)
     for (const id of ids.slice(0, top)) {
       const t = byId.get(id)!
-      lines.push(`  ${iso(t.firstSeen)}  ${String(t.count).padStart(7)}  [${id}] ${safe(t.template)}`)
+      lines.push(`  ${iso(t.firstSeen)}  ${String(t.count).padStart(7)}  [${safe(id)}] ${safe(t.template)}`)
     }
     if (ids.length > top) lines.push(`  and ${ids.length - top} more (--top shows more, --json all)`)
   }
@@ -66,7 +60,7 @@ export function textReport(report: AnalysisReport, top = 20): string {
   for (const burst of report.errorBursts) lines.push(`  ${iso(burst.start)} to ${iso(burst.end)}: ${burst.errors} errors, ${value(burst.expected)} expected`)
   lines.push('')
   lines.push(`rate changes (lines per minute): ${report.rateChanges.length === 0 ? 'none' : ''}`)
-  for (const change of report.rateChanges) lines.push(`  ${iso(change.time)}  ${value(change.before)} -> ${value(change.after)}  [${change.templateId}] ${safe(change.template)}`)
+  for (const change of report.rateChanges) lines.push(`  ${iso(change.time)}  ${value(change.before)} -> ${value(change.after)}  [${safe(change.templateId)}] ${safe(change.template)}`)
   lines.push('')
   lines.push(`anomalies: ${report.anomalies.length === 0 ? 'none' : ''}`)
   for (const anomaly of report.anomalies.slice(0, top * 5)) lines.push(anomalyLine(anomaly))

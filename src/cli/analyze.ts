@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { closeSync, openSync, writeSync } from 'node:fs'
 import { Analysis, type AnalysedRecord } from '../analytics/analysis.js'
 import { htmlReport } from '../analytics/html-report.js'
 import { textRecord } from '../analytics/text-line.js'
@@ -146,16 +146,30 @@ export async function analyze(args: string[]): Promise<number> {
   } catch (error) {
     return usageError('analyze', ANALYZE_USAGE, (error as Error).message.replace(/^ringlog: /, ''))
   }
+  const output = flags.output as string | undefined
+  let fd: number | undefined
+  try {
+    // Opened first: a path that cannot be written is said before the inputs are read.
+    fd = output === undefined ? undefined : openSync(output, 'w')
+  } catch (error) {
+    return usageError('analyze', ANALYZE_USAGE, `--output ${output!} cannot be written: ${(error as Error).message}`)
+  }
   const inputs = operands.length === 0 ? ['-'] : operands
   let whole = true
   for (const input of inputs) if (!await read(analysis, input, readOptions)) whole = false
-  const report = analysis.report(inputs.map((input) => (input === '-' ? 'stdin' : input)))
-  const out = flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : flags.html === true ? htmlReport(report) : textReport(report, top)
-  const output = flags.output as string | undefined
-  if (output === undefined) {
+  let out: string
+  try {
+    const report = analysis.report(inputs.map((input) => (input === '-' ? 'stdin' : input)))
+    out = flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : flags.html === true ? htmlReport(report) : textReport(report, top)
+  } catch (error) {
+    process.stderr.write(`ringlog analyze: ${(error as Error).message}\n`)
+    return 2
+  }
+  if (fd === undefined) {
     await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()))
   } else {
-    writeFileSync(output, out)
+    writeSync(fd, out)
+    closeSync(fd)
   }
   return whole ? 0 : 1
 }

@@ -1,4 +1,4 @@
-import { LEVELS } from '../levels.js'
+import { LEVEL_LABELS, LEVELS } from '../levels.js'
 import type { DecodedRecord } from '../worker/format/decoded.js'
 import type { Plain, PlainObject } from '../worker/format/values.js'
 import { deletePath, getPath, type KeyPath } from './key-path.js'
@@ -42,7 +42,6 @@ const RANKS: Readonly<Record<string, number>> = {
   emerg: 60,
 }
 
-const LABELS = new Map<number, string>(Object.entries(LEVELS).map(([name, value]) => [value, name]))
 
 /** A level name's number, in any case; undefined for a name without one. */
 export function levelRank(name: string): number | undefined {
@@ -93,7 +92,7 @@ export function recordOf(fields: PlainObject, keys: RecordKeys = DIALECT_KEYS): 
   const from: ForeignRecord['from'] = {}
   const message = take(fields, keys.message, from, 'message', (value) => (value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value)))
   const level = take(fields, keys.level, from, 'level', (value) => {
-    if (typeof value === 'number') return { level: value, label: LABELS.get(value) ?? String(value) }
+    if (typeof value === 'number') return { level: value, label: LEVEL_LABELS.get(value) ?? String(value) }
     if (typeof value === 'string') return { level: levelRank(value) ?? NaN, label: value }
     return undefined
   })

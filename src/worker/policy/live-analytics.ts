@@ -3,7 +3,7 @@ import { AnomalyDetector, type Anomaly } from '../../analytics/anomaly-detector.
 import { TemplateMiner } from '../../analytics/template-miner.js'
 import { FrameEncoder } from '../../encode.js'
 import { KIND_RECORD, OFFSET_KIND } from '../../frame.js'
-import { LEVELS } from '../../levels.js'
+import { LEVEL_LABELS as LABELS } from '../../levels.js'
 import type { RingMetrics } from '../../ring-metrics.js'
 import { wallClock } from '../../wall-clock.js'
 import type { FrameSink } from './record-policy.js'
@@ -13,8 +13,6 @@ import type { RecordView } from './record-view.js'
 const KNOWN_SHAPES = 4096
 /** How often windows that no record comes to close are looked at. */
 const TICK_MS = 1000
-
-const LABELS = new Map<number, string>(Object.entries(LEVELS).map(([name, value]) => [value, name]))
 
 /**
  * Template mining and anomaly detection on the records that pass the record policy: each record's
@@ -29,8 +27,9 @@ export class LiveAnalytics {
   private readonly known = new Map<number, string>()
   /** The template text of each id the detector may name. */
   private readonly texts = new Map<string, string>()
-  /** The declared events seen, each its own template (a program declares a few). */
+  /** The declared events seen, each its own template, at most maxTemplates of them (in the order first seen: a program declares a few). */
   private readonly events = new Set<string>()
+  private eventsEvicted = 0
   private readonly encoder = new FrameEncoder()
   private readonly tick: NodeJS.Timeout | undefined
   private lastTime = -Infinity
@@ -63,7 +62,7 @@ export class LiveAnalytics {
     const view = this.view(src, offset, length)
     const time = view.time
     const level = view.level
-    const id = this.miner === undefined ? '' : this.template(view)
+    const id = this.miner === undefined ? undefined : this.template(view)
     const detector = this.detector
     if (detector === undefined) return
     if (time > this.lastTime) {
@@ -76,7 +75,8 @@ export class LiveAnalytics {
 
   /**
    * The template id of the record's message; a declared event's is its name and version, as
-   * `ringlog analyze` has it (its message is the event's, one for all its records).
+   * `ringlog analyze` has it. A shape seen before is not looked at again, its fields not decoded:
+   * two declared events with one message text count as the first of them.
    */
   private template(view: RecordView): string {
     const shape = view.messageShape()
@@ -87,8 +87,16 @@ export class LiveAnalytics {
     let id: string
     if (typeof event === 'string' && typeof version === 'number') {
       id = `${event}@v${version}`
-      this.events.add(id)
-      this.texts.set(id, id)
+      if (!this.events.has(id)) {
+        if (this.events.size >= this.config.templates!.maxTemplates) {
+          const oldest = this.events.values().next().value!
+          this.events.delete(oldest)
+          this.texts.delete(oldest)
+          this.eventsEvicted++
+        }
+        this.events.add(id)
+        this.texts.set(id, id)
+      }
     } else {
       const mined = this.miner!.add(view.message ?? '')
       id = mined.id
@@ -104,7 +112,7 @@ export class LiveAnalytics {
   }
 
   private count(): void {
-    this.metrics.analytics((this.miner?.size ?? 0) + this.events.size, this.miner?.evicted ?? 0, this.anomalies)
+    this.metrics.analytics((this.miner?.size ?? 0) + this.events.size, (this.miner?.evicted ?? 0) + this.eventsEvicted, this.anomalies)
   }
 
   /** The texts of templates the miner let go. */
