@@ -5,7 +5,7 @@ import type { HttpSinkOptions } from './shipping/http-options.js'
 import type { ShippingOptions } from './shipping/ship-options.js'
 import { addStream, type StreamConfig } from './stream-sinks.js'
 import { parseDuration } from './units.js'
-import { invalid, type Where } from './validate.js'
+import { invalid, optionFields, type Where } from './validate.js'
 import { filterOption, type FilterConfig } from './worker/policy/filter.js'
 import type { LevelTable } from './levels.js'
 
@@ -75,9 +75,7 @@ export function alertsOption(where: Where, value: unknown, table: LevelTable): A
   const names = new Set<string>()
   return value.map((rule: unknown, i) => {
     const at = (name: string): Where => `${where}[${i}]${name === '' ? '' : `.${name}`}`
-    if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return invalid(at(''), rule, '{ name, when, actions }')
-    const fields = rule as Record<string, unknown>
-    for (const key of Object.keys(fields)) if (!RULE_KEYS.includes(key)) invalid(at(key), fields[key], `one of ${RULE_KEYS.join(', ')}`)
+    const fields = optionFields(at(''), rule, RULE_KEYS, '{ name, when, actions }')
     const { name, when, groupBy, minRecords = 10, actions } = fields
     if (typeof name !== 'string' || name === '' || names.has(name)) invalid(at('name'), name, 'a name of its own')
     names.add(name as string)

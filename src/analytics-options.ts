@@ -1,6 +1,6 @@
 import type { LevelTable } from './levels.js'
 import { parseDuration } from './units.js'
-import { invalid, levelName, type Where } from './validate.js'
+import { invalid, levelName, optionFields, type Where } from './validate.js'
 
 /**
  * The `analytics` option: template mining and anomaly detection live, in the pipeline that writes
@@ -42,13 +42,6 @@ const TOP_KEYS = ['templates', 'anomalies']
 const TEMPLATE_KEYS = ['maxTemplates', 'masks']
 const ANOMALY_KEYS = ['window', 'season', 'maxSeries', 'level']
 
-function object(where: Where, value: unknown, keys: readonly string[], expected: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, expected)
-  const fields = value as Record<string, unknown>
-  for (const key of Object.keys(fields)) if (!keys.includes(key)) invalid(`${where}.${key}`, fields[key], `one of ${keys.join(', ')}`)
-  return fields
-}
-
 function positiveInteger(where: Where, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (!Number.isSafeInteger(value) || (value as number) < 1) invalid(where, value, 'a whole number, 1 or more')
@@ -57,17 +50,17 @@ function positiveInteger(where: Where, value: unknown, fallback: number): number
 
 export function analyticsOption(where: Where, value: unknown, table: LevelTable): AnalyticsConfig | undefined {
   if (value === undefined || value === false) return undefined
-  const fields = object(where, value, TOP_KEYS, '{ templates?: true, anomalies?: true | { window, season, maxSeries, level } }')
+  const fields = optionFields(where, value, TOP_KEYS, '{ templates?: true, anomalies?: true | { window, season, maxSeries, level } }')
   const templates = fields.templates === undefined || fields.templates === false ? undefined : (() => {
     const at = `${where}.templates`
-    const given = fields.templates === true ? {} : object(at, fields.templates, TEMPLATE_KEYS, 'true or { maxTemplates?, masks? }')
+    const given = fields.templates === true ? {} : optionFields(at, fields.templates, TEMPLATE_KEYS, 'true or { maxTemplates?, masks? }')
     const masks = given.masks ?? []
     if (!Array.isArray(masks) || masks.some((mask) => !(mask instanceof RegExp))) invalid(`${at}.masks`, masks, 'an array of regular expressions')
     return { maxTemplates: positiveInteger(`${at}.maxTemplates`, given.maxTemplates, 10_000), masks: masks as RegExp[] }
   })()
   const anomalies = fields.anomalies === undefined || fields.anomalies === false ? undefined : (() => {
     const at = `${where}.anomalies`
-    const given = fields.anomalies === true ? {} : object(at, fields.anomalies, ANOMALY_KEYS, 'true or { window?, season?, maxSeries?, level? }')
+    const given = fields.anomalies === true ? {} : optionFields(at, fields.anomalies, ANOMALY_KEYS, 'true or { window?, season?, maxSeries?, level? }')
     const season = given.season === 0 || given.season === '0' ? 0 : parseDuration(`${at}.season`, given.season ?? '1d')
     const windowMs = parseDuration(`${at}.window`, given.window ?? '1m')
     if (season !== 0 && season < windowMs) invalid(`${at}.season`, given.season ?? '1d', `a season at least as long as the window (${String(given.window ?? '1m')}), or 0 for none`)

@@ -1,7 +1,7 @@
 import { DRAIN_FAILED, DRAIN_UP } from './hub.js'
 import { parseDuration } from './units.js'
 import type { Metrics } from './transport.js'
-import { invalid, type Where } from './validate.js'
+import { invalid, optionFields, type Where } from './validate.js'
 
 export type HealthStatus = 'ok' | 'degraded' | 'failing'
 
@@ -44,9 +44,7 @@ export function healthOption(where: Where, value: unknown): HealthConfig {
   const config: HealthConfig = { windowMs: 60_000, ringFull: 0.8, lag: 10_000, intervalMs: 0 }
   if (value === undefined || value === false) return config
   if (value === true) return { ...config, intervalMs: 5_000 }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, 'true, or { window, ringFull, lag, interval }')
-  const fields = value as Record<string, unknown>
-  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, fields[key], `one of ${KEYS.join(', ')}`)
+  const fields = optionFields(where, value, KEYS, 'true, or { window, ringFull, lag, interval }')
   const { ringFull = 0.8, lag = 10_000 } = fields
   if (typeof ringFull !== 'number' || !(ringFull > 0 && ringFull <= 1)) invalid(`${where}.ringFull`, ringFull, 'a fraction of the ring, above 0 and at most 1')
   if (!Number.isSafeInteger(lag) || (lag as number) < 1) invalid(`${where}.lag`, lag, 'a number of records, 1 or more')

@@ -28,6 +28,17 @@ export function invalid(where: Where, value: unknown, expected: string): never {
 }
 
 /** One of the given strings. */
+/**
+ * An options object's fields: `value` must be an object (not an array) with no key but `keys`.
+ * `hidden`: a misspelt key's value is not shown in the error (a misspelt `key` holds a key).
+ */
+export function optionFields(where: Where, value: unknown, keys: readonly string[], expected: string, hidden = false): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, expected)
+  const fields = value as Record<string, unknown>
+  for (const key of Object.keys(fields)) if (!keys.includes(key)) invalid(`${where}.${key}`, hidden ? '(hidden)' : fields[key], `one of ${keys.join(', ')}`)
+  return fields
+}
+
 export function choice<T extends string>(where: Where, value: unknown, choices: readonly T[]): T {
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T
   return invalid(where, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`)

@@ -240,6 +240,11 @@ export class TemplateMiner {
     return { id: best.id, template: best.template, count: best.count }
   }
 
+  /** The template of id `id`, while the miner holds it. */
+  templateOf(id: string): string | undefined {
+    return this.groups.get(id)?.template
+  }
+
   /** Every template, most recently seen last. */
   templates(): MinedTemplate[] {
     return [...this.groups.values()].map((group) => ({ id: group.id, template: group.template, count: group.count }))

@@ -1,5 +1,5 @@
 import { moduleOptions, type ModuleOptions } from '../shipping/module-options.js'
-import { invalid, type Where } from '../validate.js'
+import { invalid, optionFields, type Where } from '../validate.js'
 import { compilePaths, ends, step, type RedactNode } from '../worker/policy/redact.js'
 import { keyBytes, keyId } from './key-material.js'
 
@@ -45,10 +45,8 @@ const KEYS = ['paths', 'key', 'keyId', 'keyProvider', 'perSubject', 'keyStore']
 /** The `encrypt` option, checked; the key read from the environment when the option has none. */
 export function encryptOption(where: Where, value: unknown, env: NodeJS.ProcessEnv): EncryptConfig | undefined {
   if (value === undefined) return undefined
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, "{ paths: ['user.ssn', ...], key, keyId } (or keyProvider, or the key in RINGLOG_ENCRYPTION_KEY)")
-  const fields = value as Record<string, unknown>
   // An unknown option's value is not shown: a misspelt `key` (`keys`, `Key`, `secretKey`) holds the key.
-  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, '(hidden)', `one of ${KEYS.join(', ')}`)
+  const fields = optionFields(where, value, KEYS, "{ paths: ['user.ssn', ...], key, keyId } (or keyProvider, or the key in RINGLOG_ENCRYPTION_KEY)", true)
   const { paths, perSubject, keyStore } = fields
   if (!Array.isArray(paths) || paths.length === 0 || paths.some((path) => typeof path !== 'string')) {
     return invalid(`${where}.paths`, paths, "a non-empty array of paths like ['user.ssn', 'card.*']")

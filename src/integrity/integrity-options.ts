@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto'
 import { keyBytes, keyId } from '../encryption/key-material.js'
 import { parseDuration } from '../units.js'
-import { invalid, type Where } from '../validate.js'
+import { invalid, optionFields, type Where } from '../validate.js'
 
 /** `integrity` of a file sink: tamper evidence by checkpoints (see docs/security.md). */
 export interface IntegrityOption {
@@ -32,9 +32,7 @@ const KEYS = ['key', 'privateKey', 'keyId', 'checkpointLines', 'checkpointInterv
 export function integrityOption(where: Where, value: unknown): IntegrityConfig | undefined {
   if (value === undefined) return undefined
   // A key given where the object goes, or under a misspelt name, is never shown.
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, typeof value === 'string' ? '(hidden)' : value, '{ key } (HMAC) or { privateKey } (Ed25519)')
-  const fields = value as Record<string, unknown>
-  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, '(hidden)', `one of ${KEYS.join(', ')}`)
+  const fields = optionFields(where, typeof value === 'string' ? '(hidden)' : value, KEYS, '{ key } (HMAC) or { privateKey } (Ed25519)', true)
   const kid = fields.keyId === undefined ? 'k1' : keyId(`${where}.keyId`, fields.keyId)
   const lines = fields.checkpointLines ?? 10_000
   if (!Number.isSafeInteger(lines) || (lines as number) < 1) invalid(`${where}.checkpointLines`, lines, 'a whole number of lines, 1 or more')

@@ -1,5 +1,4 @@
 import { FrameEncoder } from '../../encode.js'
-import { wallClock } from '../../wall-clock.js'
 import { KIND_RECORD, OFFSET_KIND } from '../../frame.js'
 import type { AlertConfig, AlertEvent } from '../../alert-options.js'
 import type { Sink } from '../destinations.js'
@@ -7,6 +6,7 @@ import { Output } from '../output.js'
 import { shippedSink } from '../shipping/shipped.js'
 import { streamSink } from '../sinks/stream.js'
 import { compileFilter, type Filter } from './filter.js'
+import { RecordClock } from './record-clock.js'
 import type { FrameSink } from './record-policy.js'
 import type { RecordView } from './record-view.js'
 
@@ -134,9 +134,7 @@ export class Alerts {
   private readonly encoder = new FrameEncoder()
   private readonly out = new Output(1024)
   private readonly tick: NodeJS.Timeout
-  /** The latest record time, and the wall clock when it came. */
-  private lastTime = -Infinity
-  private lastWall = 0
+  private readonly clock = new RecordClock()
   /** The record time firing alerts were last looked at for resolving. */
   private evaluated = -Infinity
 
@@ -151,7 +149,7 @@ export class Alerts {
   ) {
     this.rules = configs.map((config) => new Rule(config))
     this.tick = setInterval(() => {
-      if (this.evaluate(this.lastTime + (wallClock() - this.lastWall))) this.written()
+      if (this.evaluate(this.clock.now())) this.written()
     }, TICK_MS).unref()
   }
 
@@ -160,10 +158,7 @@ export class Alerts {
     if (src[offset + OFFSET_KIND] !== KIND_RECORD) return
     const view = this.view(src, offset, length)
     const time = view.time
-    if (time > this.lastTime) {
-      this.lastTime = time
-      this.lastWall = wallClock()
-    }
+    this.clock.saw(time)
     // Records that a rule does not count still move its windows on: firing alerts are looked at every 100 ms of records.
     if (time - this.evaluated >= 100) {
       this.evaluated = time

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../units.js'
-import { invalid, type Where } from '../../validate.js'
+import { invalid, optionFields, type Where } from '../../validate.js'
 
 /** "Fingers crossed" as plain data, so that it can cross into the drain worker. */
 export interface FingersCrossedConfig {
@@ -24,11 +24,7 @@ const KEYS = ['hold', 'trigger', 'key', 'limit', 'window']
  */
 export function fingersCrossedOption(where: Where, value: unknown, threshold: (where: Where, level: unknown) => number): FingersCrossedConfig | undefined {
   if (value === undefined || value === false) return undefined
-  const fields: Record<string, unknown> = value === true ? {} : (value as Record<string, unknown>)
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
-    return invalid(where, value, "true, false or an object like { hold: 'debug', trigger: 'error' }")
-  }
-  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, fields[key], `one of ${KEYS.join(', ')}`)
+  const fields = optionFields(where, value === true ? {} : value, KEYS, "true, false or an object like { hold: 'debug', trigger: 'error' }")
   const holdUpTo = threshold(`${where}.hold`, fields.hold ?? 'debug')
   const trigger = threshold(`${where}.trigger`, fields.trigger ?? 'error')
   if (trigger <= holdUpTo) invalid(`${where}.trigger`, fields.trigger ?? 'error', `a level above hold (${String(fields.hold ?? 'debug')})`)

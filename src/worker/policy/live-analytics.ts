@@ -5,7 +5,7 @@ import { FrameEncoder } from '../../encode.js'
 import { KIND_RECORD, OFFSET_KIND } from '../../frame.js'
 import { LEVEL_LABELS as LABELS } from '../../levels.js'
 import type { RingMetrics } from '../../ring-metrics.js'
-import { wallClock } from '../../wall-clock.js'
+import { RecordClock } from './record-clock.js'
 import type { FrameSink } from './record-policy.js'
 import type { RecordView } from './record-view.js'
 
@@ -25,15 +25,12 @@ export class LiveAnalytics {
   private readonly miner: TemplateMiner | undefined
   private readonly detector: AnomalyDetector | undefined
   private readonly known = new Map<number, string>()
-  /** The template text of each id the detector may name. */
-  private readonly texts = new Map<string, string>()
   /** The declared events seen, each its own template, at most maxTemplates of them (in the order first seen: a program declares a few). */
   private readonly events = new Set<string>()
   private eventsEvicted = 0
   private readonly encoder = new FrameEncoder()
   private readonly tick: NodeJS.Timeout | undefined
-  private lastTime = -Infinity
-  private lastWall = 0
+  private readonly clock = new RecordClock()
   /** When the open window ends: a record at or past it closes it. */
   private closes = -Infinity
   private anomalies = 0
@@ -52,7 +49,8 @@ export class LiveAnalytics {
     if (anomalies !== undefined) {
       this.detector = new AnomalyDetector({ windowMs: anomalies.windowMs, seasonMs: anomalies.seasonMs, maxSeries: anomalies.maxSeries })
       this.tick = setInterval(() => {
-        if (Number.isFinite(this.lastTime) && this.judge(this.lastTime + (wallClock() - this.lastWall))) this.written()
+        const now = this.clock.now()
+        if (Number.isFinite(now) && this.judge(now)) this.written()
       }, TICK_MS).unref()
     }
   }
@@ -65,10 +63,7 @@ export class LiveAnalytics {
     const id = this.miner === undefined ? undefined : this.template(view)
     const detector = this.detector
     if (detector === undefined) return
-    if (time > this.lastTime) {
-      this.lastTime = time
-      this.lastWall = wallClock()
-    }
+    this.clock.saw(time)
     if (time >= this.closes) this.judge(time)
     detector.observe(time, id, level)
   }
@@ -91,34 +86,23 @@ export class LiveAnalytics {
         if (this.events.size >= this.config.templates!.maxTemplates) {
           const oldest = this.events.values().next().value!
           this.events.delete(oldest)
-          this.texts.delete(oldest)
           this.eventsEvicted++
         }
         this.events.add(id)
-        this.texts.set(id, id)
       }
     } else {
-      const mined = this.miner!.add(view.message ?? '')
-      id = mined.id
-      this.texts.set(id, mined.template)
+      id = this.miner!.add(view.message ?? '').id
     }
     if (!Number.isNaN(shape)) {
       if (this.known.size >= KNOWN_SHAPES) this.known.clear()
       this.known.set(shape, id)
     }
-    if (this.texts.size > this.miner!.size * 2 + this.events.size + KNOWN_SHAPES) this.forgetEvicted()
     this.count()
     return id
   }
 
   private count(): void {
     this.metrics.analytics((this.miner?.size ?? 0) + this.events.size, (this.miner?.evicted ?? 0) + this.eventsEvicted, this.anomalies)
-  }
-
-  /** The texts of templates the miner let go. */
-  private forgetEvicted(): void {
-    const live = new Set(this.miner!.templates().map((template) => template.id))
-    for (const id of this.texts.keys()) if (!live.has(id) && !this.events.has(id)) this.texts.delete(id)
   }
 
   /** Judges the windows that ended by `now`; true when an anomaly was written. */
@@ -132,7 +116,7 @@ export class LiveAnalytics {
   }
 
   private emit(anomaly: Anomaly): void {
-    const template = anomaly.templateId === undefined ? undefined : this.texts.get(anomaly.templateId)
+    const template = anomaly.templateId === undefined ? undefined : this.events.has(anomaly.templateId) ? anomaly.templateId : this.miner?.templateOf(anomaly.templateId)
     const series = anomaly.templateId !== undefined ? template ?? anomaly.templateId : anomaly.kind === 'error-ratio' ? 'the share of errors' : `level ${LABELS.get(anomaly.level ?? NaN) ?? String(anomaly.level)}`
     const fields = {
       anomaly: {

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../units.js'
-import { invalid, type Where } from '../../validate.js'
+import { invalid, optionFields, type Where } from '../../validate.js'
 
 /** A token bucket per key, as plain data, so that it can cross into the drain worker. */
 export interface RateLimitConfig {
@@ -27,9 +27,7 @@ const KEYS = ['rate', 'per', 'burst', 'key', 'levels']
 /** The user's `rateLimit` option, checked: `{ rate: 100, per: '1s', burst?: rate, key?: 'msg', levels?: 'all' }`. */
 export function rateLimitOption(where: Where, value: unknown): RateLimitConfig | undefined {
   if (value === undefined) return undefined
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, "an object like { rate: 100, per: '1s' }")
-  const fields = value as Record<string, unknown>
-  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, fields[key], `one of ${KEYS.join(', ')}`)
+  const fields = optionFields(where, value, KEYS, "an object like { rate: 100, per: '1s' }")
   const { rate, burst, key = 'msg', levels } = fields
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) return invalid(`${where}.rate`, rate, 'a number of records, more than 0')
   const per = fields.per === undefined ? 1000 : parseDuration(`${where}.per`, fields.per)

@@ -1,5 +1,5 @@
 import type { Plain, PlainObject } from '../format/values.js'
-import { invalid, type Where } from '../../validate.js'
+import { invalid, optionFields, type Where } from '../../validate.js'
 import { isPrefixTag, skipValue, stringLength, stringStart, TAG_ERROR } from '../format/msgpack.js'
 
 /** Redaction as plain data (it crosses into a worker thread). */
@@ -36,9 +36,7 @@ export function redactOption(where: Where, value: unknown): RedactConfig | undef
   if (value === undefined) return undefined
   if (value === 'default') return { paths: [...SECRET_PATHS], censor: DEFAULT_CENSOR, remove: false, detectors: [...SECRET_DETECTORS] }
   if (Array.isArray(value)) return { paths: pathList(where, value), censor: DEFAULT_CENSOR, remove: false, detectors: [] }
-  if (value === null || typeof value !== 'object') return invalid(where, value, A_REDACT)
-  const fields = value as Record<string, unknown>
-  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, fields[key], `one of ${KEYS.join(', ')}`)
+  const fields = optionFields(where, value, KEYS, A_REDACT)
   const { paths = [], censor = DEFAULT_CENSOR, remove = false, detectors = [] } = fields
   if (!Array.isArray(paths)) invalid(`${where}.paths`, paths, "an array of paths like ['req.headers.authorization', '*.password']")
   if (typeof censor !== 'string') invalid(`${where}.censor`, censor, "a string, like '[Redacted]'")

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../units.js'
-import { invalid, type Where } from '../../validate.js'
+import { invalid, optionFields, type Where } from '../../validate.js'
 
 /** How records are sampled, as plain data, so that it can cross into the drain worker. */
 export type SampleConfig = {
@@ -20,9 +20,7 @@ const POSITIVE = 'a whole number, 1 or more'
  */
 export function sampleOption(where: Where, value: unknown, levelNumber: (name: string) => number | undefined): SampleConfig | undefined {
   if (value === undefined) return undefined
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid(where, value, ONE_KIND)
-  const fields = value as Record<string, unknown>
-  for (const key of Object.keys(fields)) if (!KEYS.includes(key)) invalid(`${where}.${key}`, fields[key], `one of ${KEYS.join(', ')}`)
+  const fields = optionFields(where, value, KEYS, ONE_KIND)
   const kinds = [fields.rate, fields.every, fields.first ?? fields.thereafter ?? fields.interval].filter((v) => v !== undefined)
   if (kinds.length !== 1) return invalid(where, value, ONE_KIND)
   if (fields.levels !== undefined && fields.levels !== 'all') invalid(`${where}.levels`, fields.levels, "'all' (to sample error and fatal too), or nothing")
