@@ -5,6 +5,7 @@
  * skip reasons) goes through esc(): a log line can hold markup, and must show as text.
  */
 import { durationText } from './duration-text.js'
+import { visibleText } from './visible-text.js'
 import type { AnalysisReport, AnomalyKind, ReportedAnomaly, TemplateSummary } from './analysis-report.js'
 
 /** Templates that get a chart of their own, most lines first (plus any with an anomaly). */
@@ -32,7 +33,8 @@ const KIND_COLORS: Record<AnomalyKind, string> = {
 const TEMPLATE_COLOR = '#1f77b4'
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => ENTITIES[c])
+/** Markup escaped, and control characters written out as the text report writes them. */
+const esc = (text: string): string => visibleText(text).replace(/[&<>"']/g, (c) => ENTITIES[c])
 
 const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })
 const num = (n: number): string => NUMBER.format(n)

@@ -1,5 +1,6 @@
 import type { AnalysisReport, ReportedAnomaly } from './analysis-report.js'
 import { durationText } from './duration-text.js'
+import { visibleText } from './visible-text.js'
 
 /**
  * The report for a terminal: the span, the most frequent templates with their share, levels and
@@ -8,10 +9,9 @@ import { durationText } from './duration-text.js'
  * has its control characters shown escaped, so a line cannot move the cursor or recolour the terminal.
  */
 
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
-
+/** One line on the terminal: control characters and line feeds written out. */
 function safe(text: string): string {
-  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\n/g, '\\n')
+  return visibleText(text).replace(/\n/g, '\\n')
 }
 
 function iso(time: number | null): string {
