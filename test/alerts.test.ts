@@ -9,40 +9,37 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createLogger, type AlertEvent } from '../dist/src/index.js'
+import { createLogger, type AlertAction, type AlertEvent, type AlertRuleOption } from '../dist/src/index.js'
 import { readRecords, tempDir } from './helpers/files.js'
 import { optionError } from './helpers/option-error.js'
+import { until } from './helpers/until.js'
 
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0)
 const iso = (ms: number): string => new Date(ms).toISOString()
 const errors = { field: 'level', equals: 'error' }
 
-async function until(what: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe.each([{ worker: true }, { worker: false }])('alerts (worker: $worker)', ({ worker }) => {
-  it('100 errors in 10 s fire a count rule once (the cooldown holds it), and it resolves once the window has passed', async () => {
+  /** A logger to a file on the records' clock, its one rule calling back into `events` after `actions`; `at(ms)` sets the clock to T0 + ms. */
+  function watched(rule: Omit<AlertRuleOption, 'actions'>, actions: AlertAction[] = []) {
     const file = join(tempDir(), 'app.log')
     let now = T0
     const events: AlertEvent[] = []
-    const log = createLogger({
-      worker, destination: file, now: () => now,
-      alerts: [{ name: 'error-burst', filter: errors, when: 'count > 50 in 1m', actions: [{ log: 'warn' }, { callback: (event) => events.push(event) }] }],
-    })
+    const log = createLogger({ worker, destination: file, now: () => now, alerts: [{ ...rule, actions: [...actions, { callback: (event) => events.push(event) }] }] })
+    return { file, log, events, at: (ms: number) => void (now = T0 + ms) }
+  }
+
+  it('100 errors in 10 s fire a count rule once (the cooldown holds it), and it resolves once the window has passed', async () => {
+    const { file, log, events, at } = watched({ name: 'error-burst', filter: errors, when: 'count > 50 in 1m' }, [{ log: 'warn' }])
     for (let i = 0; i < 100; i++) {
-      now = T0 + i * 100
+      at(i * 100)
       log.error({ i }, 'payment failed')
     }
     // Quiet for a minute and more: the next record finds the window empty.
-    now = T0 + 75_000
+    at(75_000)
     log.info('all good')
     await log.flush()
-    await until(() => events.length === 2)
+    await until(() => events.length === 2, 'both alert events')
     const notes = readRecords(file).filter((record) => String(record.msg).startsWith('alert'))
     const firing = { alert: 'error-burst', state: 'firing', group: null, condition: 'count > 50 in 1m', observed: 51, threshold: 50, time: iso(T0 + 5000) }
     const resolved = { alert: 'error-burst', state: 'resolved', group: null, condition: 'count > 50 in 1m', observed: 0, threshold: 50, time: iso(T0 + 75_000) }
@@ -58,22 +55,16 @@ describe.each([{ worker: true }, { worker: false }])('alerts (worker: $worker)',
   })
 
   it('a rate per group: only the group over its share fires; too few records never do', async () => {
-    const file = join(tempDir(), 'app.log')
-    let now = T0
-    const events: AlertEvent[] = []
-    const log = createLogger({
-      worker, destination: file, now: () => now,
-      alerts: [{ name: 'route-errors', filter: errors, when: 'rate > 5% in 1m', groupBy: 'route', minRecords: 20, actions: [{ callback: (event) => events.push(event) }] }],
-    })
+    const { log, events, at } = watched({ name: 'route-errors', filter: errors, when: 'rate > 5% in 1m', groupBy: 'route', minRecords: 20 })
     for (let i = 0; i < 200; i++) {
-      now = T0 + i * 50
+      at(i * 50)
       log.info({ route: '/a' }, 'ok')
       if (i % 10 === 0) log.error({ route: '/b' }, 'bad') // /b: errors only, but after 20 records
       else log.info({ route: '/b' }, 'ok')
       if (i < 5) log.error({ route: '/c' }, 'bad') // /c: 100 % of 5 records, under minRecords
     }
     await log.flush()
-    await until(() => events.length >= 1)
+    await until(() => events.length >= 1, 'an alert event')
     await log.close()
     expect(events.map((e) => [e.alert, e.group, e.state])).toEqual([['route-errors', '/b', 'firing']])
     expect(events[0].observed).toBeGreaterThan(0.05)
@@ -103,7 +94,7 @@ describe.each([{ worker: true }, { worker: false }])('alerts (worker: $worker)',
       }
       now = T0 + 30_000
       log.info('later')
-      await until(() => bodies.length === 2)
+      await until(() => bodies.length === 2, 'both webhook posts')
       expect(bodies.map((b) => JSON.parse(b.body) as AlertEvent)).toEqual([
         { alert: 'slow', state: 'firing', group: null, condition: 'count >= 3 in 10s', observed: 3, threshold: 3, time: iso(T0 + 2000) },
         { alert: 'slow', state: 'resolved', group: null, condition: 'count >= 3 in 10s', observed: 0, threshold: 3, time: iso(T0 + 30_000) },
@@ -126,10 +117,10 @@ it('a firing alert that no record comes to is resolved by the wall clock, and it
   })
   log.error('once')
   await log.flush()
-  await until(() => events.length === 2, 5000)
+  await until(() => events.length === 2, 'both alert events', 5000)
   expect(events.map((e) => e.state)).toEqual(['firing', 'resolved'])
   // In the file before any flush or close.
-  await until(() => readFileSync(file, 'utf8').includes('alert any-error resolved'), 2000)
+  await until(() => readFileSync(file, 'utf8').includes('alert any-error resolved'), 'the resolved alert in the file', 2000)
   await log.close()
 })
 

@@ -265,6 +265,7 @@ describe('analyze HTML report', () => {
     expect(json.stderr).toBe('')
     const report = JSON.parse(json.stdout) as AnalysisReport
     expect(report.templates.length).toBe(18)
+    expect(stream.injections.map((injection) => injection.kind)).toEqual(['spike', 'new', 'silence', 'error-ratio'])
     const found = (kind: string, series: string | undefined, start: number): boolean => report.anomalies.some((a) =>
       a.kind === kind && (series === undefined || a.series === series) && a.time >= Math.floor(start / MINUTE) * MINUTE && a.time <= Math.floor(start / MINUTE) * MINUTE + 2 * MINUTE)
     for (const injection of stream.injections) {

@@ -77,6 +77,7 @@ function* window(start: number, templateId: string, count: number, level = 30): 
 describe('anomaly detector on generated streams', () => {
   it.each([1, 2, 3, 4, 5])('seed %i: every injected anomaly is found within two windows, with at most one false alarm a day', (seed) => {
     const stream = logStream({ seed })
+    expect(stream.injections.map((injection) => injection.kind)).toEqual(['spike', 'new', 'silence', 'error-ratio'])
     const found = watch(stream)
     for (const injection of stream.injections) {
       expect(foundAs(found, injection), `${injection.kind} ${injection.templateId ?? ''} from ${iso(injection.start)}`).toBeDefined()
@@ -94,6 +95,7 @@ describe('anomaly detector on generated streams', () => {
   it('replaying a stream finds exactly what watching it live finds', () => {
     const stream = logStream({ seed: 1 })
     const live = watch(stream)
+    expect(stream.injections).toHaveLength(4)
     expect(live.length).toBeGreaterThanOrEqual(stream.injections.length)
     expect(replay(stream)).toEqual(live)
   })

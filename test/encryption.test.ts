@@ -357,13 +357,16 @@ describe(`round trip: ${VALUES} seeded values (seed ${SEED})`, () => {
   // others) or merge ('1' and 1) is written by the JSON writer in the Map's order, with every
   // entry, but the encryptor (like redaction) decodes the fields into plain objects first, so the
   // sealed JSON has '1' first, and one entry per key. Reported; left out of the values above.
-  it.fails('(known difference) a Map with keys an object reorders or merges round-trips byte for byte', async () => {
+  it('(known difference) a Map with keys an object reorders or merges opens as the object: integer-like keys first, one entry per key', async () => {
     const dir = tempDir()
     const values = [new Map([['b', 1], ['1', 2]]), new Map<unknown, number>([['1', 1], [1, 2]])]
     await writeLog(join(dir, 'e.log'), { paths: ['secret'], key: KEY1.toString('base64') }, (log) => values.forEach((v) => log.info('m', { secret: v })))
     await writeLog(join(dir, 'p.log'), undefined, (log) => values.forEach((v) => log.info('m', { secret: v })))
     const run = ringlog(['decrypt', '--key-file', writeKeyFile(dir, 'keys', KEY1.toString('base64')), join(dir, 'e.log')])
-    expect(run.stdout.toString('utf8')).toBe(readFileSync(join(dir, 'p.log'), 'utf8'))
+    expect(run.status).toBe(0)
+    const secrets = (text: string): string[] => text.trimEnd().split('\n').map((line) => /"secret":(\{[^}]*\})/.exec(line)![1])
+    expect(secrets(readFileSync(join(dir, 'p.log'), 'utf8'))).toEqual(['{"b":1,"1":2}', '{"1":1,"1":2}'])
+    expect(secrets(run.stdout.toString('utf8'))).toEqual(['{"1":2,"b":1}', '{"1":2}'])
   })
 
   // The sealed string is never cut (cut, it could not be opened); the value in it is cut as the

@@ -14,16 +14,10 @@ import { transportOf } from '../dist/src/logger.js'
 import type { WorkerTransport } from '../dist/src/worker-transport.js'
 import { fixture, tempDir } from './helpers/files.js'
 import { optionError } from './helpers/option-error.js'
+import { until } from './helpers/until.js'
 
 const codes = (health: Health): string[] => health.reasons.map((reason) => reason.code)
 
-async function until(what: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1')
@@ -61,7 +55,7 @@ describe('log.health()', () => {
     await log.flush()
     expect(readFileSync(join(dir, 'logs', 'app.log'), 'utf8')).toContain('"msg":"written"')
     expect(log.health()).toMatchObject({ status: 'degraded', reasons: [{ code: 'sink-failed', status: 'degraded' }] })
-    await until(() => log.health().status === 'ok', 4000)
+    await until(() => log.health().status === 'ok', 'health ok', 4000)
     await log.close()
   })
 
@@ -78,11 +72,11 @@ describe('log.health()', () => {
     })
     try {
       log.info('to a destination that is down')
-      await until(() => codes(log.health()).includes('sink-down'))
+      await until(() => codes(log.health()).includes('sink-down'), 'sink-down')
       expect(log.health().status).toBe('failing')
       expect(log.health().reasons.find((r) => r.code === 'sink-down')!.message).toMatch(/takes its destination for down: .*HTTP 503/)
       status = 200
-      await until(() => log.health().status === 'ok')
+      await until(() => log.health().status === 'ok', 'health ok')
     } finally {
       await log.close()
       server.close()
@@ -104,12 +98,12 @@ describe('log.health()', () => {
     })
     try {
       for (let i = 0; i < 50; i++) log.info({ i }, 'to a destination that hangs')
-      await until(() => codes(log.health()).includes('sink-lagging'))
+      await until(() => codes(log.health()).includes('sink-lagging'), 'sink-lagging')
       expect(log.health().reasons.find((r) => r.code === 'sink-lagging')!.message).toMatch(/has \d+ records not yet sent/)
-      await until(() => codes(log.health()).includes('sink-down'))
+      await until(() => codes(log.health()).includes('sink-down'), 'sink-down')
       expect(log.health().status).toBe('failing')
       stalled = false
-      await until(() => log.health().status === 'ok', 15_000)
+      await until(() => log.health().status === 'ok', 'health ok', 15_000)
       await log.flush()
       expect(log.metrics().sinks[0]).toMatchObject({ sent: 50, inFlight: 0, dropped: 0 })
     } finally {
@@ -127,11 +121,11 @@ describe('log.health()', () => {
     await log.flush()
     expect(log.health().status).toBe('ok')
     const killed = transport.killWorker()
-    await until(() => codes(log.health()).includes('worker-down'), 5000)
+    await until(() => codes(log.health()).includes('worker-down'), 'worker-down', 5000)
     expect(log.health()).toMatchObject({ status: 'degraded', reasons: [{ code: 'worker-down' }] })
     await killed
     await transport.running()
-    await until(() => log.health().status === 'ok', 5000)
+    await until(() => log.health().status === 'ok', 'health ok', 5000)
     await log.close()
   })
 
@@ -160,7 +154,7 @@ describe('log.health()', () => {
     expect(m.levels.info.written + m.levels.info.dropped).toBe(5000)
     expect(m.dropped).toBe(m.levels.info.dropped)
     expect(readFileSync(join(dir, 'app.log'), 'utf8').split('\n').filter((line) => line.includes('"msg":"filling"'))).toHaveLength(m.levels.info.written)
-    await until(() => log.health().status === 'ok', 3000)
+    await until(() => log.health().status === 'ok', 'health ok', 3000)
     await log.close()
   })
 
@@ -174,12 +168,12 @@ describe('log.health()', () => {
     })
     log.info('lost in one sink')
     await log.flush()
-    await until(() => readFileSync(good, 'utf8').includes('logger health: failing'))
+    await until(() => readFileSync(good, 'utf8').includes('logger health: failing'), 'the failing health record')
     rmSync(join(dir, 'logs'))
     mkdirSync(join(dir, 'logs'))
     await new Promise((resolve) => setTimeout(resolve, 1100))
     log.info('both sinks again')
-    await until(() => readFileSync(good, 'utf8').includes('logger health: ok'), 8000)
+    await until(() => readFileSync(good, 'utf8').includes('logger health: ok'), 'the ok health record', 8000)
     await log.flush()
     const notes = readFileSync(good, 'utf8').split('\n').filter((line) => line.includes('logger health')).map((line) => JSON.parse(line) as { level: string; msg: string; health: Health })
     // failing, then degraded (failed within the window, writing again), then ok: each once.

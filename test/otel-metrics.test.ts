@@ -29,6 +29,14 @@ describe('ringlog/otel', () => {
     const provider = new MeterProvider({ readers: [reader] })
     const unregister = registerOtelMetrics(provider.getMeter('ringlog'), { api: log })
     const first = points((await reader.collect()).resourceMetrics)
+    // Every family that has samples here: the network sinks' have none without a network sink; the latency histogram is its quantiles.
+    expect([...first.keys()].sort()).toEqual([
+      'ringlog.analytics.anomalies', 'ringlog.analytics.templates', 'ringlog.analytics.templates.evicted', 'ringlog.errors.last.minute',
+      'ringlog.records.deduplicated', 'ringlog.records.discarded', 'ringlog.records.dropped', 'ringlog.records.failed', 'ringlog.records.filtered',
+      'ringlog.records.logged', 'ringlog.records.rate.limited', 'ringlog.records.redacted', 'ringlog.records.sampled', 'ringlog.records.written',
+      'ringlog.ring.high.water', 'ringlog.ring.size', 'ringlog.ring.used', 'ringlog.sink.records.failed', 'ringlog.sink.records.written',
+      'ringlog.sink.written', 'ringlog.worker.restarts', 'ringlog.write.latency.p50', 'ringlog.write.latency.p99', 'ringlog.write.latency.p999',
+    ])
     expect(first.get('ringlog.records.logged')!.find((p) => p.attributes.level === 'info')).toEqual({ attributes: { logger: 'api', level: 'info' }, value: 40 })
     expect(first.get('ringlog.records.written')!.find((p) => p.attributes.level === 'error')!.value).toBe(2)
     expect(first.get('ringlog.sink.records.written')!.map((p) => [p.attributes.sink, p.value])).toEqual([['0', 41], ['1', 1]])

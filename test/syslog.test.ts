@@ -2,7 +2,8 @@ import { createServer, type Socket } from 'node:net'
 import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createLogger, type Logger } from '../dist/src/index.js'
-import { Rsyslog, until, type Parsed } from './helpers/rsyslog.js'
+import { Rsyslog, type Parsed } from './helpers/rsyslog.js'
+import { until } from './helpers/until.js'
 
 const TIME = Date.UTC(2024, 4, 1, 10, 0, 0, 123)
 const BOM = '\ufeff'

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { freePort } from './scripted-server.js'
+import { until } from './until.js'
 
 const SCRIPT = new URL('../../scripts/services/rsyslog.sh', import.meta.url).pathname
 
@@ -44,15 +45,6 @@ function accepts(port: number): Promise<boolean> {
     })
     socket.once('error', () => resolve(false))
   })
-}
-
-/** Polls `check` every 20 ms until it is true; throws after `ms` saying what it waited for. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }
 
 /**
