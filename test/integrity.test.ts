@@ -113,7 +113,8 @@ describe('100,000 lines over rotated, gzipped files', () => {
     }
     const run = await cli(['verify', '--key-file', keyFile, order[0], order[2]])
     expect(run.code).toBe(1)
-    expect(run.stdout).toBe(`${order[2]}:1: ${(await verifyFiles([order[0], order[2]], keys) as { message: string }).message}\n`)
+    expect(run.stdout.startsWith(`${order[2]}:1: `)).toBe(true)
+    expect(run.stdout).toMatch(/a file of the chain is missing.*\n$/)
   })
 
   it('a wrong key: the first checkpoint does not hold', async () => {
@@ -144,8 +145,10 @@ describe('the chain across processes', () => {
     expect(await verifyFiles([path], keys)).toMatchObject({ ok: false, line: unsealed + 1 })
     expect((await verifyFiles([path], keys)) as { message: string }).toMatchObject({ message: expect.stringMatching(/^missing: the file ends without the checkpoint that seals lines \d+-\d+/) })
     expect(await verifyFiles([path], keys, true)).toMatchObject({ ok: true, lines: 800 })
-    const open = await cli(['verify', '--open', '--key-file', join(dir, 'k'), path].map((a) => (a === join(dir, 'k') ? (writeFileSync(a, KEY), a) : a)))
-    expect(open.code).toBe(0)
+    const keyPath = join(dir, 'k')
+    writeFileSync(keyPath, KEY)
+    expect(await cli(['verify', '--open', '--key-file', keyPath, path])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^verified: 800 lines/) })
+    expect(await cli(['verify', '--key-file', keyPath, path])).toMatchObject({ code: 1, stdout: expect.stringMatching(new RegExp(`:${unsealed + 1}: missing: `)) })
     run(path, 100, 'close', 800)
     expect(await verifyFiles([path], keys)).toMatchObject({ ok: true, lines: 900 })
     const records = lines(path).filter((line) => !line.startsWith('{"ringlog"')).map((line) => (JSON.parse(line) as { i: number }).i)

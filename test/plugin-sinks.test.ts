@@ -50,8 +50,7 @@ describe('plugin sinks (type: module)', () => {
     // buffer dropped in turn. (On a loaded machine the try of the first can be given up before close,
     // and the last batch sent fresh then: seen once in CI.)
     const stalledCalls = readFileSync(stalled, 'utf8')
-    expect(stalledCalls.startsWith('send 0 fresh\n')).toBe(true)
-    expect(stalledCalls.split('\n').filter((l) => l.startsWith('prepare')).length).toBeLessThanOrEqual(1)
+    expect(stalledCalls).toMatch(/^send 0 fresh\n(prepare \d+\n)?(send \d+ (fresh|prepared)\n)?$/)
     expect(stuck.metrics().sinks[0].dropped).toBeGreaterThan(100)
   })
 
